@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Text a person reads, always in both languages of the partner center. */
+export interface Labels {
+  en: string;
+  'zh-CN': string;
+}
+
+export const label = (en: string, zhCN: string): Labels => ({ en, 'zh-CN': zhCN });
+
+export const roles = ['partner', 'customer', 'reviewer', 'manager', 'ops', 'system'] as const;
+export type Role = (typeof roles)[number];
+
+/** Who sent an event: stamped by the edge (never taken from a request body) and the driver. */
+export interface Actor {
+  id: string;
+  role: Role;
+  partnerId?: string;
+}
+
+/** Why an action was refused: an HTTP status, a stable code and a sentence. */
+export interface Refusal {
+  status: 403 | 404 | 409 | 412 | 422;
+  code: string;
+  reason: string;
+}
+
+/** Facts about a partner that other processes establish (R3, R10) and a process reads once at start. */
+export interface PartnerFacts {
+  realNameVerified: boolean;
+  emailBound: boolean;
+  businessCertified: boolean;
+}
+
+export const noFacts: PartnerFacts = { realNameVerified: false, emailBound: false, businessCertified: false };
+
+/** A fact one process establishes and announces to the partner's other processes (R10). */
+export type FactName = keyof PartnerFacts;
+
+export const materialsSchema = z
+  .array(z.strictObject({ name: z.string().trim().min(1).max(200), url: z.url().max(2000) }))
+  .max(50);
+export type Materials = z.infer<typeof materialsSchema>;
+
+/** Who is told of a transition; the notifications activity resolves the actual addresses. */
+export type Audience = 'partner' | 'reviewers' | 'ops';
+
+/** Params of the `notify` action a machine asks for; the driver runs it as an activity. */
+export interface NotifyParams {
+  audience: Audience;
+  /** Message topic, matched against the partner's message settings (R6). */
+  topic: 'actionNeeded' | 'reviewOutcome' | 'reminder';
+  subject: Labels;
+  body: Labels;
+}
+
+/** Params of the `announce` action: this process established a fact about its partner (R3 → R10, R5). */
+export type Announcement = { fact: FactName; value: boolean } | { fact: 'roleCertified'; role: string };

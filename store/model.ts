@@ -1,0 +1,85 @@
+import type { Labels, NotifyParams, PartnerFacts, Role } from '../machines/types';
+
+/** One line of a process's audit trail (R71). Unique by (processId, seq). */
+export interface TransitionRecord {
+  processId: string;
+  seq: number;
+  /** ISO-8601 UTC (R70). */
+  at: string;
+  actorId: string;
+  role: Role;
+  event: string;
+  from: string | null;
+  to: string;
+  comment?: string;
+  reason?: string;
+  /** The event's payload as accepted (without type, actor, at). */
+  payload?: Record<string, unknown>;
+}
+
+/** The current view of a process as the records store keeps it; lists, ended processes and the inbox are served from it. */
+export interface ProcessRow {
+  id: string;
+  kind: string;
+  kindVersion: number;
+  partnerId: string;
+  businessKey: string | null;
+  /** Dotted state path, e.g. `review.pending`; for parallel states the regions joined by ` | `. */
+  state: string;
+  /** The XState state value (JSON). */
+  stateValue: unknown;
+  /** The machine's context (JSON). */
+  context: unknown;
+  label: Labels;
+  done: boolean;
+  /** The sequence number of the last recorded transition; `If-Match` compares with it. */
+  version: number;
+  /** Whose move it is now, for the inbox: a role, or null when nobody's. */
+  waitingFor: Role | null;
+  startedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A message for the outbox: unique by key = processId/seq/channel/recipient (R74). */
+export interface OutboxMessage {
+  key: string;
+  processId: string;
+  seq: number;
+  channel: 'email' | 'sms';
+  recipient: string;
+  subject: string;
+  body: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** Which channels a partner wants for each topic (消息接收设置, R6). */
+export type MessageSettings = Record<NotifyParams['topic'], { email: boolean; sms: boolean }>;
+
+export const defaultMessageSettings: MessageSettings = {
+  actionNeeded: { email: true, sms: false },
+  reviewOutcome: { email: true, sms: true },
+  reminder: { email: true, sms: false },
+};
+
+export interface Partner {
+  id: string;
+  companyName: string | null;
+  /** Basic/company information (R6): free-form but validated at the edge. */
+  company: Record<string, unknown>;
+  contact: { name?: string; email?: string; phone?: string };
+  messageSettings: MessageSettings;
+  /** Certification status (R3, R5): read-only for the partner, set by certification processes. */
+  facts: PartnerFacts;
+  certifiedRoles: string[];
+  updatedAt: string;
+}
+
+/** Everything one accepted event changed, written by one idempotent activity. */
+export interface Step {
+  view: ProcessRow;
+  records: TransitionRecord[];
+  notifications: Array<NotifyParams & { seq: number }>;
+}
