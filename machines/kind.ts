@@ -1,0 +1,80 @@
+import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
+import { z } from 'zod';
+import type { Actor, Announcement, Labels, PartnerFacts, Refusal, Role } from './types';
+
+/** What the driver adds to every event: who sent it and when (workflow time, ISO UTC). */
+export interface Stamp {
+  actor: Actor;
+  at: string;
+}
+
+/** An event a person or app may send: its payload schema, who may send it, and its label. */
+export interface EventSpec {
+  schema: z.ZodObject;
+  roles: readonly Role[];
+  label: Labels;
+  /** A review decision: its sender must not be the submitter (four-eyes, R72). */
+  decision?: boolean;
+}
+
+export type EventSpecs = Record<string, EventSpec>;
+
+/** The typed events of a kind: each payload inferred from its zod schema, plus the driver's stamp. */
+export type EventsOf<T extends EventSpecs> = {
+  [K in keyof T & string]: { type: K } & z.infer<T[K]['schema']> & Stamp;
+}[keyof T & string];
+
+/** A fact announced by another process of the same partner (R10), delivered by the driver. */
+export type FactEvent = { type: 'FACT' } & Announcement & Stamp;
+
+/**
+ * A named guard's refusal: undefined when the guard passes, else why not.
+ * The machine's guard is derived from it, so the reason a person reads and the rule the machine
+ * applies can never drift apart.
+ */
+export type Precondition = (args: { context: any; event: any }) => Omit<Refusal, 'status'> | undefined;
+
+export const guardsFrom = <P extends Record<string, Precondition>>(preconditions: P) =>
+  Object.fromEntries(
+    Object.entries(preconditions).map(([name, refuse]) => [name, (args: { context: any; event: any }) => !refuse(args)]),
+  ) as { [K in keyof P]: (args: { context: any; event: any }) => boolean };
+
+/** What the driver hands a machine when a process starts. */
+export interface StartInput<I = unknown> {
+  processId: string;
+  partnerId: string;
+  startedBy: Actor;
+  input: I;
+  facts: PartnerFacts;
+  settings: ProcessSettings;
+}
+
+/** Per-deployment knobs a machine may read (durations of `after` delays), fixed at start. */
+export interface ProcessSettings {
+  /** Remind reviewers when a submission has waited this long (ms). */
+  reviewReminderMs: number;
+}
+
+export const defaultSettings: ProcessSettings = { reviewReminderMs: 3 * 24 * 3600 * 1000 };
+
+/** A process kind: one machine and what the edge and driver need to know about it. */
+export interface ProcessKind {
+  name: string;
+  version: number;
+  title: Labels;
+  machine: AnyStateMachine;
+  /** Start input schema; unknown fields are refused. */
+  input: z.ZodObject;
+  /** Roles that may start it. */
+  startRoles: readonly Role[];
+  /** Exists once per partner (the process id needs no business key). */
+  oncePerPartner: boolean;
+  events: EventSpecs;
+  preconditions: Record<string, Precondition>;
+  /** Values a guard depends on, suggested to the caller in `allowedActions` (e.g. the next milestone). */
+  suggest?: (snapshot: AnyMachineSnapshot, eventType: string) => Record<string, unknown> | undefined;
+  /** A label more precise than the state's own, e.g. naming the milestone under review. */
+  describe?: (snapshot: AnyMachineSnapshot) => Labels | undefined;
+  /** Seed values for the partner's record when this process creates it (onboarding). */
+  partnerSeed?: (input: any) => { companyName?: string; contactEmail?: string };
+}

@@ -1,0 +1,169 @@
+import { assign, setup } from 'xstate';
+import { z } from 'zod';
+import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
+import { approve, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { label, materialsSchema, type Announcement, type Materials, type NotifyParams, type PartnerFacts } from './types';
+
+/** NRE milestone acceptance (NRE里程碑验收): milestones 1 → 2 → 3, each reviewed, strictly in order (R10–R13). */
+
+const input = z.strictObject({ project: z.string().trim().min(1).max(200).optional() });
+
+const events = {
+  APPLY: {
+    schema: z.strictObject({ milestone: z.union([z.literal(1), z.literal(2), z.literal(3)]), materials: materialsSchema.optional() }),
+    roles: ['partner'],
+    label: label('Apply for milestone acceptance', '发起里程碑验收'),
+  },
+  APPROVE: approve,
+  REJECT: reject,
+  WITHDRAW: withdraw,
+} as const;
+
+interface Context {
+  processId: string;
+  partnerId: string;
+  project?: string;
+  facts: PartnerFacts;
+  settings: ProcessSettings;
+  /** Highest milestone whose acceptance passed: 0 before the first. */
+  accepted: 0 | 1 | 2 | 3;
+  application?: { milestone: 1 | 2 | 3; materials: Materials; at: string };
+  submittedBy?: string;
+  lastComment?: string;
+}
+
+type Event = EventsOf<typeof events> | FactEvent;
+
+const milestoneLabel = (n: number) => label(`NRE milestone ${n} acceptance`, `NRE里程碑${n}验收`);
+
+const preconditions = {
+  mayApplyForMilestone: ({ context, event }: { context: Context; event: { milestone: number } }) => {
+    if (!context.facts.businessCertified)
+      return {
+        code: 'business_certification_required',
+        reason:
+          'Milestone acceptance can be applied for only after business-information certification has passed; complete business-information certification first.',
+      };
+    const next = context.accepted + 1;
+    if (event.milestone !== next)
+      return {
+        code: 'milestone_out_of_order',
+        reason:
+          event.milestone < next
+            ? `Milestone ${event.milestone} has already been accepted; the next milestone to apply for is ${next}.`
+            : `Milestone ${event.milestone} cannot be applied for before milestone ${next} has passed acceptance review; milestones are accepted in order 1, 2, 3.`,
+      };
+    return undefined;
+  },
+};
+
+const machine = setup({
+  types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
+  guards: {
+    ...guardsFrom(preconditions),
+    isLastMilestone: ({ context }) => context.application?.milestone === 3,
+  },
+  actions: {
+    notify: (_, _params: NotifyParams) => {},
+    announce: (_, _params: Announcement) => {},
+    rememberFact: assign({
+      facts: ({ context, event }) =>
+        event.type === 'FACT' && event.fact !== 'roleCertified' ? { ...context.facts, [event.fact]: event.value } : context.facts,
+    }),
+    rememberApplication: assign(({ event }) =>
+      event.type === 'APPLY'
+        ? { application: { milestone: event.milestone, materials: event.materials ?? [], at: event.at }, submittedBy: event.actor.id }
+        : {},
+    ),
+    acceptMilestone: assign({ accepted: ({ context }) => context.application!.milestone }),
+    rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
+    forgetApplication: assign({ application: undefined, submittedBy: undefined }),
+  },
+  delays: { reviewReminder: ({ context }) => context.settings.reviewReminderMs },
+}).createMachine({
+  id: 'nre-milestones',
+  context: ({ input }) => ({
+    processId: input.processId,
+    partnerId: input.partnerId,
+    project: input.input.project,
+    facts: input.facts,
+    settings: input.settings,
+    accepted: 0,
+  }),
+  initial: 'open',
+  on: { FACT: { actions: 'rememberFact' } },
+  states: {
+    open: {
+      meta: { label: label('Ready to apply for the next milestone', '待发起里程碑验收') },
+      tags: ['waitsFor:partner'],
+      on: {
+        APPLY: { guard: 'mayApplyForMilestone', target: 'underReview', actions: 'rememberApplication' },
+        WITHDRAW: 'withdrawn',
+      },
+    },
+    underReview: {
+      meta: { label: label('Milestone acceptance under review', '里程碑验收审核中') },
+      tags: ['waitsFor:reviewer'],
+      entry: { type: 'notify', params: ({ context }) => tellReviewers(milestoneLabel(context.application!.milestone)) },
+      after: {
+        reviewReminder: {
+          actions: { type: 'notify', params: ({ context }) => remindReviewers(milestoneLabel(context.application!.milestone)) },
+        },
+      },
+      on: {
+        APPROVE: [
+          {
+            guard: 'isLastMilestone',
+            target: 'accepted',
+            actions: ['acceptMilestone', 'rememberComment', { type: 'notify', params: ({ context, event }) => tellPartnerApproved(milestoneLabel(3), event.comment) }],
+          },
+          {
+            target: 'open',
+            actions: [
+              'acceptMilestone',
+              'rememberComment',
+              { type: 'notify', params: ({ context, event }) => tellPartnerApproved(milestoneLabel(context.application!.milestone), event.comment) },
+              'forgetApplication',
+            ],
+          },
+        ],
+        REJECT: {
+          target: 'rejected',
+          actions: ['rememberComment', { type: 'notify', params: ({ context, event }) => tellPartnerRejected(milestoneLabel(context.application!.milestone), event.comment) }],
+        },
+        WITHDRAW: { target: 'open', actions: 'forgetApplication' },
+      },
+    },
+    rejected: {
+      meta: { label: label('Milestone acceptance not passed', '里程碑验收不通过') },
+      tags: ['waitsFor:partner'],
+      on: {
+        APPLY: { guard: 'mayApplyForMilestone', target: 'underReview', actions: 'rememberApplication' },
+        WITHDRAW: 'withdrawn',
+      },
+    },
+    accepted: { type: 'final', meta: { label: label('All milestones accepted', '里程碑验收全部通过') } },
+    withdrawn: { type: 'final', meta: { label: label('Withdrawn', '已撤回') } },
+  },
+});
+
+export const nreMilestones: ProcessKind = {
+  name: 'nre-milestones',
+  version: 1,
+  title: label('NRE milestone acceptance', 'NRE里程碑验收'),
+  machine,
+  input,
+  startRoles: ['partner'],
+  oncePerPartner: false,
+  events,
+  preconditions,
+  suggest: (snapshot, type) => (type === 'APPLY' ? { milestone: (snapshot.context as Context).accepted + 1 } : undefined),
+  describe: (snapshot) => {
+    const { application, accepted } = snapshot.context as Context;
+    if (snapshot.matches('underReview')) return label(`Milestone ${application!.milestone} acceptance under review`, `里程碑${application!.milestone}验收审核中`);
+    if (snapshot.matches('rejected')) return label(`Milestone ${application!.milestone} acceptance not passed`, `里程碑${application!.milestone}验收不通过`);
+    if (snapshot.matches('open') && accepted > 0)
+      return label(`Milestone ${accepted} accepted; ready to apply for milestone ${accepted + 1}`, `里程碑${accepted}验收通过，待发起里程碑${accepted + 1}验收`);
+    return undefined;
+  },
+};

@@ -1,0 +1,44 @@
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { defaultSettings, type ProcessKind } from '../../machines/kind';
+import { judge, type Verdict } from '../../machines/policy';
+import { noFacts, type Actor, type PartnerFacts } from '../../machines/types';
+
+export const actors = {
+  partner: { id: 'alice@acme', role: 'partner', partnerId: 'acme' },
+  otherPartner: { id: 'bob@globex', role: 'partner', partnerId: 'globex' },
+  reviewer: { id: 'li.reviewer', role: 'reviewer' },
+  system: { id: 'system', role: 'system' },
+  ops: { id: 'ops', role: 'ops' },
+} satisfies Record<string, Actor>;
+
+/**
+ * A process driven purely, as the workflow drives it (judge, then transition), without Temporal:
+ * for the machines' own unit and property tests.
+ */
+export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerFacts> = {}) {
+  let [snapshot, actions] = initialTransition(kind.machine, {
+    processId: `${kind.name}:acme`,
+    partnerId: 'acme',
+    startedBy: actors.partner,
+    input,
+    facts: { ...noFacts, ...facts },
+    settings: defaultSettings,
+  });
+  return {
+    get snapshot(): AnyMachineSnapshot {
+      return snapshot;
+    },
+    get actions() {
+      return actions;
+    },
+    /** Sends an action as `actor`; applies it only if the policy accepts it. */
+    send(actor: Actor, action: Record<string, unknown>): Verdict {
+      const verdict = judge(kind, snapshot, action, actor, '2026-11-26T04:00:00.000Z');
+      if (verdict.ok) [snapshot, actions] = transition(kind.machine, snapshot, verdict.event);
+      return verdict;
+    },
+    fact(fact: keyof PartnerFacts, value = true) {
+      [snapshot, actions] = transition(kind.machine, snapshot, { type: 'FACT', fact, value, actor: actors.system, at: '2026-11-26T04:00:00.000Z' });
+    },
+  };
+}
