@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { Announcement, PartnerFacts } from '../machines/types';
+import type { OutboxEntry, PartnerSeed, Store } from '../store/db';
+import type { ProcessRow, Step } from '../store/model';
+import { composeMessages, type StaffAddresses } from './messages';
+import type { Notifier } from './notifier';
+
+export interface ActivityDeps {
+  store: Store;
+  notifier: Notifier;
+  /** Sends a fact to a running process; the worker passes a Temporal client's signal. */
+  signal: (processId: string, signalName: 'fact', payload: Announcement) => Promise<void>;
+  log: Logger;
+  /** Default: reviewers@partnerflow.local and ops@partnerflow.local. */
+  staff?: Partial<StaffAddresses>;
+}
+
+/** The only I/O the workflow calls: each function is safe to retry, which is how Temporal runs activities. */
+export function createActivities(deps: ActivityDeps) {
+  const { store, notifier, signal, log } = deps;
+  const staff: StaffAddresses = { reviewers: 'reviewers@partnerflow.local', ops: 'ops@partnerflow.local', ...deps.staff };
+
+  /** Sends a message only if this call claimed it: at most once, even across crashes (R74). */
+  async function deliver(message: OutboxEntry): Promise<void> {
+    if (message.status === 'sent') return;
+    if (message.status === 'sending' || !(await store.claimOutbox(message.key))) {
+      log.warn({ key: message.key }, 'notification left in sending (a crash, or another attempt): not sending it again (R74)');
+      return;
+    }
+    try {
+      await notifier.send(message);
+    } catch (error) {
+      await store.markOutbox(message.key, 'failed');
+      throw error;
+    }
+    await store.markOutbox(message.key, 'sent');
+  }
+
+  return {
+    /** The row exists before the facts are read, so an announcement racing with this start reaches it (R10). */
+    async openProcess(input: { view: ProcessRow; partnerSeed?: PartnerSeed }): Promise<PartnerFacts> {
+      await store.ensurePartner(input.view.partnerId, input.partnerSeed ?? {});
+      await store.openProcess(input.view);
+      const partner = await store.getPartner(input.view.partnerId);
+      if (!partner) throw new Error(`Partner ${input.view.partnerId} vanished while process ${input.view.id} was opened.`);
+      return partner.facts;
+    },
+
+    /** Records the step (R71), then sends its notifications (R6, R74). */
+    async recordStep(step: Step): Promise<void> {
+      await store.saveStep(step);
+      if (step.notifications.length === 0) return;
+      const processId = step.view.id;
+      const seqs = new Set(step.notifications.map((n) => n.seq));
+      const outboxOfStep = async () => (await store.listOutbox({ processId })).filter((m) => seqs.has(m.seq));
+
+      // Recipients are resolved once: a retry after the partner changed its contact must not reach a second address.
+      if ((await outboxOfStep()).length === 0) {
+        const partner = await store.getPartner(step.view.partnerId);
+        const createdAt = new Date().toISOString();
+        await store.insertOutbox(step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt)));
+      }
+      for (const message of await outboxOfStep()) await deliver(message);
+    },
+
+    /** Records the fact on the partner first, then tells its other open processes (R3 → R10, R5). */
+    async announce(input: { partnerId: string; processId: string; announcement: Announcement }): Promise<void> {
+      await store.setPartnerFact(input.partnerId, input.announcement);
+      const others = (await store.listOpenProcesses(input.partnerId)).filter((p) => p.id !== input.processId);
+      for (const other of others) {
+        try {
+          await signal(other.id, 'fact', input.announcement);
+        } catch (error) {
+          // A process that ended since it was listed needs the fact no more.
+          if ((error as { name?: unknown } | null)?.name !== 'WorkflowNotFoundError') throw error;
+          log.info({ processId: other.id }, 'fact not signalled: the process has ended');
+        }
+      }
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,43 @@
+import type { Audience } from '../machines/types';
+import type { OutboxEntry } from '../store/db';
+import type { OutboxMessage, Partner, Step } from '../store/model';
+
+export type Notification = Step['notifications'][number];
+
+/** Where the vendor's own people read their notifications. */
+export interface StaffAddresses {
+  reviewers: string;
+  ops: string;
+}
+
+type Delivery = { channel: OutboxMessage['channel']; recipient: string };
+
+/** The partner's contact on the channels its message settings allow for this topic (R6); staff by email. */
+function deliveries(audience: Audience, topic: Notification['topic'], partner: Partner | null, staff: StaffAddresses): Delivery[] {
+  if (audience !== 'partner') return [{ channel: 'email', recipient: staff[audience] }];
+  if (!partner) return [];
+  const wanted = partner.messageSettings[topic];
+  const { email, phone } = partner.contact;
+  return [
+    ...(wanted.email && email ? [{ channel: 'email' as const, recipient: email }] : []),
+    ...(wanted.sms && phone ? [{ channel: 'sms' as const, recipient: phone }] : []),
+  ];
+}
+
+/** One outbox message per channel and recipient, in both languages of the partner center. */
+export function composeMessages(processId: string, notification: Notification, partner: Partner | null, staff: StaffAddresses, createdAt: string): OutboxEntry[] {
+  const { seq, audience, topic, subject, body } = notification;
+  return deliveries(audience, topic, partner, staff).map(({ channel, recipient }) => ({
+    key: `${processId}/${seq}/${channel}/${recipient}`,
+    processId,
+    seq,
+    channel,
+    recipient,
+    audience,
+    subject: `${subject.en} / ${subject['zh-CN']}`,
+    body: `${body.en}\n\n${body['zh-CN']}\n\nProcess / 流程: ${processId}`,
+    status: 'pending',
+    createdAt,
+    sentAt: null,
+  }));
+}

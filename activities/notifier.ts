@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { createTransport } from 'nodemailer';
+import type { Logger } from 'pino';
+import type { OutboxMessage } from '../store/model';
+
+/** Delivers one outbox message; the outbox decides whether it may be sent (R74), the notifier only sends. */
+export interface Notifier {
+  send(message: OutboxMessage): Promise<void>;
+}
+
+export interface NotifierOptions {
+  /** e.g. `smtp://user:pass@host:587`; without it email is only logged (the outbox row is the record). */
+  smtpUrl?: string;
+  /** Receives `POST { to, text, idempotencyKey }`; without it SMS is only logged. */
+  smsWebhookUrl?: string;
+  from?: string;
+  log: Logger;
+}
+
+/** The same outbox key always gives the same Message-ID, so a receiver can spot a duplicate. */
+export function messageIdFor(key: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@partnerflow>`;
+}
+
+export function createNotifier({ smtpUrl, smsWebhookUrl, from = 'Partner Center <no-reply@partnerflow.local>', log }: NotifierOptions): Notifier {
+  const mailer = smtpUrl ? createTransport(smtpUrl) : undefined;
+
+  async function sendEmail(message: OutboxMessage): Promise<void> {
+    if (!mailer) {
+      log.info({ key: message.key, to: message.recipient, subject: message.subject }, 'email not sent: no SMTP_URL, kept in the outbox');
+      return;
+    }
+    await mailer.sendMail({ from, to: message.recipient, subject: message.subject, text: message.body, messageId: messageIdFor(message.key) });
+  }
+
+  async function sendSms(message: OutboxMessage): Promise<void> {
+    if (!smsWebhookUrl) {
+      log.info({ key: message.key, to: message.recipient }, 'sms not sent: no SMS_WEBHOOK_URL, kept in the outbox');
+      return;
+    }
+    const response = await fetch(smsWebhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: message.recipient, text: `${message.subject}\n${message.body}`, idempotencyKey: message.key }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`The SMS provider answered ${response.status} ${response.statusText} for ${message.key}.`);
+  }
+
+  return { send: (message) => (message.channel === 'email' ? sendEmail(message) : sendSms(message)) };
+}

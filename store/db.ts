@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { migrationProvider } from './migrations';
+import type { Database } from './schema';
+import { createStore, type Dialect, type Store } from './store';
+
+export { StoreInputError } from './errors';
+export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, Store } from './store';
+
+export interface StoreOptions {
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else the SQLite file. */
+  databaseUrl?: string;
+  /** Folder of the SQLite file `records.sqlite`; default `data`. */
+  dataDir?: string;
+  log?: Logger;
+}
+
+function connect({ databaseUrl, dataDir }: StoreOptions): { db: Kysely<Database>; dialect: Dialect; where: string } {
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: databaseUrl }) }) });
+    return { db, dialect: 'postgres', where: new URL(databaseUrl).host };
+  }
+  const dir = dataDir ?? 'data';
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'records.sqlite');
+  const sqlite = new SQLite(file);
+  // WAL lets the API read while a worker writes; busy_timeout makes a second process wait instead of failing.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', where: file };
+}
+
+/** Opens the records store and brings its schema up to date. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const { db, dialect, where } = connect(opts);
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw new Error(`Migrating the records store at ${where} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  for (const result of results ?? []) opts.log?.info({ migration: result.migrationName, status: result.status }, 'records store migration');
+  opts.log?.info({ dialect, where }, 'records store open');
+  return createStore(db, dialect);
+}

@@ -1,0 +1,80 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** Append only: a migration that ran on some database is never edited, a change is a new entry. */
+const migrations: Record<string, Migration> = {
+  '001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('partners')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('company_name', 'text')
+        .addColumn('company', 'text', (c) => c.notNull())
+        .addColumn('contact', 'text', (c) => c.notNull())
+        .addColumn('message_settings', 'text', (c) => c.notNull())
+        .addColumn('facts', 'text', (c) => c.notNull())
+        .addColumn('certified_roles', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('processes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('kind_version', 'integer', (c) => c.notNull())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('business_key', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('state_value', 'text', (c) => c.notNull())
+        .addColumn('context', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('done', 'integer', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('waiting_for', 'text')
+        .addColumn('started_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('processes_partner_id').on('processes').column('partner_id').execute();
+      await db.schema.createIndex('processes_kind_state').on('processes').columns(['kind', 'state']).execute();
+      await db.schema.createIndex('processes_waiting_for').on('processes').column('waiting_for').execute();
+      await db.schema.createIndex('processes_created_at_id').on('processes').columns(['created_at', 'id']).execute();
+
+      await db.schema
+        .createTable('records')
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('from_state', 'text')
+        .addColumn('to_state', 'text', (c) => c.notNull())
+        .addColumn('comment', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('payload', 'text')
+        .addPrimaryKeyConstraint('records_pk', ['process_id', 'seq'])
+        .execute();
+
+      await db.schema
+        .createTable('outbox')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('audience', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'text')
+        .execute();
+      await db.schema.createIndex('outbox_process_id').on('outbox').columns(['process_id', 'seq']).execute();
+      await db.schema.createIndex('outbox_recipient').on('outbox').column('recipient').execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

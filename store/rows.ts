@@ -1,0 +1,149 @@
+import type { Selectable } from 'kysely';
+import type { Audience, Labels, PartnerFacts, Role } from '../machines/types';
+import type { MessageSettings, OutboxMessage, Partner, ProcessRow, TransitionRecord } from './model';
+import { StoreInputError } from './errors';
+import type { OutboxTable, PartnersTable, ProcessesTable, RecordsTable } from './schema';
+
+/** Row ↔ model mapping, one pair per table. Times go in as UTC ISO strings whatever offset they came with (R70). */
+
+function utc(time: string): string {
+  const date = new Date(time);
+  if (Number.isNaN(date.getTime())) throw new StoreInputError(`"${time}" is not an ISO-8601 time.`);
+  return date.toISOString();
+}
+
+const json = (value: unknown): string => JSON.stringify(value ?? null);
+const parse = <T>(text: string): T => JSON.parse(text) as T;
+
+export function partnerFromRow(row: Selectable<PartnersTable>): Partner {
+  return {
+    id: row.id,
+    companyName: row.company_name,
+    company: parse<Record<string, unknown>>(row.company),
+    contact: parse<Partner['contact']>(row.contact),
+    messageSettings: parse<MessageSettings>(row.message_settings),
+    facts: parse<PartnerFacts>(row.facts),
+    certifiedRoles: parse<string[]>(row.certified_roles),
+    updatedAt: row.updated_at,
+  };
+}
+
+export function partnerToRow(partner: Partner): PartnersTable {
+  return {
+    id: partner.id,
+    company_name: partner.companyName,
+    company: json(partner.company),
+    contact: json(partner.contact),
+    message_settings: json(partner.messageSettings),
+    facts: json(partner.facts),
+    certified_roles: json(partner.certifiedRoles),
+    updated_at: utc(partner.updatedAt),
+  };
+}
+
+export function processFromRow(row: Selectable<ProcessesTable>): ProcessRow {
+  return {
+    id: row.id,
+    kind: row.kind,
+    kindVersion: row.kind_version,
+    partnerId: row.partner_id,
+    businessKey: row.business_key,
+    state: row.state,
+    stateValue: parse<unknown>(row.state_value),
+    context: parse<unknown>(row.context),
+    label: parse<Labels>(row.label),
+    done: Boolean(row.done),
+    version: row.version,
+    waitingFor: row.waiting_for as Role | null,
+    startedBy: row.started_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function processToRow(view: ProcessRow): ProcessesTable {
+  return {
+    id: view.id,
+    kind: view.kind,
+    kind_version: view.kindVersion,
+    partner_id: view.partnerId,
+    business_key: view.businessKey,
+    state: view.state,
+    state_value: json(view.stateValue),
+    context: json(view.context),
+    label: json(view.label),
+    done: view.done ? 1 : 0,
+    version: view.version,
+    waiting_for: view.waitingFor,
+    started_by: view.startedBy,
+    created_at: utc(view.createdAt),
+    updated_at: utc(view.updatedAt),
+  };
+}
+
+export function recordFromRow(row: Selectable<RecordsTable>): TransitionRecord {
+  return {
+    processId: row.process_id,
+    seq: row.seq,
+    at: row.at,
+    actorId: row.actor_id,
+    role: row.role as Role,
+    event: row.event,
+    from: row.from_state,
+    to: row.to_state,
+    ...(row.comment !== null && { comment: row.comment }),
+    ...(row.reason !== null && { reason: row.reason }),
+    ...(row.payload !== null && { payload: parse<Record<string, unknown>>(row.payload) }),
+  };
+}
+
+export function recordToRow(record: TransitionRecord): RecordsTable {
+  return {
+    process_id: record.processId,
+    seq: record.seq,
+    at: utc(record.at),
+    actor_id: record.actorId,
+    role: record.role,
+    event: record.event,
+    from_state: record.from,
+    to_state: record.to,
+    comment: record.comment ?? null,
+    reason: record.reason ?? null,
+    payload: record.payload === undefined ? null : json(record.payload),
+  };
+}
+
+/** An outbox message and whom it was for; the audience stays in the outbox for ops, it is not part of the message. */
+export type OutboxEntry = OutboxMessage & { audience: Audience };
+
+export function outboxFromRow(row: Selectable<OutboxTable>): OutboxEntry {
+  return {
+    key: row.key,
+    processId: row.process_id,
+    seq: row.seq,
+    channel: row.channel as OutboxMessage['channel'],
+    recipient: row.recipient,
+    audience: row.audience as Audience,
+    subject: row.subject,
+    body: row.body,
+    status: row.status as OutboxMessage['status'],
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+  };
+}
+
+export function outboxToRow(message: OutboxEntry): OutboxTable {
+  return {
+    key: message.key,
+    process_id: message.processId,
+    seq: message.seq,
+    channel: message.channel,
+    recipient: message.recipient,
+    audience: message.audience,
+    subject: message.subject,
+    body: message.body,
+    status: message.status,
+    created_at: utc(message.createdAt),
+    sent_at: message.sentAt === null ? null : utc(message.sentAt),
+  };
+}

@@ -1,0 +1,65 @@
+/** Table shapes as stored: JSON as text and times as ISO-8601 UTC text, so both dialects read the same. */
+export interface PartnersTable {
+  id: string;
+  company_name: string | null;
+  company: string;
+  contact: string;
+  message_settings: string;
+  facts: string;
+  certified_roles: string;
+  updated_at: string;
+}
+
+export interface ProcessesTable {
+  id: string;
+  kind: string;
+  kind_version: number;
+  partner_id: string;
+  business_key: string | null;
+  state: string;
+  state_value: string;
+  context: string;
+  label: string;
+  /** 0 or 1: SQLite has no boolean type. */
+  done: number;
+  version: number;
+  waiting_for: string | null;
+  started_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordsTable {
+  process_id: string;
+  seq: number;
+  at: string;
+  actor_id: string;
+  role: string;
+  event: string;
+  from_state: string | null;
+  to_state: string;
+  comment: string | null;
+  reason: string | null;
+  payload: string | null;
+}
+
+export interface OutboxTable {
+  key: string;
+  process_id: string;
+  seq: number;
+  channel: string;
+  recipient: string;
+  audience: string;
+  subject: string;
+  body: string;
+  status: string;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface Database {
+  partners: PartnersTable;
+  processes: ProcessesTable;
+  records: RecordsTable;
+  outbox: OutboxTable;
+}

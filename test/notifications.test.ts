@@ -1,0 +1,281 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createActivities, type Activities } from '../activities';
+import { createNotifier, messageIdFor } from '../activities/notifier';
+import type { Announcement } from '../machines/types';
+import { openStore, type Store } from '../store/db';
+import type { ProcessRow, Step } from '../store/model';
+
+const log = pino({ level: 'silent' });
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-notifications-'));
+
+interface Delivered {
+  to: string[];
+  subject: string;
+  messageId: string;
+}
+
+/** Decodes RFC 2047 encoded words (`=?UTF-8?Q?…?=`), which is how the Chinese half of a subject travels. */
+function decodeHeader(value: string): string {
+  const joined = value.replace(/\?=\s+=\?/g, '?==?');
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const m of joined.matchAll(/=\?[^?]+\?([BbQq])\?([^?]*)\?=/g)) {
+    parts.push(Buffer.from(joined.slice(last, m.index)));
+    parts.push(
+      m[1].toUpperCase() === 'B'
+        ? Buffer.from(m[2], 'base64')
+        : Buffer.from(m[2].replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1'),
+    );
+    last = m.index + m[0].length;
+  }
+  parts.push(Buffer.from(joined.slice(last)));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function header(raw: string, name: string): string {
+  const head = raw.split('\r\n\r\n')[0].replace(/\r\n[ \t]+/g, ' ');
+  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return decodeHeader(line?.slice(name.length + 1).trim() ?? '');
+}
+
+// A real SMTP server: what arrives here is what a partner's mailbox would get.
+const inbox: Delivered[] = [];
+let refuseNextRecipient = false;
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['STARTTLS'],
+  logger: false,
+  onRcptTo(_address, _session, callback) {
+    if (refuseNextRecipient) {
+      refuseNextRecipient = false;
+      return callback(new Error('mailbox temporarily unavailable'));
+    }
+    callback();
+  },
+  onData(stream, session, callback) {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: header(raw, 'Subject'), messageId: header(raw, 'Message-ID') });
+      callback();
+    });
+  },
+});
+
+// A real HTTP endpoint standing in for the SMS provider.
+const texts: Array<{ to: string; text: string; idempotencyKey: string }> = [];
+const smsProvider = http.createServer((request, response) => {
+  let body = '';
+  request.on('data', (chunk) => (body += chunk));
+  request.on('end', () => {
+    texts.push(JSON.parse(body));
+    response.writeHead(202).end();
+  });
+});
+
+let store: Store;
+let activities: Activities;
+const signals: Array<{ processId: string; payload: Announcement }> = [];
+const endedProcesses = new Set<string>();
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => smsProvider.listen(0, '127.0.0.1', resolve));
+  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  const smsPort = (smsProvider.address() as AddressInfo).port;
+  store = await openStore({ dataDir, log });
+  const notifier = createNotifier({ smtpUrl: `smtp://127.0.0.1:${smtpPort}`, smsWebhookUrl: `http://127.0.0.1:${smsPort}/sms`, log });
+  activities = createActivities({
+    store,
+    notifier,
+    log,
+    staff: { reviewers: 'review-desk@vendor.test' },
+    async signal(processId, _signalName, payload) {
+      if (endedProcesses.has(processId)) throw Object.assign(new Error(`workflow ${processId} not found`), { name: 'WorkflowNotFoundError' });
+      signals.push({ processId, payload });
+    },
+  });
+});
+
+afterAll(async () => {
+  await store.close();
+  await new Promise<void>((resolve) => smtp.close(resolve));
+  await new Promise<void>((resolve) => smsProvider.close(() => resolve()));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  inbox.length = 0;
+  texts.length = 0;
+  signals.length = 0;
+});
+
+function view(id: string, partnerId: string, over: Partial<ProcessRow> = {}): ProcessRow {
+  return {
+    id,
+    kind: 'partner-onboarding',
+    kindVersion: 1,
+    partnerId,
+    businessKey: null,
+    state: 'review',
+    stateValue: 'review',
+    context: {},
+    label: { en: 'Under review', 'zh-CN': '审核中' },
+    done: false,
+    version: 1,
+    waitingFor: 'reviewer',
+    startedBy: 'alice',
+    createdAt: '2025-03-05T04:00:00.000Z',
+    updatedAt: '2025-03-05T04:00:00.000Z',
+    ...over,
+  };
+}
+
+function step(processView: ProcessRow, notifications: Step['notifications']): Step {
+  return {
+    view: processView,
+    records: [{ processId: processView.id, seq: processView.version, at: processView.updatedAt, actorId: 'bob', role: 'reviewer', event: 'APPROVE', from: 'review', to: 'approved' }],
+    notifications,
+  };
+}
+
+const approved = {
+  topic: 'reviewOutcome' as const,
+  subject: { en: 'Application approved', 'zh-CN': '申请已通过' },
+  body: { en: 'Your application was approved.', 'zh-CN': '您的申请已通过审核。' },
+};
+
+describe('notifications', () => {
+  it('R74 sends each notification at most once when recordStep is retried', async () => {
+    const partnerId = 'acme';
+    const processView = view('onboarding-acme', partnerId, { version: 2 });
+    await activities.openProcess({ view: processView, partnerSeed: { companyName: 'Acme', contactEmail: 'owner@acme.test' } });
+    const approval = step(processView, [{ ...approved, audience: 'partner', topic: 'actionNeeded', seq: 2 }]);
+
+    await activities.recordStep(approval);
+    await activities.recordStep(approval);
+
+    const key = 'onboarding-acme/2/email/owner@acme.test';
+    expect(inbox).toEqual([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
+    expect(await store.listOutbox({ processId: 'onboarding-acme' })).toMatchObject([{ key, status: 'sent', audience: 'partner' }]);
+    expect((await store.listOutbox({ processId: 'onboarding-acme' }))[0].body).toBe(
+      'Your application was approved.\n\n您的申请已通过审核。\n\nProcess / 流程: onboarding-acme',
+    );
+    expect(await store.listRecords('onboarding-acme')).toHaveLength(1);
+  });
+
+  it('R6 honours the partner message settings: sms on sends an sms with the notification key', async () => {
+    await store.updatePartner('texting', { contact: { email: 'ops@texting.test', phone: '+8613800000001' } });
+    await activities.recordStep(step(view('cert-texting', 'texting'), [{ ...approved, audience: 'partner', seq: 1 }]));
+    expect(inbox.map((m) => m.to)).toEqual([['ops@texting.test']]);
+    expect(texts).toEqual([{ to: '+8613800000001', text: expect.stringContaining('申请已通过'), idempotencyKey: 'cert-texting/1/sms/+8613800000001' }]);
+  });
+
+  it('R6 honours the partner message settings: sms off means no sms', async () => {
+    await store.updatePartner('quiet', { contact: { email: 'ops@quiet.test', phone: '+8613800000002' }, messageSettings: { reviewOutcome: { sms: false } } });
+    await activities.recordStep(step(view('cert-quiet', 'quiet'), [{ ...approved, audience: 'partner', seq: 1 }]));
+    expect(texts).toEqual([]);
+    expect((await store.listOutbox({ processId: 'cert-quiet' })).map((m) => m.channel)).toEqual(['email']);
+  });
+
+  it('R6 sends nothing to the partner on a topic it switched off entirely', async () => {
+    await store.updatePartner('silent', { contact: { email: 'a@silent.test' }, messageSettings: { reviewOutcome: { email: false, sms: false } } });
+    await activities.recordStep(step(view('cert-silent', 'silent'), [{ ...approved, audience: 'partner', seq: 1 }]));
+    expect(inbox).toEqual([]);
+    expect(await store.listOutbox({ processId: 'cert-silent' })).toEqual([]);
+  });
+
+  it('tells reviewers at their configured address, whatever the partner settings', async () => {
+    await store.updatePartner('reviewed', { messageSettings: { actionNeeded: { email: false } } });
+    await activities.recordStep(step(view('review-me', 'reviewed'), [{ ...approved, audience: 'reviewers', topic: 'actionNeeded', seq: 1 }]));
+    expect(inbox.map((m) => m.to)).toEqual([['review-desk@vendor.test']]);
+  });
+
+  it('R74 a failed send is marked failed, retried by the next attempt, and then delivered once', async () => {
+    await store.updatePartner('flaky', { contact: { email: 'a@flaky.test' } });
+    const flaky = step(view('cert-flaky', 'flaky'), [{ ...approved, audience: 'partner', seq: 1 }]);
+    refuseNextRecipient = true;
+    await expect(activities.recordStep(flaky)).rejects.toThrow(/mailbox temporarily unavailable/);
+    expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'failed' }]);
+
+    await activities.recordStep(flaky);
+    await activities.recordStep(flaky);
+    expect(inbox.map((m) => m.to)).toEqual([['a@flaky.test']]);
+    expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'sent' }]);
+  });
+
+  it('R74 a message left in sending by a crash is never sent again', async () => {
+    await store.updatePartner('crashed', { contact: { email: 'a@crashed.test' } });
+    const crashed = step(view('cert-crashed', 'crashed'), [{ ...approved, audience: 'partner', seq: 1 }]);
+    // What a worker killed between claiming and sending leaves behind.
+    await store.insertOutbox([{
+      key: 'cert-crashed/1/email/a@crashed.test', processId: 'cert-crashed', seq: 1, channel: 'email', recipient: 'a@crashed.test',
+      audience: 'partner', subject: 's', body: 'b', status: 'pending', createdAt: '2025-03-05T04:00:00.000Z', sentAt: null,
+    }]);
+    expect(await store.claimOutbox('cert-crashed/1/email/a@crashed.test')).toBe(true);
+
+    await activities.recordStep(crashed);
+    expect(inbox).toEqual([]);
+    expect(await store.listOutbox({ processId: 'cert-crashed' })).toMatchObject([{ status: 'sending' }]);
+  });
+
+  it('R74 a retry after the partner changed its contact does not reach a second address', async () => {
+    await store.updatePartner('moving', { contact: { email: 'old@moving.test' } });
+    const moving = step(view('cert-moving', 'moving'), [{ ...approved, audience: 'partner', seq: 1 }]);
+    await activities.recordStep(moving);
+    await store.updatePartner('moving', { contact: { email: 'new@moving.test' } });
+    await activities.recordStep(moving);
+    expect(inbox.map((m) => m.to)).toEqual([['old@moving.test']]);
+  });
+});
+
+describe('facts between processes', () => {
+  it('R10 announce signals the other open processes of the same partner, not the announcing one', async () => {
+    const partnerId = 'announcer';
+    const announcing = view('biz-cert-announcer', partnerId, { kind: 'business-certification' });
+    for (const processView of [
+      announcing,
+      view('nre-announcer', partnerId, { kind: 'nre-milestones' }),
+      view('ended-since-listed', partnerId),
+      view('done-announcer', partnerId, { done: true }),
+      view('nre-other-partner', 'someone-else'),
+    ]) {
+      await activities.openProcess({ view: processView });
+    }
+    endedProcesses.add('ended-since-listed');
+    const announcement: Announcement = { fact: 'businessCertified', value: true };
+
+    await activities.announce({ partnerId, processId: announcing.id, announcement });
+
+    expect(signals).toEqual([{ processId: 'nre-announcer', payload: announcement }]);
+    expect((await store.getPartner(partnerId))?.facts.businessCertified).toBe(true);
+  });
+
+  it('R10 a process opened after the announcement reads the fact at its start', async () => {
+    await activities.announce({ partnerId: 'late', processId: 'biz-cert-late', announcement: { fact: 'businessCertified', value: true } });
+    const facts = await activities.openProcess({ view: view('nre-late', 'late', { kind: 'nre-milestones' }) });
+    expect(facts).toEqual({ realNameVerified: false, emailBound: false, businessCertified: true });
+  });
+
+  it('R5 announces a certified role to the partner record', async () => {
+    await activities.announce({ partnerId: 'roles', processId: 'role-cert-1', announcement: { fact: 'roleCertified', role: 'consulting-integration' } });
+    expect((await store.getPartner('roles'))?.certifiedRoles).toEqual(['consulting-integration']);
+  });
+
+  it('passes on a signal error that is not about an ended process', async () => {
+    const failing = createActivities({
+      store, log, notifier: { send: async () => {} },
+      signal: async () => { throw new Error('connection refused'); },
+    });
+    await activities.openProcess({ view: view('nre-unreachable', 'unreachable') });
+    await expect(failing.announce({ partnerId: 'unreachable', processId: 'x', announcement: { fact: 'emailBound', value: true } })).rejects.toThrow(/connection refused/);
+  });
+});

@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, StoreInputError, type Store } from '../store/db';
+import type { ProcessRow, TransitionRecord } from '../store/model';
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-store-'));
+// Ids unique per run, so the same tests can run against a PostgreSQL database that outlives them.
+const run = Date.now().toString(36);
+
+const backends = [
+  { name: 'SQLite', open: () => openStore({ dataDir }) },
+  ...(process.env.TEST_DATABASE_URL ? [{ name: 'PostgreSQL', open: () => openStore({ databaseUrl: process.env.TEST_DATABASE_URL }) }] : []),
+];
+
+function view(id: string, over: Partial<ProcessRow> = {}): ProcessRow {
+  return {
+    id,
+    kind: 'nre-milestones',
+    kindVersion: 1,
+    partnerId: `p1-${run}`,
+    businessKey: null,
+    state: 'idle',
+    stateValue: 'idle',
+    context: { milestone: 0 },
+    label: { en: 'Not applied', 'zh-CN': '未申请' },
+    done: false,
+    version: 0,
+    waitingFor: 'partner',
+    startedBy: 'alice',
+    createdAt: '2025-03-05T04:00:00.000Z',
+    updatedAt: '2025-03-05T04:00:00.000Z',
+    ...over,
+  };
+}
+
+function record(processId: string, seq: number, over: Partial<TransitionRecord> = {}): TransitionRecord {
+  return { processId, seq, at: '2025-03-05T04:00:00.000Z', actorId: 'alice', role: 'partner', event: 'APPLY', from: 'idle', to: 'review', ...over };
+}
+
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe.each(backends)('records store on $name', ({ open }) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(() => store.close());
+
+  it('R70 stores times as UTC ISO strings, whatever offset they came with', async () => {
+    const id = `r70-${run}`;
+    await store.saveStep({
+      view: view(id, { createdAt: '2025-03-05T12:00:00+08:00', updatedAt: '2025-03-05T12:30:00+08:00' }),
+      records: [record(id, 1, { at: '2025-03-05T12:30:00+08:00' })],
+      notifications: [],
+    });
+    const stored = await store.getProcess(id);
+    expect(stored?.createdAt).toBe('2025-03-05T04:00:00.000Z');
+    expect(stored?.updatedAt).toBe('2025-03-05T04:30:00.000Z');
+    expect((await store.listRecords(id))[0].at).toBe('2025-03-05T04:30:00.000Z');
+  });
+
+  it('refuses a time it cannot read with a StoreInputError', async () => {
+    await expect(store.openProcess(view(`bad-time-${run}`, { createdAt: 'yesterday' }))).rejects.toThrow(StoreInputError);
+  });
+
+  it('keeps a process view as written: JSON, labels, booleans', async () => {
+    const id = `roundtrip-${run}`;
+    const written = view(id, { businessKey: 'project-7', stateValue: { review: 'pending' }, done: true, waitingFor: null });
+    await store.openProcess(written);
+    expect(await store.getProcess(id)).toEqual(written);
+    expect(await store.getProcess(`absent-${run}`)).toBeNull();
+  });
+
+  it('openProcess inserts a new process and never overwrites one already there', async () => {
+    const id = `open-${run}`;
+    await store.openProcess(view(id, { state: 'review', version: 2 }));
+    await store.openProcess(view(id));
+    expect(await store.getProcess(id)).toMatchObject({ state: 'review', version: 2 });
+  });
+
+  it('R71 keeps each transition once, however often a step is written', async () => {
+    const id = `r71-${run}`;
+    const first = { view: view(id, { version: 1, state: 'review' }), records: [record(id, 1)], notifications: [] };
+    await store.saveStep(first);
+    await store.saveStep(first);
+    await store.saveStep({
+      view: view(id, { version: 2, state: 'accepted' }),
+      records: [record(id, 2, { event: 'APPROVE', from: 'review', to: 'accepted', role: 'reviewer', actorId: 'bob', comment: 'fine' }), record(id, 1, { event: 'CHANGED' })],
+      notifications: [],
+    });
+    const records = await store.listRecords(id);
+    expect(records.map((r) => [r.seq, r.event])).toEqual([
+      [1, 'APPLY'],
+      [2, 'APPROVE'],
+    ]);
+    expect(records[1]).toEqual(record(id, 2, { event: 'APPROVE', from: 'review', to: 'accepted', role: 'reviewer', actorId: 'bob', comment: 'fine' }));
+  });
+
+  it('R71 saveStep never moves a view backwards: a late or duplicate write of an older version is ignored', async () => {
+    const id = `backwards-${run}`;
+    await store.saveStep({ view: view(id, { version: 3, state: 'accepted', done: true }), records: [record(id, 3)], notifications: [] });
+    await store.saveStep({ view: view(id, { version: 2, state: 'review' }), records: [record(id, 2)], notifications: [] });
+    await store.saveStep({ view: view(id, { version: 3, state: 'review' }), records: [], notifications: [] });
+    expect(await store.getProcess(id)).toMatchObject({ version: 3, state: 'accepted', done: true });
+    expect((await store.listRecords(id)).map((r) => r.seq)).toEqual([2, 3]);
+  });
+
+  it('lists processes newest first, page by page with an opaque cursor, over more rows than the limit', async () => {
+    const partnerId = `paging-${run}`;
+    // Two rows share a creation time: the id breaks the tie, so no row is skipped or repeated between pages.
+    const times = ['01', '02', '03', '03', '04', '05', '06'];
+    for (const [i, minute] of times.entries()) {
+      await store.openProcess(view(`paging-${run}-${i}`, { partnerId, createdAt: `2025-01-01T00:${minute}:00.000Z` }));
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listProcesses({ partnerId, limit: 3, cursor });
+      seen.push(...page.items.map((p) => p.id));
+      cursor = page.next;
+      pages += 1;
+      if (cursor) expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([6, 5, 4, 3, 2, 1, 0].map((i) => `paging-${run}-${i}`));
+  });
+
+  it('filters the list by kind, state and whose move it is', async () => {
+    const partnerId = `filter-${run}`;
+    await store.openProcess(view(`filter-${run}-a`, { partnerId, kind: 'delivery-evaluation', state: 'evidence', waitingFor: 'partner' }));
+    await store.openProcess(view(`filter-${run}-b`, { partnerId, kind: 'delivery-evaluation', state: 'review', waitingFor: 'reviewer' }));
+    await store.openProcess(view(`filter-${run}-c`, { partnerId, kind: 'nre-milestones', state: 'review', waitingFor: 'reviewer' }));
+    const ids = async (q: object) => (await store.listProcesses({ partnerId, limit: 10, ...q })).items.map((p) => p.id).sort();
+    expect(await ids({ kind: 'delivery-evaluation' })).toEqual([`filter-${run}-a`, `filter-${run}-b`]);
+    expect(await ids({ kind: 'delivery-evaluation', state: 'review' })).toEqual([`filter-${run}-b`]);
+    expect(await ids({ waitingFor: 'reviewer' })).toEqual([`filter-${run}-b`, `filter-${run}-c`]);
+  });
+
+  it('refuses a malformed cursor or limit with a StoreInputError the API can answer with 400', async () => {
+    await expect(store.listProcesses({ limit: 3, cursor: 'not a cursor' })).rejects.toThrow(StoreInputError);
+    await expect(store.listProcesses({ limit: 3, cursor: Buffer.from('{"a":1}').toString('base64url') })).rejects.toThrow(/cursor is malformed/);
+    await expect(store.listProcesses({ limit: 0 })).rejects.toThrow(StoreInputError);
+  });
+
+  it('ensurePartner creates a partner with defaults and fills name and email only where empty', async () => {
+    const id = `ensure-${run}`;
+    expect(await store.getPartner(id)).toBeNull();
+    const created = await store.ensurePartner(id, { companyName: 'Acme', contactEmail: 'a@acme.test' });
+    expect(created).toMatchObject({
+      companyName: 'Acme',
+      contact: { email: 'a@acme.test' },
+      messageSettings: { reviewOutcome: { email: true, sms: true } },
+      facts: { businessCertified: false },
+      certifiedRoles: [],
+    });
+    await store.ensurePartner(id, { companyName: 'Other', contactEmail: 'b@other.test' });
+    expect(await store.getPartner(id)).toMatchObject({ companyName: 'Acme', contact: { email: 'a@acme.test' } });
+  });
+
+  it('R6 updatePartner changes company, contact and message settings, merging what it does not name', async () => {
+    const id = `r6-${run}`;
+    await store.ensurePartner(id, { contactEmail: 'a@acme.test' });
+    const updated = await store.updatePartner(id, {
+      companyName: 'Acme Cloud',
+      company: { address: 'Hangzhou' },
+      contact: { phone: '+8613800000000' },
+      messageSettings: { reviewOutcome: { sms: false }, reminder: { email: false } },
+    });
+    expect(updated).toMatchObject({
+      companyName: 'Acme Cloud',
+      company: { address: 'Hangzhou' },
+      contact: { email: 'a@acme.test', phone: '+8613800000000' },
+      messageSettings: {
+        actionNeeded: { email: true, sms: false },
+        reviewOutcome: { email: true, sms: false },
+        reminder: { email: false, sms: false },
+      },
+    });
+    expect(await store.getPartner(id)).toEqual(updated);
+  });
+
+  it('R3 R5 setPartnerFact records certification facts and roles, each role once', async () => {
+    const id = `facts-${run}`;
+    await store.setPartnerFact(id, { fact: 'businessCertified', value: true });
+    await store.setPartnerFact(id, { fact: 'roleCertified', role: 'consulting-integration' });
+    await store.setPartnerFact(id, { fact: 'roleCertified', role: 'consulting-integration' });
+    expect(await store.getPartner(id)).toMatchObject({
+      facts: { realNameVerified: false, emailBound: false, businessCertified: true },
+      certifiedRoles: ['consulting-integration'],
+    });
+  });
+
+  it('lists the open processes of one partner only', async () => {
+    const partnerId = `openlist-${run}`;
+    await store.openProcess(view(`openlist-${run}-open`, { partnerId }));
+    await store.openProcess(view(`openlist-${run}-done`, { partnerId, done: true }));
+    await store.openProcess(view(`openlist-${run}-other`, { partnerId: `someone-else-${run}` }));
+    expect((await store.listOpenProcesses(partnerId)).map((p) => p.id)).toEqual([`openlist-${run}-open`]);
+  });
+
+  it('R74 lets exactly one claimer take an outbox message; a failed one can be claimed again', async () => {
+    const key = `outbox-${run}/1/email/a@acme.test`;
+    const message = {
+      key, processId: `outbox-${run}`, seq: 1, channel: 'email' as const, recipient: 'a@acme.test', audience: 'partner' as const,
+      subject: 'S', body: 'B', status: 'pending' as const, createdAt: '2025-03-05T04:00:00.000Z', sentAt: null,
+    };
+    await store.insertOutbox([message]);
+    await store.insertOutbox([{ ...message, subject: 'changed' }]);
+    expect(await store.listOutbox({ processId: message.processId })).toEqual([message]);
+
+    expect(await Promise.all([store.claimOutbox(key), store.claimOutbox(key)])).toEqual([true, false]);
+    await store.markOutbox(key, 'failed');
+    expect(await store.claimOutbox(key)).toBe(true);
+    await store.markOutbox(key, 'sent');
+    expect(await store.claimOutbox(key)).toBe(false);
+    const [sent] = await store.listOutbox({ recipient: 'a@acme.test', processId: message.processId });
+    expect(sent.status).toBe('sent');
+    expect(sent.sentAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+});
+
+describe('SQLite file', () => {
+  it('lives at dataDir/records.sqlite in WAL mode, and opening it again keeps its data', async () => {
+    const dir = path.join(dataDir, 'nested', 'folder');
+    const store = await openStore({ dataDir: dir });
+    await store.ensurePartner('p', { companyName: 'Acme' });
+    await store.close();
+    const reopened = await openStore({ dataDir: dir });
+    expect((await reopened.getPartner('p'))?.companyName).toBe('Acme');
+    await reopened.close();
+    const file = new SQLite(path.join(dir, 'records.sqlite'), { readonly: true });
+    expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
+    file.close();
+  });
+});
