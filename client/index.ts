@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
+import type { Actor, Refusal } from '../machines/types';
+import { act, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
+
+/** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
+export class ProcessRefusal extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.reason);
+    this.name = 'ProcessRefusal';
+  }
+}
+
+/** `partner-onboarding` → `partnerOnboarding`, the thin workflow that runs the kind. */
+export const workflowTypeOf = (kind: string) => kind.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The process id names the kind, the partner and what makes the process unique, so that starting
+ * the same thing twice finds the first one. Keys are hashed unless they are short and plain.
+ */
+export function processIdFor(kind: ProcessKind, partnerId: string, key?: string): string {
+  if (kind.oncePerPartner) return `${kind.name}:${partnerId}`;
+  if (!key) throw new Error('A business key or idempotency key is needed to name this process.');
+  const plain = /^[A-Za-z0-9._-]{1,64}$/.test(key) ? key : createHash('sha256').update(key).digest('hex').slice(0, 32);
+  return `${kind.name}:${partnerId}:${plain}`;
+}
+
+export interface StartRequest {
+  kind: ProcessKind;
+  processId: string;
+  partnerId: string;
+  businessKey: string | null;
+  input: unknown;
+  startedBy: Actor;
+}
+
+export interface ProcessClientOptions {
+  taskQueue: string;
+  settings?: ProcessSettings;
+  historyLimit?: number;
+}
+
+/** Starts processes, sends them actions and reads their live state: the one module that talks to Temporal. */
+export class ProcessClient {
+  constructor(
+    readonly temporal: Client,
+    private readonly options: ProcessClientOptions,
+  ) {}
+
+  /** Starts the process unless it exists (running or ended); resolves once its start is recorded. */
+  async start(request: StartRequest): Promise<{ created: boolean }> {
+    let created = true;
+    try {
+      await this.temporal.workflow.start(workflowTypeOf(request.kind.name), {
+        workflowId: request.processId,
+        taskQueue: this.options.taskQueue,
+        args: [
+          {
+            kind: request.kind.name,
+            partnerId: request.partnerId,
+            businessKey: request.businessKey,
+            startedBy: request.startedBy,
+            input: request.input,
+            settings: this.options.settings ?? defaultSettings,
+            historyLimit: this.options.historyLimit,
+          },
+        ],
+        // An ended process is never started again under the same id: it is returned as it is.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: searchAttributeKeys.kind, value: request.kind.name },
+          { key: searchAttributeKeys.partner, value: request.partnerId },
+        ],
+        memo: { title: request.kind.title },
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return { created: false };
+    }
+    await this.settle(request.processId).catch((err) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      created = false;
+    });
+    return { created };
+  }
+
+  /** Waits until the process's effects so far are recorded. */
+  settle(processId: string): Promise<ActResult> {
+    return this.temporal.workflow.getHandle(processId).executeUpdate(settled);
+  }
+
+  /** Sends an action; throws ProcessRefusal when the process refuses it. */
+  async act(processId: string, request: { action: unknown; actor: Actor; expectedVersion?: number; idempotencyKey?: string }): Promise<ActResult> {
+    try {
+      return await this.temporal.workflow.getHandle(processId).executeUpdate(act, {
+        args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion }],
+        updateId: request.idempotencyKey,
+      });
+    } catch (err) {
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
+      if (err instanceof WorkflowNotFoundError)
+        throw new ProcessRefusal({ status: 409, code: 'process_ended', reason: 'This process has ended; nothing more can be done on it.' });
+      throw err;
+    }
+  }
+
+  /** The live state straight from the running workflow (ops and tests; the edge reads the records store). */
+  liveState(processId: string): Promise<LiveState> {
+    return this.temporal.workflow.getHandle(processId).query(liveState);
+  }
+}

@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { describeIssues } from '../machines/policy';
+
+/** Everything the product reads from the environment, with the embedded defaults of `npm start`. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('data'),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TASK_QUEUE: z.string().default('partnerflow'),
+  DATABASE_URL: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  SMS_WEBHOOK_URL: z.url().optional(),
+  PC_KEYS_FILE: z.string().optional(),
+  REVIEWERS_EMAIL: z.email().optional(),
+  OPS_EMAIL: z.email().optional(),
+  REVIEW_REMINDER_MS: z.coerce.number().int().positive().default(3 * 24 * 3600 * 1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof envSchema> & { dataDir: string };
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid environment: ${describeIssues(parsed.error)}`);
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import { createNotifier } from '../activities/notifier';
+import type { Store } from '../store/db';
+import { fact } from '../workflows/contract';
+import type { Config } from './config';
+
+/** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
+export const connectionOptions = (config: Config, address: string) => ({
+  address,
+  ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
+  ...(config.TEMPORAL_TLS === 'true' ? { tls: true } : {}),
+});
+
+export async function connectClient(config: Config, address: string): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(config, address));
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+/** The worker: the generic driver workflow and the activities (records, notifications, facts). */
+export async function createProcessWorker(opts: {
+  config: Config;
+  address: string;
+  store: Store;
+  client: Client;
+  log: Logger;
+  /** A prebuilt workflow bundle (tests build it once per run); else the workflows are bundled at start. */
+  workflowBundle?: { codePath: string };
+}): Promise<Worker> {
+  const { config, store, client, log } = opts;
+  const activities = createActivities({
+    store,
+    log,
+    notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+    signal: (processId, _name, payload) => client.workflow.getHandle(processId).signal(fact, payload),
+    staff: {
+      ...(config.REVIEWERS_EMAIL ? { reviewers: config.REVIEWERS_EMAIL } : {}),
+      ...(config.OPS_EMAIL ? { ops: config.OPS_EMAIL } : {}),
+    },
+  });
+  return Worker.create({
+    connection: await NativeConnection.connect(connectionOptions(config, opts.address)),
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    activities,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
+  });
+}

@@ -1,0 +1,64 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProcessSettings } from '../machines/kind';
+import type { Actor, Announcement } from '../machines/types';
+
+/** What the driver workflow offers the outside: start arguments, Updates, the query and the signal. */
+
+export interface ProcessArgs {
+  kind: string;
+  partnerId: string;
+  businessKey: string | null;
+  startedBy: Actor;
+  input: unknown;
+  settings: ProcessSettings;
+  /** Continue-as-new once history is this long, even before Temporal suggests it. */
+  historyLimit?: number;
+  /** Present when this run continues an earlier one. */
+  carried?: Carried;
+}
+
+/** What one run hands the next when it continues-as-new. */
+export interface Carried {
+  value: unknown;
+  context: unknown;
+  seq: number;
+  createdAt: string;
+  /** Pending `after` delays, as absolute due times. */
+  timers: Array<{ id: string; event: { type: string }; dueAt: number }>;
+  /** Update ids already applied, so a retried request after continue-as-new still applies once. */
+  recentUpdates: Array<[string, ActResult]>;
+}
+
+export interface ActRequest {
+  action: unknown;
+  actor: Actor;
+  /** From `If-Match`: refuse with 412 unless the process is still at this version. */
+  expectedVersion?: number;
+}
+
+export interface ActResult {
+  version: number;
+}
+
+/** What the query answers: enough for the edge to build a view without the records store. */
+export interface LiveState {
+  value: unknown;
+  context: unknown;
+  version: number;
+  done: boolean;
+}
+
+export const act = defineUpdate<ActResult, [ActRequest]>('act');
+/** Resolves once the process has started and its effects so far are recorded: read-your-writes for the edge. */
+export const settled = defineUpdate<ActResult, []>('settled');
+export const liveState = defineQuery<LiveState>('liveState');
+export const fact = defineSignal<[Announcement]>('fact');
+
+/** The failure type an Update validator throws; its details carry the Refusal. */
+export const refusalType = 'Refusal';
+
+export const searchAttributeKeys = {
+  kind: { name: 'ProcessKind', type: 'KEYWORD' },
+  partner: { name: 'PartnerId', type: 'KEYWORD' },
+  state: { name: 'ProcessState', type: 'KEYWORD' },
+} as const;

@@ -1,0 +1,13 @@
+import type { ProcessArgs } from './contract';
+import { processWorkflow } from './process';
+
+/**
+ * One thin workflow per kind, so that ops see the kind as the Workflow Type in the Web UI; each is the
+ * same generic driver. The client names them with `workflowTypeOf(kind)`.
+ */
+export const partnerOnboarding = (args: ProcessArgs) => processWorkflow(args);
+export const businessCertification = (args: ProcessArgs) => processWorkflow(args);
+export const roleCertification = (args: ProcessArgs) => processWorkflow(args);
+export const nreMilestones = (args: ProcessArgs) => processWorkflow(args);
+
+export { processWorkflow };

@@ -1,0 +1,236 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  currentUpdateInfo,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { Activities } from '../activities';
+import type { StartInput } from '../machines/kind';
+import { judge, labelOf, stateKey, waitingFor, type StampedEvent } from '../machines/policy';
+import { kindOf } from '../machines/registry';
+import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/types';
+import type { ProcessRow, Step, TransitionRecord } from '../store/model';
+import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
+
+const { openProcess, recordStep, announce } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const system: Actor = { id: 'partnerflow', role: 'system' };
+const recentUpdateLimit = 200;
+
+const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, message: r.reason, details: [r], nonRetryable: true });
+
+/**
+ * The durable driver of every process kind. The machine decides; this function only feeds it events
+ * (Updates from people, signals from other processes, its own timers), commits each next snapshot
+ * synchronously, and runs the effects the machine asks for, in order, as activities.
+ */
+export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
+  const kind = kindOf(args.kind);
+  if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}".`);
+  const { machine } = kind;
+  const processId = workflowInfo().workflowId;
+
+  let snapshot: AnyMachineSnapshot | undefined;
+  let seq = args.carried?.seq ?? -1;
+  const createdAt = args.carried?.createdAt ?? new Date().toISOString();
+  const recentUpdates = new Map<string, ActResult>(args.carried?.recentUpdates);
+  const timers = new Map<string, { event: { type: string }; dueAt: number; scope: CancellationScope }>();
+  const factsBeforeStart: Announcement[] = [];
+
+  // Effects run one step at a time, in sequence order, even when handlers interleave.
+  let effects: Promise<void> = Promise.resolve();
+  let pendingSteps = 0;
+  const enqueue = (run: () => Promise<void>) => {
+    pendingSteps++;
+    effects = effects.then(run).finally(() => pendingSteps--);
+    return effects;
+  };
+
+  const viewRow = (s: AnyMachineSnapshot): ProcessRow => ({
+    id: processId,
+    kind: kind.name,
+    kindVersion: kind.version,
+    partnerId: args.partnerId,
+    businessKey: args.businessKey,
+    state: stateKey(s.value),
+    stateValue: s.value,
+    context: s.context,
+    label: labelOf(kind, s),
+    done: s.status !== 'active',
+    version: seq,
+    waitingFor: waitingFor(s),
+    startedBy: args.startedBy.id,
+    createdAt,
+    updatedAt: new Date().toISOString(),
+  });
+
+  const showState = (s: AnyMachineSnapshot) => {
+    upsertSearchAttributes([{ key: searchAttributeKeys.state, value: stateKey(s.value) }]);
+    upsertMemo({ label: labelOf(kind, s), version: seq });
+  };
+
+  /** Commit one accepted event: next snapshot now, its effects queued. Never awaits before committing. */
+  const commit = (event: StampedEvent, step: { name: string; reason?: string; from: string | null; next: AnyMachineSnapshot; actions: readonly { type: string; params?: unknown }[] }) => {
+    snapshot = step.next;
+    seq += 1;
+    const { type, actor, at, comment, ...payload } = event;
+    const record: TransitionRecord = {
+      processId,
+      seq,
+      at,
+      actorId: actor.id,
+      role: actor.role,
+      event: step.name,
+      from: step.from,
+      to: stateKey(step.next.value),
+      ...(typeof comment === 'string' ? { comment } : {}),
+      ...(step.reason ? { reason: step.reason } : {}),
+      ...(Object.keys(payload).length ? { payload } : {}),
+    };
+    const notifications: Step['notifications'] = [];
+    const announcements: Announcement[] = [];
+    for (const action of step.actions) {
+      const params = action.params as Record<string, any>;
+      if (action.type === 'notify') notifications.push({ ...(params as NotifyParams), seq });
+      else if (action.type === 'announce') announcements.push(params as Announcement);
+      else if (action.type === 'xstate.raise' && params?.delay !== undefined) startTimer(params.id, params.event, Date.now() + params.delay);
+      else if (action.type === 'xstate.cancel') cancelTimer(params.sendId);
+    }
+    showState(step.next);
+    const stepRecord: Step = { view: viewRow(step.next), records: [record], notifications };
+    return enqueue(async () => {
+      await recordStep(stepRecord);
+      for (const announcement of announcements) await announce({ partnerId: args.partnerId, processId, announcement });
+    });
+  };
+
+  const apply = (event: StampedEvent, name = event.type, reason?: string) => {
+    const from = snapshot!;
+    const [next, actions] = transition(machine, from, event);
+    return commit(event, { name, reason, from: stateKey(from.value), next, actions });
+  };
+
+  function startTimer(id: string, event: { type: string }, dueAt: number) {
+    const scope = new CancellationScope();
+    timers.set(id, { event, dueAt, scope });
+    scope
+      .run(() => sleep(Math.max(0, dueAt - Date.now())))
+      .then(() => {
+        // A timer cancelled or replaced meanwhile is ignored.
+        if (timers.get(id)?.scope !== scope) return;
+        timers.delete(id);
+        const stamped = { ...event, actor: system, at: new Date().toISOString() };
+        if (snapshot?.status === 'active' && snapshot.can(stamped)) void apply(stamped, event.type.split('.')[2] ?? event.type, 'The delay configured for this state passed.');
+      })
+      .catch((err) => {
+        if (!isCancellation(err)) throw err;
+      });
+  }
+
+  function cancelTimer(id: string) {
+    const timer = timers.get(id);
+    timers.delete(id);
+    timer?.scope.cancel();
+  }
+
+  const receiveFact = (announcement: Announcement) => {
+    const event = { type: 'FACT', ...announcement, actor: system, at: new Date().toISOString() } as StampedEvent;
+    if (snapshot!.status === 'active' && snapshot!.can(event))
+      void apply(event, 'FACT', `Announced by another process of this partner: ${announcement.fact}.`);
+  };
+
+  // Handlers first, so that Updates and signals arriving with the first task are not lost.
+  setHandler(
+    act,
+    async ({ action, actor }) => {
+      const updateId = currentUpdateInfo()?.id;
+      const earlier = updateId ? recentUpdates.get(updateId) : undefined;
+      if (earlier) return earlier;
+      const verdict = judge(kind, snapshot!, action, actor, new Date().toISOString());
+      if (!verdict.ok) throw refusal(verdict.refusal);
+      const done = apply(verdict.event);
+      const result = { version: seq };
+      if (updateId) {
+        recentUpdates.set(updateId, result);
+        if (recentUpdates.size > recentUpdateLimit) recentUpdates.delete(recentUpdates.keys().next().value!);
+      }
+      await done;
+      return result;
+    },
+    {
+      // Refuses writing nothing (R73): 422, 403, then 412 and 409.
+      validator: ({ action, actor, expectedVersion }) => {
+        const updateId = currentUpdateInfo()?.id;
+        if (updateId && recentUpdates.has(updateId)) return;
+        if (!snapshot) throw refusal({ status: 409, code: 'not_started', reason: 'This process is still starting; try again in a moment.' });
+        const verdict = judge(kind, snapshot, action, actor, new Date().toISOString());
+        if (!verdict.ok && verdict.refusal.status !== 409) throw refusal(verdict.refusal);
+        if (expectedVersion !== undefined && expectedVersion !== seq)
+          throw refusal({ status: 412, code: 'version_mismatch', reason: `The process moved on: it is at version ${seq}, not ${expectedVersion}. Reload it and decide again.` });
+        if (!verdict.ok) throw refusal(verdict.refusal);
+      },
+    },
+  );
+  setHandler(settled, async () => {
+    await condition(() => snapshot !== undefined);
+    await effects;
+    return { version: seq };
+  });
+  setHandler(liveState, () => ({ value: snapshot?.value, context: snapshot?.context, version: seq, done: snapshot?.status === 'done' }));
+  setHandler(fact, (announcement) => {
+    if (snapshot) receiveFact(announcement);
+    else factsBeforeStart.push(announcement);
+  });
+
+  if (args.carried) {
+    snapshot = machine.resolveState({ value: args.carried.value as any, context: args.carried.context as any });
+    for (const timer of args.carried.timers) startTimer(timer.id, timer.event, timer.dueAt);
+  } else {
+    // The process's row exists before the partner's facts are read, so a fact announced meanwhile reaches it.
+    const facts = await openProcess({
+      view: {
+        id: processId, kind: kind.name, kindVersion: kind.version, partnerId: args.partnerId, businessKey: args.businessKey,
+        state: 'starting', stateValue: null, context: null, label: { en: 'Starting', 'zh-CN': '启动中' }, done: false,
+        version: -1, waitingFor: null, startedBy: args.startedBy.id, createdAt, updatedAt: createdAt,
+      },
+      partnerSeed: kind.partnerSeed?.(args.input),
+    });
+    const startInput: StartInput = { processId, partnerId: args.partnerId, startedBy: args.startedBy, input: args.input, facts, settings: args.settings };
+    const [first, actions] = initialTransition(machine, startInput);
+    const start = { type: 'START', ...(args.input as object), actor: args.startedBy, at: createdAt } as StampedEvent;
+    void commit(start, { name: 'START', from: null, next: first, actions });
+  }
+  for (const announcement of factsBeforeStart.splice(0)) receiveFact(announcement);
+
+  const historyLimit = args.historyLimit ?? 10_000;
+  await condition(
+    () => snapshot!.status !== 'active' || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
+  );
+  // Let every Update finish and every effect be recorded before this run ends.
+  // No await after this: a new Update must not slip in between the check and the end of the run.
+  await condition(() => allHandlersFinished() && pendingSteps === 0);
+
+  if (snapshot!.status !== 'active') return { state: stateKey(snapshot!.value) };
+  const carried: Carried = {
+    value: snapshot!.value,
+    context: snapshot!.context,
+    seq,
+    createdAt,
+    timers: [...timers].map(([id, { event, dueAt }]) => ({ id, event, dueAt })),
+    recentUpdates: [...recentUpdates],
+  };
+  return continueAsNew<typeof processWorkflow>({ ...args, carried });
+}
