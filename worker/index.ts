@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createNotifier } from '../activities/notifier';
@@ -20,6 +20,15 @@ export async function connectClient(config: Config, address: string): Promise<Cl
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 
+let runtimeInstalled = false;
+
+/** The SDK's own log level; once per process, before the first worker. */
+export function installRuntime(level: LogLevel = 'WARN') {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(level) });
+  runtimeInstalled = true;
+}
+
 /** The worker: the generic driver workflow and the activities (records, notifications, facts). */
 export async function createProcessWorker(opts: {
   config: Config;
@@ -31,6 +40,7 @@ export async function createProcessWorker(opts: {
   workflowBundle?: { codePath: string };
 }): Promise<Worker> {
   const { config, store, client, log } = opts;
+  installRuntime();
   const activities = createActivities({
     store,
     log,

@@ -152,7 +152,13 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       void apply(event, 'FACT', `Announced by another process of this partner: ${announcement.fact}.`);
   };
 
-  // Handlers first, so that Updates and signals arriving with the first task are not lost.
+  // A continued run restores its snapshot before any handler is set: setHandler validates buffered Updates at once.
+  if (args.carried) {
+    snapshot = machine.resolveState({ value: args.carried.value as any, context: args.carried.context as any });
+    for (const timer of args.carried.timers) startTimer(timer.id, timer.event, timer.dueAt);
+  }
+
+  // Handlers before the first await, so that Updates and signals arriving with the first task are not lost.
   setHandler(
     act,
     async ({ action, actor }) => {
@@ -195,10 +201,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     else factsBeforeStart.push(announcement);
   });
 
-  if (args.carried) {
-    snapshot = machine.resolveState({ value: args.carried.value as any, context: args.carried.context as any });
-    for (const timer of args.carried.timers) startTimer(timer.id, timer.event, timer.dueAt);
-  } else {
+  if (!args.carried) {
     // The process's row exists before the partner's facts are read, so a fact announced meanwhile reaches it.
     const facts = await openProcess({
       view: {

@@ -1,0 +1,52 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ProcessRefusal } from '../client';
+import { StoreInputError } from '../store/db';
+
+/** A caller's mistake, answered as `{ error: { code, reason } }` and changing nothing. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const fastifyCodes: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', 'The request body is larger than the 64 KiB this API accepts.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed_json', 'The body is empty but Content-Type says JSON; send a JSON object.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'Content-Length does not match the body.'],
+};
+
+function locate(instancePath: string, context: string) {
+  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  return path ? `${context} ${path}` : context;
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const send = (status: number, code: string, reason: string) => reply.status(status).send({ error: { code, reason } });
+  if (error instanceof HttpError) return send(error.status, error.code, error.reason);
+  if (error instanceof ProcessRefusal) return send(error.refusal.status, error.refusal.code, error.refusal.reason);
+  if (error instanceof StoreInputError) return send(400, 'invalid_query', error.message);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const context = error.validationContext ?? 'body';
+    const what = error.validation
+      .slice(0, 5)
+      .map((v) => {
+        const keys = (v.params as { issue?: { keys?: string[] } }).issue?.keys;
+        return keys ? `unknown field ${keys.map((k) => `"${k}"`).join(', ')} in ${locate(v.instancePath, context)}` : `${locate(v.instancePath, context)}: ${v.message}`;
+      })
+      .join('; ');
+    return send(context === 'body' ? 422 : 400, `invalid_${context}`, `The request ${context} is invalid: ${what}.`);
+  }
+  const known = error.code ? fastifyCodes[error.code] : undefined;
+  if (known) return send(...known);
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return send(400, 'malformed_json', `The body is not valid JSON: ${error.message}.`);
+  if (error.statusCode && error.statusCode < 500) return send(error.statusCode, 'bad_request', error.message);
+  request.log.error({ err: error }, 'unexpected error');
+  return send(500, 'internal_error', 'Something went wrong on our side; retry the request with the same Idempotency-Key.');
+}

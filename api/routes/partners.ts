@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Store } from '../../store/db';
+import type { Partner } from '../../store/model';
+import { mayRead } from '../auth';
+import { HttpError } from '../errors';
+
+const channels = z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() });
+
+/** What a partner may change about itself (R6). Certification status is not here: only certification processes set it. */
+const partnerPatch = z.strictObject({
+  companyName: z.string().trim().min(1).max(200).optional(),
+  company: z
+    .strictObject({
+      address: z.string().trim().max(500).optional(),
+      industry: z.string().trim().max(100).optional(),
+      website: z.url().max(500).optional(),
+      size: z.string().trim().max(50).optional(),
+      description: z.string().trim().max(2000).optional(),
+    })
+    .optional(),
+  contact: z
+    .strictObject({
+      name: z.string().trim().min(1).max(100).optional(),
+      email: z.email().max(254).optional(),
+      phone: z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'Invalid phone number').optional(),
+    })
+    .optional(),
+  messageSettings: z.strictObject({ actionNeeded: channels.optional(), reviewOutcome: channels.optional(), reminder: channels.optional() }).optional(),
+});
+
+const readOnly = ['facts', 'certifiedRoles', 'certification', 'id'];
+
+export const partnerRoutes =
+  (deps: { store: Store }): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { store } = deps;
+
+    /** R4: the programs the partner applied to, with level and status, from its onboarding process. */
+    async function partnerView(partner: Partner) {
+      const onboarding = await store.getProcess(`partner-onboarding:${partner.id}`);
+      const application = (onboarding?.context as { application?: { program: string; level?: string } } | null)?.application;
+      return {
+        ...partner,
+        programs: application && onboarding ? [{ program: application.program, level: application.level ?? null, status: onboarding.label, processId: onboarding.id }] : [],
+      };
+    }
+
+    const params = z.object({ id: z.string().max(100) });
+
+    app.get('/partners/:id', { schema: { params, summary: 'A partner: company, contact, message settings, certification status, programs' } }, async (request) => {
+      const partner = mayRead(request.actor, request.params.id) ? await store.getPartner(request.params.id) : null;
+      if (!partner) throw new HttpError(404, 'not_found', `No partner "${request.params.id}" is visible to you.`);
+      return partnerView(partner);
+    });
+
+    app.patch(
+      '/partners/:id',
+      {
+        schema: { params, body: partnerPatch, summary: 'Change company information, contact and message settings (R6)' },
+        // Before the schema, so that a request to set certification status is told why, not just "unknown field".
+        preValidation: async (request) => {
+          const body = request.body as Record<string, unknown> | null;
+          const fixed = readOnly.filter((field) => body && typeof body === 'object' && Object.hasOwn(body, field));
+          if (fixed.length)
+            throw new HttpError(422, 'read_only', `${fixed.join(', ')} cannot be changed here: certification status is set only by the certification processes.`);
+        },
+      },
+      async (request) => {
+        const { actor } = request;
+        const { id } = request.params;
+        if (!(actor.role === 'partner' && actor.partnerId === id) && actor.role !== 'ops') {
+          if (!mayRead(actor, id)) throw new HttpError(404, 'not_found', `No partner "${id}" is visible to you.`);
+          throw new HttpError(403, 'role_not_allowed', 'Only the partner itself (or ops) can change its information.');
+        }
+        if (!(await store.getPartner(id))) throw new HttpError(404, 'not_found', `No partner "${id}" exists yet; it is created when it starts its first process.`);
+        return partnerView(await store.updatePartner(id, request.body));
+      },
+    );
+  };
+
+

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { processIdFor, type ProcessClient } from '../../client';
+import { authorize, describeIssues, parseAction } from '../../machines/policy';
+import { kindOf, registry } from '../../machines/registry';
+import { roles } from '../../machines/types';
+import type { Store } from '../../store/db';
+import type { ProcessRow } from '../../store/model';
+import { mayRead, seesAllPartners } from '../auth';
+import { HttpError } from '../errors';
+import { processView, snapshotOf } from '../views';
+
+const idempotencyKey = z.string().min(1).max(200).optional();
+const notFound = (id: string) => new HttpError(404, 'not_found', `No process "${id.slice(0, 200)}" is visible to you.`);
+
+const startBody = z.strictObject({
+  kind: z.string().min(1).max(100),
+  input: z.record(z.string(), z.unknown()).default({}),
+  businessKey: z.string().trim().min(1).max(128).optional(),
+  /** Staff starting on a partner's behalf name the partner; a partner's own key names it already. */
+  partnerId: z.string().min(1).max(100).optional(),
+});
+
+const listQuery = z.strictObject({
+  kind: z.string().max(100).optional(),
+  state: z.string().max(200).optional(),
+  partnerId: z.string().max(100).optional(),
+  waitingFor: z.enum(roles).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** `If-Match: "3"` (or 3, or W/"3") → 3. */
+function expectedVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = header.trim().match(/^(?:W\/)?"?(-?\d{1,9})"?$/);
+  if (!match) throw new HttpError(400, 'invalid_if_match', 'If-Match must be the version of the process, e.g. If-Match: "3".');
+  return Number(match[1]);
+}
+
+export const processRoutes =
+  (deps: { client: ProcessClient; store: Store }): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { client, store } = deps;
+
+    /** The process as the caller may see it, or 404 (another partner's process is 404, not 403: R72). */
+    async function visibleProcess(actor: Parameters<typeof mayRead>[0], id: string): Promise<ProcessRow> {
+      let row = await store.getProcess(id);
+      if (!row || !mayRead(actor, row.partnerId)) throw notFound(id);
+      if (row.version < 0) {
+        await client.settle(id).catch(() => undefined);
+        row = (await store.getProcess(id))!;
+      }
+      return row;
+    }
+
+    app.post(
+      '/processes',
+      { schema: { body: startBody, headers: z.object({ 'idempotency-key': idempotencyKey }), summary: 'Start a process (or get the one these parameters name)' } },
+      async (request, reply) => {
+        const { actor } = request;
+        const { kind: kindName, input, businessKey } = request.body;
+        const kind = kindOf(kindName);
+        if (!kind) throw new HttpError(422, 'unknown_kind', `"${kindName.slice(0, 100)}" is not a process kind; the kinds are ${Object.keys(registry).join(', ')}.`);
+        if (!kind.startRoles.includes(actor.role))
+          throw new HttpError(403, 'role_not_allowed', `A ${kind.name} process can be started only by ${kind.startRoles.join(' or ')}; you act as ${actor.role}.`);
+        const partnerId = actor.role === 'partner' ? actor.partnerId! : request.body.partnerId;
+        if (!partnerId) throw new HttpError(422, 'invalid_body', 'Name the partner this process is for in "partnerId".');
+        if (actor.role === 'partner' && request.body.partnerId && request.body.partnerId !== actor.partnerId)
+          throw new HttpError(403, 'not_your_partner', 'A partner can start processes only for itself.');
+        const parsed = kind.input.safeParse(input);
+        if (!parsed.success) throw new HttpError(422, 'invalid_input', `The input of ${kind.name} is invalid: ${describeIssues(parsed.error)}.`);
+
+        const key = businessKey ?? request.headers['idempotency-key'] ?? randomUUID();
+        const processId = processIdFor(kind, partnerId, key);
+        const existing = await store.getProcess(processId);
+        let created = false;
+        if (!existing) ({ created } = await client.start({ kind, processId, partnerId, businessKey: businessKey ?? null, input: parsed.data, startedBy: actor }));
+        const row = await visibleProcess(actor, processId);
+        return reply.status(created ? 201 : 200).send(processView(row, actor, await store.listRecords(processId)));
+      },
+    );
+
+    app.get(
+      '/processes',
+      { schema: { querystring: listQuery, summary: 'List processes, newest first' } },
+      async (request) => {
+        const { actor } = request;
+        const query = request.query;
+        if (!seesAllPartners(actor) && actor.role !== 'partner')
+          throw new HttpError(403, 'role_not_allowed', 'Listing processes is for partners, reviewers, ops and system.');
+        if (actor.role === 'partner' && query.partnerId && query.partnerId !== actor.partnerId)
+          throw new HttpError(403, 'not_your_partner', 'A partner can list only its own processes.');
+        const partnerId = actor.role === 'partner' ? actor.partnerId : query.partnerId;
+        const page = await store.listProcesses({ ...query, partnerId });
+        return { items: page.items.map((row) => processView(row, actor)), ...(page.next ? { next: page.next } : {}) };
+      },
+    );
+
+    app.get(
+      '/processes/:id',
+      { schema: { params: z.object({ id: z.string().max(300) }), summary: 'A process: state, labels, allowed actions, records' } },
+      async (request) => {
+        const row = await visibleProcess(request.actor, request.params.id);
+        return processView(row, request.actor, await store.listRecords(row.id));
+      },
+    );
+
+    app.post(
+      '/processes/:id/actions',
+      {
+        schema: {
+          params: z.object({ id: z.string().max(300) }),
+          body: z.looseObject({ type: z.string().min(1).max(100) }),
+          headers: z.object({ 'idempotency-key': idempotencyKey, 'if-match': z.string().max(100).optional() }),
+          summary: 'Send an event (SUBMIT, APPROVE, …); refusals change nothing',
+        },
+      },
+      async (request) => {
+        const { actor } = request;
+        const row = await visibleProcess(actor, request.params.id);
+        const kind = kindOf(row.kind)!;
+        // 422 then 403 here already, so a refused request never reaches the engine; the workflow checks again.
+        const parsed = parseAction(kind, request.body);
+        if (!parsed.ok) throw new HttpError(parsed.refusal.status, parsed.refusal.code, parsed.refusal.reason);
+        const snapshot = snapshotOf(row);
+        const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor);
+        if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
+        if (row.done) throw new HttpError(409, 'process_ended', `This process has ended (${row.label.en}); nothing more can be done on it.`);
+        await client.act(row.id, {
+          action: request.body,
+          actor,
+          expectedVersion: expectedVersion(request.headers['if-match']),
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        const next = (await store.getProcess(row.id))!;
+        return processView(next, actor, await store.listRecords(row.id));
+      },
+    );
+  };

@@ -1,0 +1,55 @@
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { ProcessClient } from '../client';
+import type { Store } from '../store/db';
+import { authenticate } from './auth';
+import { errorHandler, HttpError } from './errors';
+import type { Identity } from './keys';
+import { kindRoutes } from './routes/kinds';
+import { partnerRoutes } from './routes/partners';
+import { processRoutes } from './routes/processes';
+
+export interface ApiDeps {
+  client: ProcessClient;
+  store: Store;
+  keys: Map<string, Identity>;
+  log: Logger;
+}
+
+/** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
+export async function buildServer(deps: ApiDeps) {
+  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 64 * 1024, disableRequestLogging: true }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new HttpError(404, 'no_such_route', `There is no ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'partnerflow API', version: '1', description: 'Durable partner-center processes: start, act, view, list.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authenticate(deps.keys));
+      await v1.register(processRoutes(deps));
+      await v1.register(kindRoutes);
+      await v1.register(partnerRoutes(deps));
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+export type ApiServer = Awaited<ReturnType<typeof buildServer>>;

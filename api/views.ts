@@ -1,0 +1,55 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import { allowedActions } from '../machines/policy';
+import { kindOf } from '../machines/registry';
+import { toBeijingTime } from '../machines/time';
+import type { Actor } from '../machines/types';
+import type { ProcessRow, TransitionRecord } from '../store/model';
+
+/** The machine snapshot a stored view stands for, to ask the machine what the caller may do now. */
+export function snapshotOf(row: ProcessRow): AnyMachineSnapshot | undefined {
+  const kind = kindOf(row.kind);
+  if (!kind || row.version < 0) return undefined;
+  return kind.machine.resolveState({ value: row.stateValue as any, context: row.context as any });
+}
+
+/** Context fields that are the driver's, not the business's. */
+const hidden = new Set(['processId', 'partnerId', 'settings']);
+
+export function recordView(record: TransitionRecord) {
+  return {
+    seq: record.seq,
+    at: record.at,
+    atLocal: toBeijingTime(record.at),
+    actor: record.actorId,
+    role: record.role,
+    event: record.event,
+    from: record.from,
+    to: record.to,
+    ...(record.comment !== undefined ? { comment: record.comment } : {}),
+    ...(record.reason !== undefined ? { reason: record.reason } : {}),
+  };
+}
+
+/** The view of DESIGN.md's API v1, for this caller. */
+export function processView(row: ProcessRow, actor: Actor, records?: TransitionRecord[]) {
+  const kind = kindOf(row.kind)!;
+  const snapshot = row.done ? undefined : snapshotOf(row);
+  return {
+    id: row.id,
+    kind: row.kind,
+    partnerId: row.partnerId,
+    businessKey: row.businessKey,
+    state: row.state,
+    label: row.label,
+    done: row.done,
+    version: row.version,
+    waitingFor: row.waitingFor,
+    allowedActions: snapshot ? allowedActions(kind, snapshot, actor) : [],
+    ...(records ? { records: records.map(recordView) } : {}),
+    data: Object.fromEntries(Object.entries((row.context ?? {}) as Record<string, unknown>).filter(([key]) => !hidden.has(key))),
+    createdAt: row.createdAt,
+    createdAtLocal: toBeijingTime(row.createdAt),
+    updatedAt: row.updatedAt,
+    updatedAtLocal: toBeijingTime(row.updatedAt),
+  };
+}

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { inject } from 'vitest';
+import type { Identity } from '../../api/keys';
+import { buildServer } from '../../api/server';
+import { ProcessClient } from '../../client';
+import { defaultSettings, type ProcessSettings } from '../../machines/kind';
+import { openStore, type Store } from '../../store/db';
+import { readConfig } from '../../worker/config';
+import { connectClient, createProcessWorker } from '../../worker';
+
+/**
+ * The people of the tests, each with an API key, as a keys file would list them. Partner ids carry a
+ * suffix per product, because every test file shares the run's Temporal namespace and once-per-partner
+ * processes are named after their partner.
+ */
+export function makePeople(suffix: string) {
+  return {
+    acme: { key: `test-key-partner-acme-${suffix}`, id: `alice@acme-${suffix}`, role: 'partner', partnerId: `acme-${suffix}` },
+    globex: { key: `test-key-partner-globex-${suffix}`, id: `bob@globex-${suffix}`, role: 'partner', partnerId: `globex-${suffix}` },
+    li: { key: `test-key-reviewer-li-${suffix}`, id: 'li.reviewer', role: 'reviewer' },
+    wang: { key: `test-key-reviewer-wang-${suffix}`, id: 'wang.reviewer', role: 'reviewer' },
+    /** One person holding a partner key (for initech) and a reviewer key. */
+    chenPartner: { key: `test-key-partner-chen-${suffix}`, id: `chen-${suffix}`, role: 'partner', partnerId: `initech-${suffix}` },
+    chenReviewer: { key: `test-key-reviewer-chen-${suffix}`, id: `chen-${suffix}`, role: 'reviewer' },
+    zhao: { key: `test-key-customer-zhao-${suffix}`, id: 'zhao.customer', role: 'customer' },
+    ops: { key: `test-key-ops-${suffix}`, id: 'ops', role: 'ops' },
+    system: { key: `test-key-system-${suffix}`, id: 'system', role: 'system' },
+  } satisfies Record<string, Identity>;
+}
+
+export type Person = keyof ReturnType<typeof makePeople>;
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+}
+
+/**
+ * The whole product on the run's real Temporal dev server: a worker with its own task queue, a records
+ * store in a fresh SQLite file, and the HTTP API on a free port. Each test file starts one.
+ */
+export async function startProduct(options: { settings?: Partial<ProcessSettings>; historyLimit?: number; env?: Record<string, string> } = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
+  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, ...options.env });
+  const log = pino({ level: 'warn' });
+  const address = inject('temporalAddress');
+  const store: Store = await openStore({ dataDir, log });
+  const temporal = await connectClient(config, address);
+  const worker: Worker = await createProcessWorker({ config, address, store, client: temporal, log, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const running = worker.run();
+  const client = new ProcessClient(temporal, {
+    taskQueue: config.TASK_QUEUE,
+    settings: { ...defaultSettings, ...options.settings },
+    historyLimit: options.historyLimit,
+  });
+  const people = makePeople(randomUUID().slice(0, 8));
+  const keys = new Map<string, Identity>(Object.values(people).map((p) => [p.key, p as Identity]));
+  const app = await buildServer({ client, store, keys, log });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+
+  /** A real HTTP request as `who`. */
+  async function call<T = any>(who: Person | null, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+    const response = await fetch(url + route, {
+      method,
+      headers: {
+        ...(who ? { authorization: `Bearer ${people[who].key}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  return {
+    url,
+    people,
+    store,
+    client,
+    dataDir,
+    call,
+    start: (who: Person, kind: string, input: unknown = {}, extra: Record<string, unknown> = {}) => call(who, 'POST', '/v1/processes', { kind, input, ...extra }),
+    act: (who: Person, id: string, action: Record<string, unknown>, headers?: Record<string, string>) =>
+      call(who, 'POST', `/v1/processes/${encodeURIComponent(id)}/actions`, action, headers),
+    view: (who: Person, id: string) => call(who, 'GET', `/v1/processes/${encodeURIComponent(id)}`),
+    async stop() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await temporal.connection.close();
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Product = Awaited<ReturnType<typeof startProduct>>;
