@@ -14,10 +14,26 @@ export class HttpError extends Error {
   }
 }
 
+/** Parses a JSON body, refusing keys that could reach an object's prototype. */
+export function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) {
+  if (body === '') return done(new HttpError(400, 'malformed_json', 'The body is empty but Content-Type says JSON; send a JSON object.'));
+  try {
+    done(
+      null,
+      JSON.parse(body, (key, value) => {
+        if (key === '__proto__' || (key === 'constructor' && value && typeof value === 'object' && 'prototype' in value))
+          throw new HttpError(400, 'forbidden_key', `The body contains a "${key}" key; such keys are refused.`);
+        return value;
+      }),
+    );
+  } catch (error) {
+    done(error instanceof HttpError ? error : new HttpError(400, 'malformed_json', `The body is not valid JSON: ${(error as Error).message}.`));
+  }
+}
+
 const fastifyCodes: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', 'The request body is larger than the 64 KiB this API accepts.'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json.'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed_json', 'The body is empty but Content-Type says JSON; send a JSON object.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'Content-Length does not match the body.'],
 };
 
@@ -44,8 +60,6 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   const known = error.code ? fastifyCodes[error.code] : undefined;
   if (known) return send(...known);
-  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
-    return send(400, 'malformed_json', `The body is not valid JSON: ${error.message}.`);
   if (error.statusCode && error.statusCode < 500) return send(error.statusCode, 'bad_request', error.message);
   request.log.error({ err: error }, 'unexpected error');
   return send(500, 'internal_error', 'Something went wrong on our side; retry the request with the same Idempotency-Key.');

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
-import { errorHandler, HttpError } from './errors';
+import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
 import { kindRoutes } from './routes/kinds';
 import { partnerRoutes } from './routes/partners';
@@ -24,6 +24,8 @@ export async function buildServer(deps: ApiDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.setNotFoundHandler((request) => {
     throw new HttpError(404, 'no_such_route', `There is no ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`);
   });
