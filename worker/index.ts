@@ -22,10 +22,13 @@ export async function connectClient(config: Config, address: string): Promise<Cl
 
 let runtimeInstalled = false;
 
-/** The SDK's own log level; once per process, before the first worker. */
+/**
+ * The SDK's own log level; once per process, before the first worker. The SDK's signal handlers are
+ * off: `npm start` stops the API, the worker and the dev server itself, in that order.
+ */
 export function installRuntime(level: LogLevel = 'WARN') {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
   runtimeInstalled = true;
 }
 

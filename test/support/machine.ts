@@ -28,7 +28,7 @@ export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerF
     get snapshot(): AnyMachineSnapshot {
       return snapshot;
     },
-    get actions() {
+    get actions(): ReadonlyArray<{ type: string; params?: unknown }> {
       return actions;
     },
     /** Sends an action as `actor`; applies it only if the policy accepts it. */

@@ -1,0 +1,204 @@
+/**
+ * Starts the Temporal dev server (`temporal server start-dev`) on a SQLite file under the data folder,
+ * so processes survive a restart, with the project's search attributes registered and the Web UI on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Connection } from '@temporalio/client';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { findOrBuildTemporalCli } from './temporalCli';
+
+/** The search attributes ops filter by in the Web UI; the workflows keep them current. All Keyword. */
+export const SEARCH_ATTRIBUTES = ['ProcessKind', 'PartnerId', 'ProcessState'] as const;
+
+export interface DevServerOptions {
+  dataDir: string;
+  /** gRPC port; DESIGN.md's default 7233 (the caller reads TEMPORAL_DEV_PORT). */
+  port?: number;
+  /** Web UI port; default 8233 (the caller reads TEMPORAL_UI_PORT). */
+  uiPort?: number;
+  namespace?: string;
+  log?: (line: string) => void;
+  /** The CLI to run; found or built with findOrBuildTemporalCli when omitted. */
+  cliPath?: string;
+  /** How long to wait for the server to answer; default 60 s. */
+  readyTimeoutMs?: number;
+  /**
+   * Run in its own process group, so a Ctrl-C in the terminal reaches only our process, which stops
+   * the API and the worker first and the server last (`npm start`).
+   */
+  ownProcessGroup?: boolean;
+}
+
+export interface DevServer {
+  /** host:port for Connection.connect. */
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const STOP_GRACE_MS = 10_000;
+
+/** A port that was free a moment ago (listen on port 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const log = opts.log ?? (() => {});
+  const port = opts.port ?? 7233;
+  const uiPort = opts.uiPort ?? 8233;
+  const namespace = opts.namespace ?? 'default';
+  const cli = opts.cliPath ?? (await findOrBuildTemporalCli(log));
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', path.join(opts.dataDir, 'temporal.sqlite'),
+    '--ip', HOST,
+    '--port', String(port),
+    '--ui-port', String(uiPort),
+    '--namespace', namespace,
+    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    '--log-level', 'warn',
+  ];
+  const address = `${HOST}:${port}`;
+  const uiUrl = `http://${HOST}:${uiPort}`;
+  log(`Starting the Temporal dev server: ${address}, Web UI ${uiUrl}, data ${opts.dataDir}`);
+
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup ?? false });
+  const output = captureOutput(child, log);
+  // A test runner or script that dies must not leave a server holding the ports.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    output.quiet = true; // shutdown prints a burst of harmless connection warnings
+    await stopChild(child);
+  };
+
+  try {
+    await waitUntilReady(child, address, uiUrl, namespace, opts.readyTimeoutMs ?? 60_000, output.tail);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  log(`The Temporal dev server is ready: ${address}, Web UI ${uiUrl}`);
+  return { address, uiUrl, stop };
+}
+
+function captureOutput(child: ChildProcess, log: (line: string) => void) {
+  const state = { quiet: false, tail: [] as string[] };
+  const onLine = (line: string) => {
+    state.tail.push(line);
+    if (state.tail.length > 30) state.tail.shift();
+    if (!state.quiet && line.trim()) log(`temporal: ${line}`);
+  };
+  readline.createInterface({ input: child.stdout! }).on('line', onLine);
+  readline.createInterface({ input: child.stderr! }).on('line', onLine);
+  return state;
+}
+
+/** Ready means: the namespace answers over gRPC and the Web UI answers HTTP. */
+async function waitUntilReady(
+  child: ChildProcess,
+  address: string,
+  uiUrl: string,
+  namespace: string,
+  timeoutMs: number,
+  tail: string[],
+): Promise<void> {
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = signal ?? `code ${code}`));
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no attempt yet';
+  // One lazy connection for all attempts, closed at the end, so failed attempts leave no channel open.
+  const connection = Connection.lazy({ address, connectTimeout: 1000 });
+  try {
+    for (;;) {
+      if (spawnError) throw new Error(`Could not run the Temporal CLI: ${spawnError.message}`);
+      if (exited) {
+        throw new Error(
+          `The Temporal dev server exited (${exited}) before it was ready on ${address}. Its last output:\n` +
+            tail.slice(-15).join('\n'),
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `The Temporal dev server did not become ready on ${address} within ${timeoutMs / 1000} s ` +
+            `(last error: ${lastError}). Its last output:\n${tail.slice(-15).join('\n')}`,
+        );
+      }
+      try {
+        // A deadline, so the client's own retries cannot outlast our timeout.
+        await connection.withDeadline(Date.now() + 2000, () =>
+          connection.workflowService.describeNamespace({ namespace }),
+        );
+        const res = await fetch(uiUrl, { signal: AbortSignal.timeout(2000) });
+        if (!res.ok) throw new Error(`Web UI answered HTTP ${res.status}`);
+        return;
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+/** SIGTERM lets the server close its SQLite file cleanly; SIGKILL if it hangs. */
+function stopChild(child: ChildProcess): Promise<void> {
+  const gone = child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
+  if (gone) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Registers the search attributes as Keyword where missing: needed on an external cluster
+ * (TEMPORAL_ADDRESS), a no-op on the dev server, which registers them at start.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const keyword = encodeSearchAttributeIndexedValueType('KEYWORD')!;
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing: Record<string, typeof keyword> = {};
+  for (const name of SEARCH_ATTRIBUTES) {
+    const existing = customAttributes?.[name];
+    if (existing === undefined || existing === null) missing[name] = keyword;
+    else if (existing !== keyword) {
+      throw new Error(
+        `The search attribute ${name} exists in namespace ${namespace} with another type; ` +
+          'partnerflow needs it as Keyword.',
+      );
+    }
+  }
+  if (Object.keys(missing).length === 0) return;
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  } catch (err) {
+    // Another worker may have registered them a moment earlier.
+    if ((err as { code?: number }).code !== 6 /* ALREADY_EXISTS */) throw err;
+  }
+}

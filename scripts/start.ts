@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import { Connection } from '@temporalio/client';
+import pino from 'pino';
+import { ensureDevKeys, loadKeys } from '../api/keys';
+import { buildServer } from '../api/server';
+import { ProcessClient } from '../client';
+import { defaultSettings } from '../machines/kind';
+import { openStore } from '../store/db';
+import { readConfig } from '../worker/config';
+import { connectClient, connectionOptions, createProcessWorker } from '../worker';
+import { ensureSearchAttributes, startDevServer, type DevServer } from './devServer';
+
+/**
+ * `npm start`: the Temporal dev server (unless TEMPORAL_ADDRESS names another), the worker and the
+ * HTTP API in one process tree, on embedded defaults. Ctrl-C stops everything in reverse order.
+ */
+async function main() {
+  const config = readConfig();
+  const log = pino({ level: config.LOG_LEVEL });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  const keysFile = config.PC_KEYS_FILE ?? (await ensureDevKeys(config.dataDir));
+  const keys = await loadKeys(keysFile);
+
+  let devServer: DevServer | undefined;
+  let address = config.TEMPORAL_ADDRESS;
+  if (!address) {
+    devServer = await startDevServer({
+      dataDir: config.dataDir,
+      port: config.TEMPORAL_DEV_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      log: (line) => log.info(line),
+      ownProcessGroup: true,
+    });
+    address = devServer.address;
+  } else {
+    // Against an external cluster the product registers its own search attributes.
+    const connection = await Connection.connect(connectionOptions(config, address));
+    await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+    await connection.close();
+  }
+
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, log });
+  const temporal = await connectClient(config, address);
+  const worker = await createProcessWorker({ config, address, store, client: temporal, log });
+  const running = worker.run();
+  const client = new ProcessClient(temporal, {
+    taskQueue: config.TASK_QUEUE,
+    settings: { ...defaultSettings, reviewReminderMs: config.REVIEW_REMINDER_MS },
+  });
+  const app = await buildServer({ client, store, keys, log });
+  const url = await app.listen({ port: config.PORT, host: config.HOST });
+
+  console.log(
+    [
+      '',
+      'partnerflow is running',
+      `  API          ${url}/v1`,
+      `  OpenAPI      ${url}/openapi.json`,
+      `  Temporal UI  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}`,
+      `  API keys     ${keysFile}`,
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await app.close();
+    worker.shutdown();
+    await running;
+    await temporal.connection.close();
+    await store.close();
+    await devServer?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(`partnerflow could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
