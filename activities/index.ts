@@ -46,21 +46,25 @@ export function createActivities(deps: ActivityDeps) {
       return partner.facts;
     },
 
-    /** Records the step (R71), then sends its notifications (R6, R74). */
+    /**
+     * Records the step (R71) and queues its notifications in the outbox (R6). Sending is a separate
+     * activity, so that a slow or failing mail server never holds up the decision that caused it.
+     */
     async recordStep(step: Step): Promise<void> {
       await store.saveStep(step);
       if (step.notifications.length === 0) return;
       const processId = step.view.id;
       const seqs = new Set(step.notifications.map((n) => n.seq));
-      const outboxOfStep = async () => (await store.listOutbox({ processId })).filter((m) => seqs.has(m.seq));
-
       // Recipients are resolved once: a retry after the partner changed its contact must not reach a second address.
-      if ((await outboxOfStep()).length === 0) {
-        const partner = await store.getPartner(step.view.partnerId);
-        const createdAt = new Date().toISOString();
-        await store.insertOutbox(step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt)));
-      }
-      for (const message of await outboxOfStep()) await deliver(message);
+      if ((await store.listOutbox({ processId })).some((m) => seqs.has(m.seq))) return;
+      const partner = await store.getPartner(step.view.partnerId);
+      const createdAt = new Date().toISOString();
+      await store.insertOutbox(step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt)));
+    },
+
+    /** Sends what one step queued, each message at most once (R74). */
+    async sendNotifications(input: { processId: string; seq: number }): Promise<void> {
+      for (const message of await store.listOutbox({ processId: input.processId })) if (message.seq === input.seq) await deliver(message);
     },
 
     /** Records the fact on the partner first, then tells its other open processes (R3 → R10, R5). */

@@ -4,71 +4,25 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../activities';
 import { createNotifier, messageIdFor } from '../activities/notifier';
 import type { Announcement } from '../machines/types';
 import { openStore, type Store } from '../store/db';
 import type { ProcessRow, Step } from '../store/model';
+import { startMailbox } from './support/mailbox';
 
 const log = pino({ level: 'silent' });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-notifications-'));
 
-interface Delivered {
-  to: string[];
-  subject: string;
-  messageId: string;
-}
-
-/** Decodes RFC 2047 encoded words (`=?UTF-8?Q?…?=`), which is how the Chinese half of a subject travels. */
-function decodeHeader(value: string): string {
-  const joined = value.replace(/\?=\s+=\?/g, '?==?');
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const m of joined.matchAll(/=\?[^?]+\?([BbQq])\?([^?]*)\?=/g)) {
-    parts.push(Buffer.from(joined.slice(last, m.index)));
-    parts.push(
-      m[1].toUpperCase() === 'B'
-        ? Buffer.from(m[2], 'base64')
-        : Buffer.from(m[2].replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1'),
-    );
-    last = m.index + m[0].length;
-  }
-  parts.push(Buffer.from(joined.slice(last)));
-  return Buffer.concat(parts).toString('utf8');
-}
-
-function header(raw: string, name: string): string {
-  const head = raw.split('\r\n\r\n')[0].replace(/\r\n[ \t]+/g, ' ');
-  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return decodeHeader(line?.slice(name.length + 1).trim() ?? '');
-}
-
-// A real SMTP server: what arrives here is what a partner's mailbox would get.
-const inbox: Delivered[] = [];
+// A real SMTP server (test/support/mailbox.ts); a test can make one delivery fail.
 let refuseNextRecipient = false;
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  logger: false,
-  onRcptTo(_address, _session, callback) {
-    if (refuseNextRecipient) {
-      refuseNextRecipient = false;
-      return callback(new Error('mailbox temporarily unavailable'));
-    }
-    callback();
-  },
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: header(raw, 'Subject'), messageId: header(raw, 'Message-ID') });
-      callback();
-    });
-  },
-});
+const refuseOnce = () => {
+  const refuse = refuseNextRecipient;
+  refuseNextRecipient = false;
+  return refuse;
+};
+let mailbox: Awaited<ReturnType<typeof startMailbox>>;
 
 // A real HTTP endpoint standing in for the SMS provider.
 const texts: Array<{ to: string; text: string; idempotencyKey: string }> = [];
@@ -87,9 +41,9 @@ const signals: Array<{ processId: string; payload: Announcement }> = [];
 const endedProcesses = new Set<string>();
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  mailbox = await startMailbox({ refuseRecipient: refuseOnce });
   await new Promise<void>((resolve) => smsProvider.listen(0, '127.0.0.1', resolve));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  const smtpPort = mailbox.port;
   const smsPort = (smsProvider.address() as AddressInfo).port;
   store = await openStore({ dataDir, log });
   const notifier = createNotifier({ smtpUrl: `smtp://127.0.0.1:${smtpPort}`, smsWebhookUrl: `http://127.0.0.1:${smsPort}/sms`, log });
@@ -107,13 +61,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store.close();
-  await new Promise<void>((resolve) => smtp.close(resolve));
+  await mailbox.close();
   await new Promise<void>((resolve) => smsProvider.close(() => resolve()));
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  inbox.length = 0;
+  mailbox.inbox.length = 0;
   texts.length = 0;
   signals.length = 0;
 });
@@ -147,6 +101,12 @@ function step(processView: ProcessRow, notifications: Step['notifications']): St
   };
 }
 
+/** What the workflow does with a step: record it (queueing its messages), then send them. */
+async function recordAndSend(recorded: Step) {
+  await activities.recordStep(recorded);
+  for (const seq of new Set(recorded.notifications.map((n) => n.seq))) await activities.sendNotifications({ processId: recorded.view.id, seq });
+}
+
 const approved = {
   topic: 'reviewOutcome' as const,
   subject: { en: 'Application approved', 'zh-CN': '申请已通过' },
@@ -160,11 +120,11 @@ describe('notifications', () => {
     await activities.openProcess({ view: processView, partnerSeed: { companyName: 'Acme', contactEmail: 'owner@acme.test' } });
     const approval = step(processView, [{ ...approved, audience: 'partner', topic: 'actionNeeded', seq: 2 }]);
 
-    await activities.recordStep(approval);
-    await activities.recordStep(approval);
+    await recordAndSend(approval);
+    await recordAndSend(approval);
 
     const key = 'onboarding-acme/2/email/owner@acme.test';
-    expect(inbox).toEqual([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
+    expect(mailbox.inbox).toEqual([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
     expect(await store.listOutbox({ processId: 'onboarding-acme' })).toMatchObject([{ key, status: 'sent', audience: 'partner' }]);
     expect((await store.listOutbox({ processId: 'onboarding-acme' }))[0].body).toBe(
       'Your application was approved.\n\n您的申请已通过审核。\n\nProcess / 流程: onboarding-acme',
@@ -174,41 +134,41 @@ describe('notifications', () => {
 
   it('R6 honours the partner message settings: sms on sends an sms with the notification key', async () => {
     await store.updatePartner('texting', { contact: { email: 'ops@texting.test', phone: '+8613800000001' } });
-    await activities.recordStep(step(view('cert-texting', 'texting'), [{ ...approved, audience: 'partner', seq: 1 }]));
-    expect(inbox.map((m) => m.to)).toEqual([['ops@texting.test']]);
+    await recordAndSend(step(view('cert-texting', 'texting'), [{ ...approved, audience: 'partner', seq: 1 }]));
+    expect(mailbox.inbox.map((m) => m.to)).toEqual([['ops@texting.test']]);
     expect(texts).toEqual([{ to: '+8613800000001', text: expect.stringContaining('申请已通过'), idempotencyKey: 'cert-texting/1/sms/+8613800000001' }]);
   });
 
   it('R6 honours the partner message settings: sms off means no sms', async () => {
     await store.updatePartner('quiet', { contact: { email: 'ops@quiet.test', phone: '+8613800000002' }, messageSettings: { reviewOutcome: { sms: false } } });
-    await activities.recordStep(step(view('cert-quiet', 'quiet'), [{ ...approved, audience: 'partner', seq: 1 }]));
+    await recordAndSend(step(view('cert-quiet', 'quiet'), [{ ...approved, audience: 'partner', seq: 1 }]));
     expect(texts).toEqual([]);
     expect((await store.listOutbox({ processId: 'cert-quiet' })).map((m) => m.channel)).toEqual(['email']);
   });
 
   it('R6 sends nothing to the partner on a topic it switched off entirely', async () => {
     await store.updatePartner('silent', { contact: { email: 'a@silent.test' }, messageSettings: { reviewOutcome: { email: false, sms: false } } });
-    await activities.recordStep(step(view('cert-silent', 'silent'), [{ ...approved, audience: 'partner', seq: 1 }]));
-    expect(inbox).toEqual([]);
+    await recordAndSend(step(view('cert-silent', 'silent'), [{ ...approved, audience: 'partner', seq: 1 }]));
+    expect(mailbox.inbox).toEqual([]);
     expect(await store.listOutbox({ processId: 'cert-silent' })).toEqual([]);
   });
 
   it('tells reviewers at their configured address, whatever the partner settings', async () => {
     await store.updatePartner('reviewed', { messageSettings: { actionNeeded: { email: false } } });
-    await activities.recordStep(step(view('review-me', 'reviewed'), [{ ...approved, audience: 'reviewers', topic: 'actionNeeded', seq: 1 }]));
-    expect(inbox.map((m) => m.to)).toEqual([['review-desk@vendor.test']]);
+    await recordAndSend(step(view('review-me', 'reviewed'), [{ ...approved, audience: 'reviewers', topic: 'actionNeeded', seq: 1 }]));
+    expect(mailbox.inbox.map((m) => m.to)).toEqual([['review-desk@vendor.test']]);
   });
 
   it('R74 a failed send is marked failed, retried by the next attempt, and then delivered once', async () => {
     await store.updatePartner('flaky', { contact: { email: 'a@flaky.test' } });
     const flaky = step(view('cert-flaky', 'flaky'), [{ ...approved, audience: 'partner', seq: 1 }]);
     refuseNextRecipient = true;
-    await expect(activities.recordStep(flaky)).rejects.toThrow(/mailbox temporarily unavailable/);
+    await expect(recordAndSend(flaky)).rejects.toThrow(/mailbox temporarily unavailable/);
     expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'failed' }]);
 
-    await activities.recordStep(flaky);
-    await activities.recordStep(flaky);
-    expect(inbox.map((m) => m.to)).toEqual([['a@flaky.test']]);
+    await recordAndSend(flaky);
+    await recordAndSend(flaky);
+    expect(mailbox.inbox.map((m) => m.to)).toEqual([['a@flaky.test']]);
     expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'sent' }]);
   });
 
@@ -222,18 +182,18 @@ describe('notifications', () => {
     }]);
     expect(await store.claimOutbox('cert-crashed/1/email/a@crashed.test')).toBe(true);
 
-    await activities.recordStep(crashed);
-    expect(inbox).toEqual([]);
+    await recordAndSend(crashed);
+    expect(mailbox.inbox).toEqual([]);
     expect(await store.listOutbox({ processId: 'cert-crashed' })).toMatchObject([{ status: 'sending' }]);
   });
 
   it('R74 a retry after the partner changed its contact does not reach a second address', async () => {
     await store.updatePartner('moving', { contact: { email: 'old@moving.test' } });
     const moving = step(view('cert-moving', 'moving'), [{ ...approved, audience: 'partner', seq: 1 }]);
-    await activities.recordStep(moving);
+    await recordAndSend(moving);
     await store.updatePartner('moving', { contact: { email: 'new@moving.test' } });
-    await activities.recordStep(moving);
-    expect(inbox.map((m) => m.to)).toEqual([['old@moving.test']]);
+    await recordAndSend(moving);
+    expect(mailbox.inbox.map((m) => m.to)).toEqual([['old@moving.test']]);
   });
 });
 

@@ -27,6 +27,8 @@ export interface Carried {
   timers: Array<{ id: string; event: { type: string }; dueAt: number }>;
   /** Update ids already applied, so a retried request after continue-as-new still applies once. */
   recentUpdates: Array<[string, ActResult]>;
+  /** Steps whose notifications were not sent yet (sending is idempotent, R74). */
+  undelivered: number[];
 }
 
 export interface ActRequest {

@@ -22,7 +22,7 @@ import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/typ
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
 
-const { openProcess, recordStep, announce } = proxyActivities<Activities>({
+const { openProcess, recordStep, announce, sendNotifications } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -50,13 +50,26 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   const timers = new Map<string, { event: { type: string }; dueAt: number; scope: CancellationScope }>();
   const factsBeforeStart: Announcement[] = [];
 
-  // Effects run one step at a time, in sequence order, even when handlers interleave.
+  // Records run one step at a time, in sequence order, even when handlers interleave; an action's
+  // caller waits for them. Messages go out on a chain of their own that nobody waits for, so a slow
+  // mail server never holds up a decision; the run still ends only when both chains are empty.
   let effects: Promise<void> = Promise.resolve();
-  let pendingSteps = 0;
-  const enqueue = (run: () => Promise<void>) => {
-    pendingSteps++;
-    effects = effects.then(run).finally(() => pendingSteps--);
+  let recording = 0;
+  let deliveries: Promise<void> = Promise.resolve();
+  /** Steps whose messages are not sent yet; a continued run sends them. */
+  const undelivered = new Set<number>(args.carried?.undelivered);
+
+  const recordInOrder = (run: () => Promise<void>) => {
+    recording++;
+    effects = effects.then(run).finally(() => recording--);
     return effects;
+  };
+  const deliver = (stepSeq: number) => {
+    undelivered.add(stepSeq);
+    deliveries = Promise.all([deliveries, effects]).then(async () => {
+      await sendNotifications({ processId, seq: stepSeq });
+      undelivered.delete(stepSeq);
+    });
   };
 
   const viewRow = (s: AnyMachineSnapshot): ProcessRow => ({
@@ -111,10 +124,12 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     }
     showState(step.next);
     const stepRecord: Step = { view: viewRow(step.next), records: [record], notifications };
-    return enqueue(async () => {
+    const recorded = recordInOrder(async () => {
       await recordStep(stepRecord);
       for (const announcement of announcements) await announce({ partnerId: args.partnerId, processId, announcement });
     });
+    if (notifications.length) deliver(seq);
+    return recorded;
   };
 
   const apply = (event: StampedEvent, name = event.type, reason?: string) => {
@@ -156,6 +171,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   if (args.carried) {
     snapshot = machine.resolveState({ value: args.carried.value as any, context: args.carried.context as any });
     for (const timer of args.carried.timers) startTimer(timer.id, timer.event, timer.dueAt);
+    for (const stepSeq of undelivered) deliver(stepSeq);
   }
 
   // Handlers before the first await, so that Updates and signals arriving with the first task are not lost.
@@ -219,14 +235,19 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   for (const announcement of factsBeforeStart.splice(0)) receiveFact(announcement);
 
   const historyLimit = args.historyLimit ?? 10_000;
-  await condition(
-    () => snapshot!.status !== 'active' || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
-  );
-  // Let every Update finish and every effect be recorded before this run ends.
-  // No await after this: a new Update must not slip in between the check and the end of the run.
-  await condition(() => allHandlersFinished() && pendingSteps === 0);
-
-  if (snapshot!.status !== 'active') return { state: stateKey(snapshot!.value) };
+  const ended = () => snapshot!.status !== 'active';
+  for (;;) {
+    await condition(() => ended() || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit);
+    if (ended()) {
+      // Nothing can be accepted any more: let every Update, record and message finish, then end.
+      await condition(() => allHandlersFinished() && recording === 0 && undelivered.size === 0);
+      return { state: stateKey(snapshot!.value) };
+    }
+    // Messages still being sent are carried, not waited for: under a steady stream of actions the
+    // sending never pauses. No await between this condition and the end of the run, so no Update slips in.
+    await condition(() => allHandlersFinished() && recording === 0);
+    if (!ended()) break;
+  }
   const carried: Carried = {
     value: snapshot!.value,
     context: snapshot!.context,
@@ -234,6 +255,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     createdAt,
     timers: [...timers].map(([id, { event, dueAt }]) => ({ id, event, dueAt })),
     recentUpdates: [...recentUpdates],
+    undelivered: [...undelivered],
   };
   return continueAsNew<typeof processWorkflow>({ ...args, carried });
 }
