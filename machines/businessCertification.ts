@@ -1,8 +1,8 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import type { EventsOf, ProcessKind, ProcessSettings, StartInput } from './kind';
-import { approve, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
-import { label, materialsSchema, type Announcement, type Materials, type NotifyParams } from './types';
+import { approve, effects, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { label, materialsSchema, type Materials } from './types';
 
 /**
  * Business-information certification (商业信息认证, R3): once per partner. When it passes, the partner's
@@ -35,8 +35,7 @@ interface Context {
 const machine = setup({
   types: { context: {} as Context, events: {} as EventsOf<typeof events>, input: {} as StartInput<z.infer<typeof input>> },
   actions: {
-    notify: (_, _params: NotifyParams) => {},
-    announce: (_, _params: Announcement) => {},
+    ...effects,
     rememberSubmission: assign(({ event }) =>
       event.type === 'SUBMIT'
         ? { submission: { licenseNumber: event.licenseNumber, materials: event.materials ?? [], at: event.at }, submittedBy: event.actor.id }

@@ -1,8 +1,8 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
-import { label, materialsSchema, type Announcement, type Materials, type NotifyParams, type PartnerFacts } from './types';
+import { approve, effects, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
 
 /** NRE milestone acceptance (NRE里程碑验收): milestones 1 → 2 → 3, each reviewed, strictly in order (R10–R13). */
 
@@ -64,12 +64,8 @@ const machine = setup({
     isLastMilestone: ({ context }) => context.application?.milestone === 3,
   },
   actions: {
-    notify: (_, _params: NotifyParams) => {},
-    announce: (_, _params: Announcement) => {},
-    rememberFact: assign({
-      facts: ({ context, event }) =>
-        event.type === 'FACT' && event.fact !== 'roleCertified' ? { ...context.facts, [event.fact]: event.value } : context.facts,
-    }),
+    ...effects,
+    rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberApplication: assign(({ event }) =>
       event.type === 'APPLY'
         ? { application: { milestone: event.milestone, materials: event.materials ?? [], at: event.at }, submittedBy: event.actor.id }

@@ -1,8 +1,8 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, comment, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
-import { label, materialsSchema, type Announcement, type Materials, type NotifyParams, type PartnerFacts } from './types';
+import { approve, effects, withFact, comment, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
 
 /** Solution-provider enrollment (解决方案提供商): verify, bind email, apply, be reviewed (R1, R2, R4). */
 
@@ -74,12 +74,8 @@ const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
   guards: guardsFrom(preconditions),
   actions: {
-    notify: (_, _params: NotifyParams) => {},
-    announce: (_, _params: Announcement) => {},
-    rememberFact: assign({
-      facts: ({ context, event }) =>
-        event.type === 'FACT' && event.fact !== 'roleCertified' ? { ...context.facts, [event.fact]: event.value } : context.facts,
-    }),
+    ...effects,
+    rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberRealName: assign({ facts: ({ context }) => ({ ...context.facts, realNameVerified: true }) }),
     rememberEmail: assign(({ context, event }) =>
       event.type === 'BIND_EMAIL' ? { email: event.email, facts: { ...context.facts, emailBound: true } } : {},

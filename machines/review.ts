@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import type { EventSpec } from './kind';
-import { label, type Labels, type NotifyParams } from './types';
+import { label, type Announcement, type Labels, type NotifyParams, type PartnerFacts } from './types';
 
-/** Pieces every reviewed process shares: the decision events and the messages around a review. */
+/** Pieces every reviewed process shares: the effects, the decision events and the messages around a review. */
+
+/** The effects a machine asks for: they do nothing inside the machine; the driver runs them as activities. */
+export const effects = {
+  notify: (_: unknown, _params: NotifyParams) => {},
+  announce: (_: unknown, _params: Announcement) => {},
+};
+
+/** The partner's facts after an announcement from another process (R10); other events change nothing. */
+export const withFact = (facts: PartnerFacts, event: { type: string } & Partial<Announcement>): PartnerFacts =>
+  event.type === 'FACT' && event.fact && event.fact !== 'roleCertified' ? { ...facts, [event.fact]: (event as { value: boolean }).value } : facts;
 
 export const comment = z.string().trim().min(1).max(2000);
 

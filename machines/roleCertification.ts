@@ -1,8 +1,8 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
-import { label, materialsSchema, type Announcement, type Labels, type Materials, type NotifyParams, type PartnerFacts } from './types';
+import { approve, effects, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { label, materialsSchema, type Labels, type Materials, type PartnerFacts } from './types';
 
 /**
  * Role certification (角色认证, R5): on the "digital transformation consulting and system integration"
@@ -88,12 +88,8 @@ const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
   guards: guardsFrom(preconditions),
   actions: {
-    notify: (_, _params: NotifyParams) => {},
-    announce: (_, _params: Announcement) => {},
-    rememberFact: assign({
-      facts: ({ context, event }) =>
-        event.type === 'FACT' && event.fact !== 'roleCertified' ? { ...context.facts, [event.fact]: event.value } : context.facts,
-    }),
+    ...effects,
+    rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberApplication: assign(({ event }) =>
       event.type === 'SUBMIT' ? { application: { materials: event.materials ?? [], note: event.note, at: event.at }, submittedBy: event.actor.id } : {},
     ),
