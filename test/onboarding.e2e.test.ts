@@ -77,6 +77,9 @@ describe('partner onboarding, certifications and partner information over the AP
 
   it('R6 the partner changes its company information, contact and message settings; notifications follow them', async () => {
     const id = product.people.globex.partnerId;
+    const beforeAnyProcess = await product.call('globex', 'PATCH', `/v1/partners/${id}`, { contact: { name: 'Bob' } });
+    expect(beforeAnyProcess.status).toBe(200);
+    expect(beforeAnyProcess.body.facts).toEqual({ realNameVerified: false, emailBound: false, businessCertified: false });
     await product.start('globex', 'partner-onboarding', { companyName: 'Globex' });
     const changed = await product.call('globex', 'PATCH', `/v1/partners/${id}`, {
       companyName: 'Globex Digital',

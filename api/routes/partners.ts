@@ -73,7 +73,8 @@ export const partnerRoutes =
           if (!mayRead(actor, id)) throw new HttpError(404, 'not_found', `No partner "${id}" is visible to you.`);
           throw new HttpError(403, 'role_not_allowed', 'Only the partner itself (or ops) can change its information.');
         }
-        if (!(await store.getPartner(id))) throw new HttpError(404, 'not_found', `No partner "${id}" exists yet; it is created when it starts its first process.`);
+        // The partner's own key proves who it is, so it may set its contact before its first process; ops may not invent partners.
+        if (actor.role === 'ops' && !(await store.getPartner(id))) throw new HttpError(404, 'not_found', `No partner "${id}" exists.`);
         return partnerView(await store.updatePartner(id, request.body));
       },
     );

@@ -1,0 +1,52 @@
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { registry } from '../machines/registry';
+import { certifyBusiness, eventually } from './support/flows';
+import { startProduct, type Product } from './support/product';
+
+let product: Product;
+beforeAll(async () => {
+  product = await startProduct({ settings: { reviewReminderMs: 300 }, historyLimit: 40 });
+});
+afterAll(() => product?.stop());
+
+describe('determinism of the driver', () => {
+  it('replays the histories of every kind — timers, facts, refusals and continue-as-new included — without nondeterminism', async () => {
+    const ids: string[] = [];
+    const onboarding = (await product.start('acme', 'partner-onboarding', { companyName: 'Acme' })).body.id;
+    ids.push(onboarding);
+    await product.act('acme', onboarding, { type: 'SUBMIT', program: 'solution-provider' }); // refused: R1
+    await product.act('system', onboarding, { type: 'REAL_NAME_VERIFIED' });
+    await product.act('acme', onboarding, { type: 'BIND_EMAIL', email: 'a@acme.example' });
+    await product.act('acme', onboarding, { type: 'SUBMIT', program: 'solution-provider' });
+    await product.act('li', onboarding, { type: 'APPROVE' });
+
+    const milestones = (await product.start('acme', 'nre-milestones', {}, { businessKey: 'replay' })).body.id;
+    ids.push(milestones);
+    ids.push(await certifyBusiness(product, 'acme'));
+    const role = (await product.start('acme', 'role-certification', { role: 'cloud-migration-specialist' }, { businessKey: 'replay' })).body.id;
+    ids.push(role);
+    await product.act('acme', role, { type: 'SUBMIT' });
+    await product.act('wang', role, { type: 'REJECT', comment: 'No migration project yet' });
+    await product.act('acme', role, { type: 'WITHDRAW' });
+
+    for (const milestone of [1, 2, 3]) {
+      await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone }), (r) => r.status === 200);
+      await new Promise((resolve) => setTimeout(resolve, 400)); // let the review reminder fire
+      await product.act('li', milestones, { type: 'APPROVE' });
+    }
+    expect(new Set(ids.map((id) => id.split(':')[0]))).toEqual(new Set(Object.keys(registry)));
+
+    const histories = [];
+    for (const id of ids) {
+      for await (const execution of product.client.temporal.workflow.list({ query: `WorkflowId = '${id}'` }))
+        histories.push({ workflowId: id, history: await product.client.temporal.workflow.getHandle(id, execution.runId).fetchHistory() });
+    }
+    // The milestones process continued-as-new at least once, and each run of each kind is replayed.
+    expect(histories.filter((h) => h.workflowId === milestones).length).toBeGreaterThan(1);
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) results.push(result);
+    expect(results.map((r) => [r.workflowId, r.error?.message])).toEqual(histories.map((h) => [h.workflowId, undefined]));
+  });
+});
