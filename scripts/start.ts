@@ -16,7 +16,8 @@ import { ensureSearchAttributes, startDevServer, type DevServer } from './devSer
  */
 async function main() {
   const config = readConfig();
-  const log = pino({ level: config.LOG_LEVEL });
+  // People at a terminal read one line per event; anything else (a file, a log shipper) gets JSON.
+  const log = pino({ level: config.LOG_LEVEL, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {}) });
   fs.mkdirSync(config.dataDir, { recursive: true });
 
   const keysFile = config.PC_KEYS_FILE ?? (await ensureDevKeys(config.dataDir));
