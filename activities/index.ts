@@ -59,7 +59,10 @@ export function createActivities(deps: ActivityDeps) {
       if ((await store.listOutbox({ processId })).some((m) => seqs.has(m.seq))) return;
       const partner = await store.getPartner(step.view.partnerId);
       const createdAt = new Date().toISOString();
-      await store.insertOutbox(step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt)));
+      const messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt));
+      if (messages.length < step.notifications.length)
+        log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
+      await store.insertOutbox(messages);
     },
 
     /** Sends what one step queued, each message at most once (R74). */

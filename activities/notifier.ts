@@ -23,7 +23,9 @@ export function messageIdFor(key: string): string {
 }
 
 export function createNotifier({ smtpUrl, smsWebhookUrl, from = 'Partner Center <no-reply@partnerflow.local>', log }: NotifierOptions): Notifier {
-  const mailer = smtpUrl ? createTransport(smtpUrl) : undefined;
+  // Each attempt must end well inside the sending activity's timeout (1 minute): an attempt that outlived
+  // it would leave its message claimed while Temporal retries, and a claimed message is never resent (R74).
+  const mailer = smtpUrl ? createTransport(smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }) : undefined;
 
   async function sendEmail(message: OutboxMessage): Promise<void> {
     if (!mailer) {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ProcessRefusal } from '../client';
+import { EngineUnavailable, ProcessRefusal } from '../client';
 import { StoreInputError } from '../store/db';
 
 /** A caller's mistake, answered as `{ error: { code, reason } }` and changing nothing. */
@@ -46,6 +46,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   const send = (status: number, code: string, reason: string) => reply.status(status).send({ error: { code, reason } });
   if (error instanceof HttpError) return send(error.status, error.code, error.reason);
   if (error instanceof ProcessRefusal) return send(error.refusal.status, error.refusal.code, error.refusal.reason);
+  if (error instanceof EngineUnavailable) return reply.header('retry-after', '5').status(503).send({ error: { code: 'engine_unavailable', reason: error.message } });
   if (error instanceof StoreInputError) return send(400, 'invalid_query', error.message);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const context = error.validationContext ?? 'body';

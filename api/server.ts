@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { ProcessClient } from '../client';
@@ -20,7 +20,15 @@ export interface ApiDeps {
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
 export async function buildServer(deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 64 * 1024, disableRequestLogging: true }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: true,
+    // Errors raised before routing (a malformed URL) get the same shape as every other refusal.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'bad_request', reason: `The request could not be read: ${error.message}.` } });
+    },
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);

@@ -7,7 +7,7 @@ import type { ProcessRow, TransitionRecord } from '../store/model';
 
 /** The machine snapshot a stored view stands for, to ask the machine what the caller may do now. */
 export function snapshotOf(row: ProcessRow): AnyMachineSnapshot | undefined {
-  const kind = kindOf(row.kind);
+  const kind = kindOf(row.kind, row.kindVersion);
   if (!kind || row.version < 0) return undefined;
   return kind.machine.resolveState({ value: row.stateValue as any, context: row.context as any });
 }
@@ -32,7 +32,7 @@ export function recordView(record: TransitionRecord) {
 
 /** The view of DESIGN.md's API v1, for this caller. */
 export function processView(row: ProcessRow, actor: Actor, records?: TransitionRecord[]) {
-  const kind = kindOf(row.kind)!;
+  const kind = kindOf(row.kind, row.kindVersion)!;
   const snapshot = row.done ? undefined : snapshotOf(row);
   return {
     id: row.id,

@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
@@ -17,6 +18,17 @@ export class ProcessRefusal extends Error {
     this.name = 'ProcessRefusal';
   }
 }
+
+/** No worker took the request in time: it may still be applied later, so a retry must reuse its Idempotency-Key. */
+export class EngineUnavailable extends Error {
+  constructor() {
+    super('The process engine did not answer in time; the action may still be applied. Retry with the same Idempotency-Key.');
+    this.name = 'EngineUnavailable';
+  }
+}
+
+/** An Idempotency-Key is the caller's own: two people using the same key never collide. */
+export const updateIdFor = (actor: Actor, idempotencyKey: string) => `${actor.id}:${idempotencyKey}`;
 
 /** `partner-onboarding` → `partnerOnboarding`, the thin workflow that runs the kind. */
 export const workflowTypeOf = (kind: string) => kind.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -45,6 +57,8 @@ export interface ProcessClientOptions {
   taskQueue: string;
   settings?: ProcessSettings;
   historyLimit?: number;
+  /** How long a caller waits for a worker to take an action or a start (default 20 s). */
+  answerWithinMs?: number;
 }
 
 /** Starts processes, sends them actions and reads their live state: the one module that talks to Temporal. */
@@ -64,6 +78,7 @@ export class ProcessClient {
         args: [
           {
             kind: request.kind.name,
+            kindVersion: request.kind.version,
             partnerId: request.partnerId,
             businessKey: request.businessKey,
             startedBy: request.startedBy,
@@ -74,7 +89,8 @@ export class ProcessClient {
         ],
         // An ended process is never started again under the same id: it is returned as it is.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        // Running or not, a second start of the same process is told so, and answered with the first (200, not 201).
+        workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: searchAttributeKeys.kind, value: request.kind.name },
           { key: searchAttributeKeys.partner, value: request.partnerId },
@@ -83,27 +99,39 @@ export class ProcessClient {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      return { created: false };
+      created = false;
     }
+    // Either way the process's start is recorded before anyone reads it; an ended one has no run to ask.
     await this.settle(request.processId).catch((err) => {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      created = false;
     });
     return { created };
   }
 
   /** Waits until the process's effects so far are recorded. */
   settle(processId: string): Promise<ActResult> {
-    return this.temporal.workflow.getHandle(processId).executeUpdate(settled);
+    return this.answered(() => this.temporal.workflow.getHandle(processId).executeUpdate(settled));
+  }
+
+  /** Runs an Update that a worker must take, giving up (EngineUnavailable) when none does in time. */
+  private async answered<T>(update: () => Promise<T>): Promise<T> {
+    try {
+      return await this.temporal.withDeadline(Date.now() + (this.options.answerWithinMs ?? 20_000), update);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new EngineUnavailable();
+      throw err;
+    }
   }
 
   /** Sends an action; throws ProcessRefusal when the process refuses it. */
   async act(processId: string, request: { action: unknown; actor: Actor; expectedVersion?: number; idempotencyKey?: string }): Promise<ActResult> {
     try {
-      return await this.temporal.workflow.getHandle(processId).executeUpdate(act, {
-        args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion }],
-        updateId: request.idempotencyKey,
-      });
+      return await this.answered(() =>
+        this.temporal.workflow.getHandle(processId).executeUpdate(act, {
+          args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion }],
+          updateId: request.idempotencyKey === undefined ? undefined : updateIdFor(request.actor, request.idempotencyKey),
+        }),
+      );
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);

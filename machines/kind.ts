@@ -75,6 +75,8 @@ export interface ProcessKind {
   suggest?: (snapshot: AnyMachineSnapshot, eventType: string) => Record<string, unknown> | undefined;
   /** A label more precise than the state's own, e.g. naming the milestone under review. */
   describe?: (snapshot: AnyMachineSnapshot) => Labels | undefined;
+  /** Moves a snapshot of an earlier version of this kind to this one (at continue-as-new). */
+  migrate?: (from: { version: number; value: unknown; context: unknown }) => { value: unknown; context: unknown };
   /** Seed values for the partner's record when this process creates it (onboarding). */
   partnerSeed?: (input: any) => { companyName?: string; contactEmail?: string };
 }

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, effects, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { approve, effects, isNewFactAmong, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
 import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
 
 /** NRE milestone acceptance (NRE里程碑验收): milestones 1 → 2 → 3, each reviewed, strictly in order (R10–R13). */
@@ -61,6 +61,7 @@ const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
   guards: {
     ...guardsFrom(preconditions),
+    isNewFact: isNewFactAmong(['businessCertified']),
     isLastMilestone: ({ context }) => context.application?.milestone === 3,
   },
   actions: {
@@ -87,7 +88,7 @@ const machine = setup({
     accepted: 0,
   }),
   initial: 'open',
-  on: { FACT: { actions: 'rememberFact' } },
+  on: { FACT: { guard: 'isNewFact', actions: 'rememberFact' } },
   states: {
     open: {
       meta: { label: label('Ready to apply for the next milestone', '待发起里程碑验收') },
@@ -135,7 +136,8 @@ const machine = setup({
       tags: ['waitsFor:partner'],
       on: {
         APPLY: { guard: 'mayApplyForMilestone', target: 'underReview', actions: 'rememberApplication' },
-        WITHDRAW: 'withdrawn',
+        // Withdrawing a rejected application drops it; accepted milestones stay. Ending the process is done from `open`.
+        WITHDRAW: { target: 'open', actions: 'forgetApplication' },
       },
     },
     accepted: { type: 'final', meta: { label: label('All milestones accepted', '里程碑验收全部通过') } },

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, effects, withFact, comment, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { approve, effects, isNewFactAmong, withFact, comment, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
 import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
 
 /** Solution-provider enrollment (解决方案提供商): verify, bind email, apply, be reviewed (R1, R2, R4). */
@@ -72,7 +72,7 @@ const preconditions = {
 
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
-  guards: guardsFrom(preconditions),
+  guards: { ...guardsFrom(preconditions), isNewFact: isNewFactAmong(['realNameVerified', 'emailBound']) },
   actions: {
     ...effects,
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
@@ -98,14 +98,16 @@ const machine = setup({
     settings: input.settings,
   }),
   initial: 'registered',
-  on: { FACT: { actions: 'rememberFact' } },
+  on: { FACT: { guard: 'isNewFact', actions: 'rememberFact' } },
   states: {
     registered: {
       meta: { label: label('Registered: verify the enterprise and bind an email, then apply', '已注册：完成企业实名认证并绑定邮箱后申请') },
       tags: ['waitsFor:partner'],
       on: {
         REAL_NAME_VERIFIED: { actions: ['rememberRealName', { type: 'announce', params: { fact: 'realNameVerified', value: true } }] },
-        BIND_EMAIL: { actions: ['rememberEmail', { type: 'announce', params: { fact: 'emailBound', value: true } }] },
+        BIND_EMAIL: {
+          actions: ['rememberEmail', { type: 'announce', params: ({ event }) => ({ fact: 'emailBound' as const, value: true, email: event.email }) }],
+        },
         SUBMIT: { guard: 'readyToApply', target: 'underReview', actions: 'rememberApplication' },
         WITHDRAW: 'withdrawn',
       },

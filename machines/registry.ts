@@ -12,4 +12,15 @@ export const registry: Record<string, ProcessKind> = {
   'nre-milestones': nreMilestones,
 };
 
-export const kindOf = (name: string): ProcessKind | undefined => (Object.hasOwn(registry, name) ? registry[name] : undefined);
+/**
+ * Earlier versions of a kind that may still have running processes, as `kind@vN`. A run keeps the
+ * version it started with; when it continues-as-new, the newest version's `migrate` moves it on.
+ */
+const earlierVersions: Record<string, ProcessKind> = {};
+
+/** The kind by name: its newest version, or the version a process started with. */
+export function kindOf(name: string, version?: number): ProcessKind | undefined {
+  const newest = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!newest || version === undefined || version === newest.version) return newest;
+  return earlierVersions[`${name}@v${version}`];
+}

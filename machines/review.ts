@@ -12,7 +12,9 @@ export const effects = {
 
 /** The partner's facts after an announcement from another process (R10); other events change nothing. */
 export const withFact = (facts: PartnerFacts, event: { type: string } & Partial<Announcement>): PartnerFacts =>
-  event.type === 'FACT' && event.fact && event.fact !== 'roleCertified' ? { ...facts, [event.fact]: (event as { value: boolean }).value } : facts;
+  event.type === 'FACT' && event.fact && event.fact !== 'roleCertified' && facts[event.fact] !== (event as { value: boolean }).value
+    ? { ...facts, [event.fact]: (event as { value: boolean }).value }
+    : facts;
 
 export const comment = z.string().trim().min(1).max(2000);
 
@@ -81,3 +83,12 @@ export const tellPartnerRejected = (what: Labels, comment: string): NotifyParams
       `您的${what['zh-CN']}审核不通过。审核意见：${comment}。您可以修改后重新提交。`,
     ),
   );
+
+/**
+ * A guard: a fact is an event only when the process uses it and it changes what the process knows, so
+ * repeats and unrelated facts leave no record and do not move the version.
+ */
+export const isNewFactAmong =
+  (used: ReadonlyArray<keyof PartnerFacts>) =>
+  ({ context, event }: { context: { facts: PartnerFacts }; event: { type: string } & Partial<Announcement> }) =>
+    used.includes(event.fact as keyof PartnerFacts) && withFact(context.facts, event) !== context.facts;

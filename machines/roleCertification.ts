@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, effects, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { approve, effects, isNewFactAmong, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
 import { label, materialsSchema, type Labels, type Materials, type PartnerFacts } from './types';
 
 /**
@@ -86,7 +86,7 @@ const preconditions = {
 
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
-  guards: guardsFrom(preconditions),
+  guards: { ...guardsFrom(preconditions), isNewFact: isNewFactAmong(['businessCertified']) },
   actions: {
     ...effects,
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
@@ -107,7 +107,7 @@ const machine = setup({
     settings: input.settings,
   }),
   initial: 'notApplied',
-  on: { FACT: { actions: 'rememberFact' } },
+  on: { FACT: { guard: 'isNewFact', actions: 'rememberFact' } },
   states: {
     notApplied: {
       meta: { label: label('Not applied: check the minimum requirements, then apply', '未申请：达到最低要求后可申请') },

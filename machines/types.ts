@@ -55,4 +55,6 @@ export interface NotifyParams {
 }
 
 /** Params of the `announce` action: this process established a fact about its partner (R3 → R10, R5). */
-export type Announcement = { fact: FactName; value: boolean } | { fact: 'roleCertified'; role: string };
+export type Announcement =
+  | { fact: FactName; value: boolean; /** With emailBound: the bound address, the partner's contact unless it has one. */ email?: string }
+  | { fact: 'roleCertified'; role: string };

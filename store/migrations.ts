@@ -73,6 +73,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_recipient').on('outbox').column('recipient').execute();
     },
   },
+  '002_record_update_ids': {
+    // The Update id (actor + Idempotency-Key) that caused a transition, so a retry is answered even after the process ended.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('records').addColumn('update_id', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -15,6 +15,8 @@ export interface TransitionRecord {
   reason?: string;
   /** The event's payload as accepted (without type, actor, at). */
   payload?: Record<string, unknown>;
+  /** The Update that caused it: the actor's id and its Idempotency-Key, when one was sent. */
+  updateId?: string;
 }
 
 /** The current view of a process as the records store keeps it; lists, ended processes and the inbox are served from it. */

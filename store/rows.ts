@@ -94,6 +94,7 @@ export function recordFromRow(row: Selectable<RecordsTable>): TransitionRecord {
     ...(row.comment !== null && { comment: row.comment }),
     ...(row.reason !== null && { reason: row.reason }),
     ...(row.payload !== null && { payload: parse<Record<string, unknown>>(row.payload) }),
+    ...(row.update_id !== null && { updateId: row.update_id }),
   };
 }
 
@@ -110,6 +111,7 @@ export function recordToRow(record: TransitionRecord): RecordsTable {
     comment: record.comment ?? null,
     reason: record.reason ?? null,
     payload: record.payload === undefined ? null : json(record.payload),
+    update_id: record.updateId ?? null,
   };
 }
 

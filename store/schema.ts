@@ -41,6 +41,7 @@ export interface RecordsTable {
   comment: string | null;
   reason: string | null;
   payload: string | null;
+  update_id: string | null;
 }
 
 export interface OutboxTable {

@@ -105,7 +105,8 @@ function withFact(partner: Partner, announcement: Announcement): Partner {
     if (partner.certifiedRoles.includes(announcement.role)) return partner;
     return { ...partner, certifiedRoles: [...partner.certifiedRoles, announcement.role] };
   }
-  return { ...partner, facts: { ...partner.facts, [announcement.fact]: announcement.value } };
+  const contact = announcement.email && !partner.contact.email ? { ...partner.contact, email: announcement.email } : partner.contact;
+  return { ...partner, contact, facts: { ...partner.facts, [announcement.fact]: announcement.value } };
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect): Store {

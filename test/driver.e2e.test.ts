@@ -1,4 +1,8 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Identity } from '../api/keys';
+import { buildServer } from '../api/server';
+import { ProcessClient } from '../client';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';
 
@@ -140,20 +144,71 @@ describe('the generic driver on the real Temporal server', () => {
     const id = await startMilestones('long-history');
     const firstRun = (await product.client.temporal.workflow.getHandle(id).describe()).runId;
     for (let i = 0; i < 8; i++) {
-      await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': `apply-${i}` });
-      await product.act('li', id, { type: 'REJECT', comment: `round ${i}` });
+      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': `apply-${i}` })).status).toBe(200);
+      expect((await product.act('li', id, { type: 'REJECT', comment: `round ${i}` })).status).toBe(200);
     }
-    const applied = await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': 'apply-final' });
-    expect(applied.status).toBe(200);
     const after = await product.client.temporal.workflow.getHandle(id).describe();
     expect(after.runId).not.toBe(firstRun);
-    // A retry of an Update applied in an earlier run applies nothing.
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': 'apply-7' });
+    // Now APPLY would be taken: a retry of an Update applied in the first run must still apply nothing,
+    // whether it comes over HTTP (answered from the records) or straight to the engine (the carried Update ids).
+    const overHttp = await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': 'apply-0' });
+    expect(overHttp.status).toBe(200);
+    const toEngine = await product.client.act(id, { action: { type: 'APPLY', milestone: 1 }, actor: product.people.acme, idempotencyKey: 'apply-0' });
+    expect(toEngine.version).toBe(1);
     const { body } = await product.view('acme', id);
-    expect(body.state).toBe('underReview');
+    expect(body.state).toBe('rejected');
     expect(body.records.map((r: any) => r.seq)).toEqual([...Array(body.records.length).keys()]);
-    expect(body.records.filter((r: any) => r.event === 'APPLY')).toHaveLength(9);
+    expect(body.records.filter((r: any) => r.event === 'APPLY')).toHaveLength(8);
     expect((await product.client.liveState(id)).version).toBe(body.version);
+  });
+
+  it('refuses an Idempotency-Key reused for a different action, and answers a retry of the action that ended the process', async () => {
+    const id = await startMilestones('key-reuse');
+    await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': 'k1' });
+    const reused = await product.act('acme', id, { type: 'WITHDRAW' }, { 'idempotency-key': 'k1' });
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+    // Keys are each caller's own: the reviewer's "k1" is another key.
+    expect((await product.act('li', id, { type: 'REJECT', comment: 'Try again' }, { 'idempotency-key': 'k1' })).status).toBe(200);
+    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('wang', id, { type: 'APPROVE' });
+    await product.act('acme', id, { type: 'APPLY', milestone: 2 });
+    await product.act('wang', id, { type: 'APPROVE' });
+    await product.act('acme', id, { type: 'APPLY', milestone: 3 });
+    const last = await product.act('li', id, { type: 'APPROVE' }, { 'idempotency-key': 'final' });
+    expect(last.body.done).toBe(true);
+    const retry = await product.act('li', id, { type: 'APPROVE' }, { 'idempotency-key': 'final' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.version).toBe(last.body.version);
+  });
+
+  it('two simultaneous starts of the same process create it once: one 201, one 200', async () => {
+    const [a, b] = await Promise.all([
+      product.start('acme', 'nre-milestones', {}, { businessKey: 'simultaneous' }),
+      product.start('acme', 'nre-milestones', {}, { businessKey: 'simultaneous' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(a.body.id).toBe(b.body.id);
+    expect(a.body.records).toHaveLength(1);
+  });
+
+  it('answers 503 engine_unavailable, instead of hanging, when no worker takes a request', async () => {
+    const keys = new Map(Object.values(product.people).map((p) => [p.key, p as Identity]));
+    const idle = new ProcessClient(product.client.temporal, { taskQueue: `nobody-polls-${Date.now()}`, answerWithinMs: 1000 });
+    const app = await buildServer({ client: idle, store: product.store, keys, log: pino({ level: 'silent' }) });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const response = await fetch(`${url}/v1/processes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${product.people.acme.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'nre-milestones', input: {}, businessKey: 'no-worker' }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('engine_unavailable');
+    } finally {
+      await app.close();
+    }
   });
 
   it('keeps ProcessKind, PartnerId and ProcessState current for ops to filter in the Web UI', async () => {

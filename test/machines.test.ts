@@ -102,6 +102,29 @@ describe('nre-milestones machine', () => {
   });
 });
 
+describe('facts and withdrawal', () => {
+  it('R10 a fact the process already knows, or does not use, is no event at all', () => {
+    const p = drive(nreMilestones, {});
+    const event = { type: 'FACT', actor: actors.system, at: '2026-11-26T04:00:00.000Z' };
+    expect(p.snapshot.can({ ...event, fact: 'realNameVerified', value: true })).toBe(false);
+    expect(p.snapshot.can({ ...event, fact: 'roleCertified', role: 'system-integrator' })).toBe(false);
+    expect(p.snapshot.can({ ...event, fact: 'businessCertified', value: true })).toBe(true);
+    p.fact('businessCertified');
+    expect(p.snapshot.can({ ...event, fact: 'businessCertified', value: true })).toBe(false);
+  });
+
+  it('R13 withdrawing a rejected milestone application keeps the accepted milestones', () => {
+    const p = drive(nreMilestones, {}, { businessCertified: true });
+    p.send(actors.partner, { type: 'APPLY', milestone: 1 });
+    p.send(actors.reviewer, { type: 'APPROVE' });
+    p.send(actors.partner, { type: 'APPLY', milestone: 2 });
+    p.send(actors.reviewer, { type: 'REJECT', comment: 'no' });
+    expect(p.send(actors.partner, { type: 'WITHDRAW' }).ok).toBe(true);
+    expect(p.snapshot.value).toBe('open');
+    expect(p.snapshot.context.accepted).toBe(1);
+  });
+});
+
 describe('policy shared by every kind', () => {
   it('R73 checks the payload first (422), then the actor (403), then the state (409)', () => {
     const p = drive(nreMilestones, {});

@@ -38,6 +38,16 @@ describe('NRE milestone acceptance over the API, on the real Temporal server', (
     expect(started.body.allowedActions.find((a: { type: string }) => a.type === 'APPLY')?.params).toEqual({ milestone: 1 });
   });
 
+  it('R10 facts a milestone process does not use leave no record and do not move its version', async () => {
+    const { body } = await product.start('globex', 'nre-milestones', {}, { businessKey: 'quiet' });
+    const onboarding = (await product.start('globex', 'partner-onboarding', { companyName: 'Globex' })).body.id;
+    await product.act('system', onboarding, { type: 'REAL_NAME_VERIFIED' });
+    await product.act('system', onboarding, { type: 'REAL_NAME_VERIFIED' });
+    const after = await product.view('globex', body.id);
+    expect(after.body.version).toBe(body.version);
+    expect(after.body.records).toHaveLength(1);
+  });
+
   it('R11 R12 refuses milestone 2 before milestone 1 passed, and the refusal changes nothing', async () => {
     await certifyBusiness(product, 'globex');
     const { body } = await product.start('globex', 'nre-milestones', { project: 'Data lake' }, { businessKey: 'data-lake' });

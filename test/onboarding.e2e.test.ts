@@ -101,6 +101,22 @@ describe('partner onboarding, certifications and partner information over the AP
     expect(outcome.map((m) => [m.channel, m.recipient])).toEqual([['sms', '+86 138 0000 0000']]);
   });
 
+  it('R6 R2 the email a partner binds becomes its contact when it has none, so it hears the review outcome', async () => {
+    const partnerId = product.people.chenPartner.partnerId;
+    const before = await product.call('chenPartner', 'GET', `/v1/partners/${partnerId}`);
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ contact: {}, programs: [] });
+    const id = (await product.start('chenPartner', 'partner-onboarding', { companyName: 'Initech' })).body.id;
+    await product.act('ops', id, { type: 'REAL_NAME_VERIFIED' });
+    await product.act('chenPartner', id, { type: 'BIND_EMAIL', email: 'chen@initech.example' });
+    await product.act('chenPartner', id, { type: 'SUBMIT', program: 'solution-provider' });
+    await product.act('wang', id, { type: 'REJECT', comment: 'Company seal missing' });
+    const partner = await product.call('chenPartner', 'GET', `/v1/partners/${partnerId}`);
+    expect(partner.body.contact.email).toBe('chen@initech.example');
+    const outcome = (await product.store.listOutbox({ processId: id })).filter((m) => m.audience === 'partner');
+    expect(outcome.map((m) => [m.recipient, m.subject.split(':')[0]])).toEqual([['chen@initech.example', 'Not approved']]);
+  });
+
   it('R3 business-information certification is a separate process whose pass sets the partner’s status', async () => {
     const { body } = await product.call('globex', 'GET', `/v1/partners/${product.people.globex.partnerId}`);
     expect(body.facts.businessCertified).toBe(true);

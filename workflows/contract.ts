@@ -6,6 +6,8 @@ import type { Actor, Announcement } from '../machines/types';
 
 export interface ProcessArgs {
   kind: string;
+  /** The version of the kind this run follows (a new version never changes a running process). */
+  kindVersion: number;
   partnerId: string;
   businessKey: string | null;
   startedBy: Actor;

@@ -38,8 +38,8 @@ const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, m
  * synchronously, and runs the effects the machine asks for, in order, as activities.
  */
 export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
-  const kind = kindOf(args.kind);
-  if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}".`);
+  const kind = kindOf(args.kind, args.kindVersion);
+  if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
   const { machine } = kind;
   const processId = workflowInfo().workflowId;
 
@@ -96,7 +96,10 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   };
 
   /** Commit one accepted event: next snapshot now, its effects queued. Never awaits before committing. */
-  const commit = (event: StampedEvent, step: { name: string; reason?: string; from: string | null; next: AnyMachineSnapshot; actions: readonly { type: string; params?: unknown }[] }) => {
+  const commit = (
+    event: StampedEvent,
+    step: { name: string; reason?: string; updateId?: string; from: string | null; next: AnyMachineSnapshot; actions: readonly { type: string; params?: unknown }[] },
+  ) => {
     snapshot = step.next;
     seq += 1;
     const { type, actor, at, comment, ...payload } = event;
@@ -112,6 +115,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       ...(typeof comment === 'string' ? { comment } : {}),
       ...(step.reason ? { reason: step.reason } : {}),
       ...(Object.keys(payload).length ? { payload } : {}),
+      ...(step.updateId ? { updateId: step.updateId } : {}),
     };
     const notifications: Step['notifications'] = [];
     const announcements: Announcement[] = [];
@@ -132,10 +136,10 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     return recorded;
   };
 
-  const apply = (event: StampedEvent, name = event.type, reason?: string) => {
+  const apply = (event: StampedEvent, name = event.type, reason?: string, updateId?: string) => {
     const from = snapshot!;
     const [next, actions] = transition(machine, from, event);
-    return commit(event, { name, reason, from: stateKey(from.value), next, actions });
+    return commit(event, { name, reason, updateId, from: stateKey(from.value), next, actions });
   };
 
   function startTimer(id: string, event: { type: string }, dueAt: number) {
@@ -183,7 +187,8 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       if (earlier) return earlier;
       const verdict = judge(kind, snapshot!, action, actor, new Date().toISOString());
       if (!verdict.ok) throw refusal(verdict.refusal);
-      const done = apply(verdict.event);
+      // Only an id the caller chose (actor + Idempotency-Key) is worth keeping; Temporal's own are random.
+      const done = apply(verdict.event, verdict.event.type, undefined, updateId?.startsWith(`${actor.id}:`) ? updateId : undefined);
       const result = { version: seq };
       if (updateId) {
         recentUpdates.set(updateId, result);
@@ -248,14 +253,17 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     await condition(() => allHandlersFinished() && recording === 0);
     if (!ended()) break;
   }
+  // The next run follows the newest version of the kind when it knows how to move this snapshot there.
+  const newest = kindOf(args.kind)!;
+  const moved = newest.version !== kind.version && newest.migrate ? newest.migrate({ version: kind.version, value: snapshot!.value, context: snapshot!.context }) : undefined;
   const carried: Carried = {
-    value: snapshot!.value,
-    context: snapshot!.context,
+    value: moved ? moved.value : snapshot!.value,
+    context: moved ? moved.context : snapshot!.context,
     seq,
     createdAt,
     timers: [...timers].map(([id, { event, dueAt }]) => ({ id, event, dueAt })),
     recentUpdates: [...recentUpdates],
     undelivered: [...undelivered],
   };
-  return continueAsNew<typeof processWorkflow>({ ...args, carried });
+  return continueAsNew<typeof processWorkflow>({ ...args, kindVersion: moved ? newest.version : kind.version, carried });
 }

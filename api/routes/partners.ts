@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Store } from '../../store/db';
-import type { Partner } from '../../store/model';
+import { defaultMessageSettings, type Partner } from '../../store/model';
+import { noFacts } from '../../machines/types';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
 
@@ -29,6 +30,17 @@ const partnerPatch = z.strictObject({
   messageSettings: z.strictObject({ actionNeeded: channels.optional(), reviewOutcome: channels.optional(), reminder: channels.optional() }).optional(),
 });
 
+const newPartner = (id: string): Partner => ({
+  id,
+  companyName: null,
+  company: {},
+  contact: {},
+  messageSettings: defaultMessageSettings,
+  facts: noFacts,
+  certifiedRoles: [],
+  updatedAt: new Date(0).toISOString(),
+});
+
 const readOnly = ['facts', 'certifiedRoles', 'certification', 'id'];
 
 export const partnerRoutes =
@@ -49,8 +61,12 @@ export const partnerRoutes =
     const params = z.object({ id: z.string().max(100) });
 
     app.get('/partners/:id', { schema: { params, summary: 'A partner: company, contact, message settings, certification status, programs' } }, async (request) => {
-      const partner = mayRead(request.actor, request.params.id) ? await store.getPartner(request.params.id) : null;
-      if (!partner) throw new HttpError(404, 'not_found', `No partner "${request.params.id}" is visible to you.`);
+      const { actor } = request;
+      const { id } = request.params;
+      const partner = mayRead(actor, id) ? await store.getPartner(id) : null;
+      // A partner that has started nothing yet still has its settings to read: the defaults, nothing written.
+      if (!partner && actor.role === 'partner' && actor.partnerId === id) return partnerView(newPartner(id));
+      if (!partner) throw new HttpError(404, 'not_found', `No partner "${id}" is visible to you.`);
       return partnerView(partner);
     });
 

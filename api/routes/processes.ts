@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { processIdFor, type ProcessClient } from '../../client';
+import { processIdFor, updateIdFor, type ProcessClient } from '../../client';
 import { authorize, describeIssues, parseAction } from '../../machines/policy';
 import { kindOf, registry } from '../../machines/registry';
 import { roles } from '../../machines/types';
 import type { Store } from '../../store/db';
-import type { ProcessRow } from '../../store/model';
+import type { ProcessRow, TransitionRecord } from '../../store/model';
 import { mayRead, seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
 import { processView, snapshotOf } from '../views';
@@ -18,8 +19,6 @@ const startBody = z.strictObject({
   kind: z.string().min(1).max(100),
   input: z.record(z.string(), z.unknown()).default({}),
   businessKey: z.string().trim().min(1).max(128).optional(),
-  /** Staff starting on a partner's behalf name the partner; a partner's own key names it already. */
-  partnerId: z.string().min(1).max(100).optional(),
 });
 
 const listQuery = z.strictObject({
@@ -30,6 +29,12 @@ const listQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+
+/** Whether a recorded transition is the action sent again (the same event with the same payload). */
+function sameAction(record: TransitionRecord, type: string, payload: Record<string, unknown>): boolean {
+  const { comment, ...rest } = payload;
+  return record.event === type && record.comment === comment && isDeepStrictEqual(record.payload ?? {}, rest);
+}
 
 /** `If-Match: "3"` (or 3, or W/"3") → 3. */
 function expectedVersion(header: string | undefined): number | undefined {
@@ -49,7 +54,7 @@ export const processRoutes =
       let row = await store.getProcess(id);
       if (!row || !mayRead(actor, row.partnerId)) throw notFound(id);
       if (row.version < 0) {
-        await client.settle(id).catch(() => undefined);
+        await client.settle(id);
         row = (await store.getProcess(id))!;
       }
       return row;
@@ -65,10 +70,8 @@ export const processRoutes =
         if (!kind) throw new HttpError(422, 'unknown_kind', `"${kindName.slice(0, 100)}" is not a process kind; the kinds are ${Object.keys(registry).join(', ')}.`);
         if (!kind.startRoles.includes(actor.role))
           throw new HttpError(403, 'role_not_allowed', `A ${kind.name} process can be started only by ${kind.startRoles.join(' or ')}; you act as ${actor.role}.`);
-        const partnerId = actor.role === 'partner' ? actor.partnerId! : request.body.partnerId;
-        if (!partnerId) throw new HttpError(422, 'invalid_body', 'Name the partner this process is for in "partnerId".');
-        if (actor.role === 'partner' && request.body.partnerId && request.body.partnerId !== actor.partnerId)
-          throw new HttpError(403, 'not_your_partner', 'A partner can start processes only for itself.');
+        // Every kind so far is started by a partner, for itself: its key names the partner.
+        const partnerId = actor.partnerId!;
         const parsed = kind.input.safeParse(input);
         if (!parsed.success) throw new HttpError(422, 'invalid_input', `The input of ${kind.name} is invalid: ${describeIssues(parsed.error)}.`);
 
@@ -120,20 +123,23 @@ export const processRoutes =
       async (request) => {
         const { actor } = request;
         const row = await visibleProcess(actor, request.params.id);
-        const kind = kindOf(row.kind)!;
+        const kind = kindOf(row.kind, row.kindVersion)!;
         // 422 then 403 here already, so a refused request never reaches the engine; the workflow checks again.
         const parsed = parseAction(kind, request.body);
         if (!parsed.ok) throw new HttpError(parsed.refusal.status, parsed.refusal.code, parsed.refusal.reason);
+        // A retried request is answered from the audit trail, even after the action ended the process.
+        const key = request.headers['idempotency-key'];
+        if (key !== undefined) {
+          const earlier = (await store.listRecords(row.id)).find((r) => r.updateId === updateIdFor(actor, key));
+          if (earlier && !sameAction(earlier, parsed.type, parsed.payload))
+            throw new HttpError(422, 'idempotency_key_reused', `This Idempotency-Key was already used for ${earlier.event} (record ${earlier.seq}); send a new key with a new action.`);
+          if (earlier) return processView(row, actor, await store.listRecords(row.id));
+        }
         const snapshot = snapshotOf(row);
         const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor);
         if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
         if (row.done) throw new HttpError(409, 'process_ended', `This process has ended (${row.label.en}); nothing more can be done on it.`);
-        await client.act(row.id, {
-          action: request.body,
-          actor,
-          expectedVersion: expectedVersion(request.headers['if-match']),
-          idempotencyKey: request.headers['idempotency-key'],
-        });
+        await client.act(row.id, { action: request.body, actor, expectedVersion: expectedVersion(request.headers['if-match']), idempotencyKey: key });
         const next = (await store.getProcess(row.id))!;
         return processView(next, actor, await store.listRecords(row.id));
       },
