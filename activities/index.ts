@@ -52,6 +52,8 @@ export function createActivities(deps: ActivityDeps) {
      */
     async recordStep(step: Step): Promise<void> {
       await store.saveStep(step);
+      for (const r of step.records)
+        log.info({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
       if (step.notifications.length === 0) return;
       const processId = step.view.id;
       const seqs = new Set(step.notifications.map((n) => n.seq));

@@ -23,7 +23,6 @@ export async function buildServer(deps: ApiDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
     // Errors raised before routing (a malformed URL) get the same shape as every other refusal.
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'bad_request', reason: `The request could not be read: ${error.message}.` } });

@@ -10,6 +10,7 @@ import { createStore, type Dialect, type Store } from './store';
 
 export { StoreInputError } from './errors';
 export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, Store } from './store';
+export { newPartner } from './store';
 
 export interface StoreOptions {
   /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else the SQLite file. */

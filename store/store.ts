@@ -79,7 +79,8 @@ export type Dialect = 'sqlite' | 'postgres';
 
 const now = () => new Date().toISOString();
 
-function newPartner(id: string): Partner {
+/** A partner as it is before it has changed anything: the defaults. */
+export function newPartner(id: string): Partner {
   return {
     id,
     companyName: null,

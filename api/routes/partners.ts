@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Store } from '../../store/db';
-import { defaultMessageSettings, type Partner } from '../../store/model';
-import { noFacts } from '../../machines/types';
+import { newPartner, type Store } from '../../store/db';
+import type { Partner } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
 
@@ -28,17 +27,6 @@ const partnerPatch = z.strictObject({
     })
     .optional(),
   messageSettings: z.strictObject({ actionNeeded: channels.optional(), reviewOutcome: channels.optional(), reminder: channels.optional() }).optional(),
-});
-
-const newPartner = (id: string): Partner => ({
-  id,
-  companyName: null,
-  company: {},
-  contact: {},
-  messageSettings: defaultMessageSettings,
-  facts: noFacts,
-  certifiedRoles: [],
-  updatedAt: new Date(0).toISOString(),
 });
 
 const readOnly = ['facts', 'certifiedRoles', 'certification', 'id'];
