@@ -1,0 +1,57 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../scripts/devServer';
+
+const root = path.join(__dirname, '..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-start-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+/** The README's walkthrough, exactly as a new user would paste it, pointed at this run's port and data folder. */
+function readmeWalkthrough(port: number): string {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = readme.split('## Walkthrough')[1].split('```sh')[1].split('```')[0];
+  return block.replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`).replaceAll('./data/dev-keys.json', path.join(dataDir, 'dev-keys.json'));
+}
+
+describe('npm start', () => {
+  it('R1 R2 R10 R11 R12 R13 serves the API with dev keys, runs the README walkthrough end to end, and stops cleanly on Ctrl-C', async () => {
+    const port = await freePort();
+    // Pointed at this run's Temporal server, as at an external cluster: it registers its search attributes itself.
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: `start-${port}`, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
+        child.stdout.on('data', () => output.includes('partnerflow is running') && (clearTimeout(timer), resolve()));
+        child.once('exit', () => reject(new Error(`npm start exited:\n${output}`)));
+      });
+      expect(output).toContain(`http://127.0.0.1:${port}/openapi.json`);
+
+      const keys = JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-keys.json'), 'utf8')).keys as Array<{ id: string; role: string }>;
+      expect(new Set(keys.map((k) => k.role))).toEqual(new Set(['partner', 'reviewer', 'customer', 'ops', 'system']));
+      const chen = keys.filter((k) => k.id === 'chen').map((k) => k.role).sort();
+      expect(chen).toEqual(['partner', 'reviewer']);
+
+      const { stdout } = await promisify(execFile)('bash', ['-c', readmeWalkthrough(port)], { cwd: root, timeout: 60_000 });
+      const replies = stdout.trim().split('\n').map((line) => JSON.parse(line));
+      const refusals = replies.filter((r) => r.error).map((r) => r.error.code);
+      expect(refusals).toEqual(['prerequisites_unmet', 'business_certification_required', 'milestone_out_of_order']);
+      expect(replies.at(-1)).toMatchObject({ id: 'nre-milestones:acme:smart-factory', state: 'accepted', done: true });
+      expect(replies.at(-1).records.filter((r: { event: string }) => r.event === 'APPROVE')).toHaveLength(3);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
+});
