@@ -160,6 +160,16 @@ describe('the generic driver on the real Temporal server', () => {
     expect(body.records.map((r: any) => r.seq)).toEqual([...Array(body.records.length).keys()]);
     expect(body.records.filter((r: any) => r.event === 'APPLY')).toHaveLength(8);
     expect((await product.client.liveState(id)).version).toBe(body.version);
+    // The continued run still shows ops its kind, partner and state.
+    const query = `WorkflowId = '${id}' AND ExecutionStatus = 'Running' AND ProcessKind = 'nre-milestones' AND ProcessState = 'rejected' AND PartnerId = '${product.people.acme.partnerId}'`;
+    await eventually(
+      async () => {
+        const runs: string[] = [];
+        for await (const wf of product.client.temporal.workflow.list({ query })) runs.push(wf.runId);
+        return runs;
+      },
+      (runs) => runs.length === 1 && runs[0] !== firstRun,
+    );
   });
 
   it('refuses an Idempotency-Key reused for a different action, and answers a retry of the action that ended the process', async () => {

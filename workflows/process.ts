@@ -52,7 +52,8 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
 
   // Records run one step at a time, in sequence order, even when handlers interleave; an action's
   // caller waits for them. Messages go out on a chain of their own that nobody waits for, so a slow
-  // mail server never holds up a decision; the run still ends only when both chains are empty.
+  // mail server never holds up a decision. A finished process ends when both chains are empty; a run
+  // that continues-as-new hands the unsent steps to the next one.
   let effects: Promise<void> = Promise.resolve();
   let recording = 0;
   let deliveries: Promise<void> = Promise.resolve();
@@ -90,9 +91,14 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     updatedAt: new Date().toISOString(),
   });
 
+  // What ops see in the Web UI; each upsert is a history event, so only a change is written.
+  let shown = { state: args.carried ? stateKey(args.carried.value as AnyMachineSnapshot['value']) : '', label: '' };
   const showState = (s: AnyMachineSnapshot) => {
-    upsertSearchAttributes([{ key: searchAttributeKeys.state, value: stateKey(s.value) }]);
-    upsertMemo({ label: labelOf(kind, s), version: seq });
+    const state = stateKey(s.value);
+    const label = labelOf(kind, s);
+    if (state !== shown.state) upsertSearchAttributes([{ key: searchAttributeKeys.state, value: state }]);
+    if (JSON.stringify(label) !== shown.label) upsertMemo({ label });
+    shown = { state, label: JSON.stringify(label) };
   };
 
   /** Commit one accepted event: next snapshot now, its effects queued. Never awaits before committing. */
