@@ -15,7 +15,7 @@ type Delivery = { channel: OutboxMessage['channel']; recipient: string };
 /** The partner's contact on the channels its message settings allow for this topic (R6); staff by email. */
 function deliveries(audience: Audience, topic: Notification['topic'], partner: Partner | null, staff: StaffAddresses): Delivery[] {
   if (audience !== 'partner') return [{ channel: 'email', recipient: staff[audience] }];
-  if (!partner) return [];
+  if (!partner || topic === 'escalation') return [];
   const wanted = partner.messageSettings[topic];
   const { email, phone } = partner.contact;
   return [

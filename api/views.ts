@@ -44,6 +44,8 @@ export function processView(row: ProcessRow, actor: Actor, records?: TransitionR
     done: row.done,
     version: row.version,
     waitingFor: row.waitingFor,
+    dueAt: row.dueAt,
+    dueAtLocal: row.dueAt && toBeijingTime(row.dueAt),
     allowedActions: snapshot ? allowedActions(kind, snapshot, actor) : [],
     ...(records ? { records: records.map(recordView) } : {}),
     data: Object.fromEntries(Object.entries((row.context ?? {}) as Record<string, unknown>).filter(([key]) => !hidden.has(key))),

@@ -55,7 +55,8 @@ export interface StartRequest {
 
 export interface ProcessClientOptions {
   taskQueue: string;
-  settings?: ProcessSettings;
+  /** The settings a new process of a kind starts with (default: `defaultSettings`). */
+  settings?: (kind: string) => ProcessSettings;
   historyLimit?: number;
   /** How long a caller waits for a worker to take an action or a start (default 20 s). */
   answerWithinMs?: number;
@@ -83,7 +84,7 @@ export class ProcessClient {
             businessKey: request.businessKey,
             startedBy: request.startedBy,
             input: request.input,
-            settings: this.options.settings ?? defaultSettings,
+            settings: this.options.settings?.(request.kind.name) ?? defaultSettings,
             historyLimit: this.options.historyLimit,
           },
         ],

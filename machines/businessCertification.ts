@@ -1,7 +1,22 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import type { EventsOf, ProcessKind, ProcessSettings, StartInput } from './kind';
-import { approve, effects, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import type { EventsOf, ProcessKind, StartInput } from './kind';
+import {
+  approve,
+  dueAt,
+  effects,
+  escalateToOps,
+  reject,
+  remindReviewers,
+  reviewDelays,
+  tellPartnerApproved,
+  tellPartnerRejected,
+  tellReviewers,
+  withReviewClosed,
+  withReviewOpened,
+  withdraw,
+  type Reviewing,
+} from './review';
 import { label, materialsSchema, type Materials } from './types';
 
 /**
@@ -23,12 +38,10 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context {
+interface Context extends Reviewing {
   processId: string;
   partnerId: string;
-  settings: ProcessSettings;
   submission?: { licenseNumber: string; materials: Materials; at: string };
-  submittedBy?: string;
   lastComment?: string;
 }
 
@@ -38,15 +51,17 @@ const machine = setup({
     ...effects,
     rememberSubmission: assign(({ event }) =>
       event.type === 'SUBMIT'
-        ? { submission: { licenseNumber: event.licenseNumber, materials: event.materials ?? [], at: event.at }, submittedBy: event.actor.id }
+        ? { submission: { licenseNumber: event.licenseNumber, materials: event.materials ?? [], at: event.at } }
         : {},
     ),
     rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
+    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
+    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: ({ context }) => context.settings.reviewReminderMs },
+  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
 }).createMachine({
   id: 'business-certification',
-  context: ({ input }) => ({ processId: input.processId, partnerId: input.partnerId, settings: input.settings }),
+  context: ({ input }) => ({ processId: input.processId, partnerId: input.partnerId, settings: input.settings, reviews: {} }),
   initial: 'notSubmitted',
   states: {
     notSubmitted: {
@@ -57,8 +72,12 @@ const machine = setup({
     underReview: {
       meta: { label: label('Business-information certification under review', '商业信息认证审核中') },
       tags: ['waitsFor:reviewer'],
-      entry: { type: 'notify', params: tellReviewers(subject) },
-      after: { reviewReminder: { actions: { type: 'notify', params: remindReviewers(subject) } } },
+      entry: ['openReview', { type: 'notify', params: tellReviewers(subject) }],
+      exit: 'closeReview',
+      after: {
+        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(subject, dueAt(context)) } },
+        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(subject, dueAt(context)!) } },
+      },
       on: {
         APPROVE: {
           target: 'certified',

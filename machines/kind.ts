@@ -1,5 +1,6 @@
 import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
 import { z } from 'zod';
+import type { ReviewDue } from './time';
 import type { Actor, Announcement, Labels, PartnerFacts, Refusal, Role } from './types';
 
 /** What the driver adds to every event: who sent it and when (workflow time, ISO UTC). */
@@ -49,13 +50,17 @@ export interface StartInput<I = unknown> {
   settings: ProcessSettings;
 }
 
-/** Per-deployment knobs a machine may read (durations of `after` delays), fixed at start. */
+/** Per-deployment knobs a machine may read (what its `after` delays are computed from), fixed at start. */
 export interface ProcessSettings {
-  /** Remind reviewers when a submission has waited this long (ms). */
-  reviewReminderMs: number;
+  review: {
+    /** When a submitted review is due (R70: computed in GMT+08:00); ops are told when it is overdue. */
+    due: ReviewDue;
+    /** Reviewers are reminded this long before the due time. */
+    remindBeforeMs: number;
+  };
 }
 
-export const defaultSettings: ProcessSettings = { reviewReminderMs: 3 * 24 * 3600 * 1000 };
+export const defaultSettings: ProcessSettings = { review: { due: { workingDays: 3 }, remindBeforeMs: 24 * 3600 * 1000 } };
 
 /** A process kind: one machine and what the edge and driver need to know about it. */
 export interface ProcessKind {
@@ -71,8 +76,11 @@ export interface ProcessKind {
   oncePerPartner: boolean;
   events: EventSpecs;
   preconditions: Record<string, Precondition>;
-  /** Values a guard depends on, suggested to the caller in `allowedActions` (e.g. the next milestone). */
-  suggest?: (snapshot: AnyMachineSnapshot, eventType: string) => Record<string, unknown> | undefined;
+  /**
+   * Values a guard depends on, suggested to the caller in `allowedActions` (e.g. the next milestone);
+   * a list when the event can mean several things now (e.g. which of two pending reviews to decide).
+   */
+  suggest?: (snapshot: AnyMachineSnapshot, eventType: string) => Record<string, unknown> | Array<Record<string, unknown>> | undefined;
   /** A label more precise than the state's own, e.g. naming the milestone under review. */
   describe?: (snapshot: AnyMachineSnapshot) => Labels | undefined;
   /** Moves a snapshot of an earlier version of this kind to this one (at continue-as-new). */

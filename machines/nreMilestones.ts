@@ -1,7 +1,24 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, effects, isNewFactAmong, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
+import {
+  approve,
+  dueAt,
+  effects,
+  escalateToOps,
+  isNewFactAmong,
+  reject,
+  remindReviewers,
+  reviewDelays,
+  tellPartnerApproved,
+  tellPartnerRejected,
+  tellReviewers,
+  withdraw,
+  withFact,
+  withReviewClosed,
+  withReviewOpened,
+  type Reviewing,
+} from './review';
 import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
 
 /** NRE milestone acceptance (NRE里程碑验收): milestones 1 → 2 → 3, each reviewed, strictly in order (R10–R13). */
@@ -19,16 +36,14 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context {
+interface Context extends Reviewing {
   processId: string;
   partnerId: string;
   project?: string;
   facts: PartnerFacts;
-  settings: ProcessSettings;
   /** Highest milestone whose acceptance passed: 0 before the first. */
   accepted: 0 | 1 | 2 | 3;
   application?: { milestone: 1 | 2 | 3; materials: Materials; at: string };
-  submittedBy?: string;
   lastComment?: string;
 }
 
@@ -69,14 +84,16 @@ const machine = setup({
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberApplication: assign(({ event }) =>
       event.type === 'APPLY'
-        ? { application: { milestone: event.milestone, materials: event.materials ?? [], at: event.at }, submittedBy: event.actor.id }
+        ? { application: { milestone: event.milestone, materials: event.materials ?? [], at: event.at } }
         : {},
     ),
     acceptMilestone: assign({ accepted: ({ context }) => context.application!.milestone }),
     rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
-    forgetApplication: assign({ application: undefined, submittedBy: undefined }),
+    forgetApplication: assign({ application: undefined }),
+    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
+    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: ({ context }) => context.settings.reviewReminderMs },
+  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
 }).createMachine({
   id: 'nre-milestones',
   context: ({ input }) => ({
@@ -86,6 +103,7 @@ const machine = setup({
     facts: input.facts,
     settings: input.settings,
     accepted: 0,
+    reviews: {},
   }),
   initial: 'open',
   on: { FACT: { guard: 'isNewFact', actions: 'rememberFact' } },
@@ -101,10 +119,14 @@ const machine = setup({
     underReview: {
       meta: { label: label('Milestone acceptance under review', '里程碑验收审核中') },
       tags: ['waitsFor:reviewer'],
-      entry: { type: 'notify', params: ({ context }) => tellReviewers(milestoneLabel(context.application!.milestone)) },
+      entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(milestoneLabel(context.application!.milestone)) }],
+      exit: 'closeReview',
       after: {
         reviewReminder: {
-          actions: { type: 'notify', params: ({ context }) => remindReviewers(milestoneLabel(context.application!.milestone)) },
+          actions: { type: 'notify', params: ({ context }) => remindReviewers(milestoneLabel(context.application!.milestone), dueAt(context)) },
+        },
+        reviewOverdue: {
+          actions: { type: 'notify', params: ({ context }) => escalateToOps(milestoneLabel(context.application!.milestone), dueAt(context)!) },
         },
       },
       on: {

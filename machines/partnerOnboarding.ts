@@ -1,7 +1,25 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, effects, isNewFactAmong, withFact, comment, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
+import {
+  approve,
+  comment,
+  dueAt,
+  effects,
+  escalateToOps,
+  isNewFactAmong,
+  reject,
+  remindReviewers,
+  reviewDelays,
+  tellPartnerApproved,
+  tellPartnerRejected,
+  tellReviewers,
+  withdraw,
+  withFact,
+  withReviewClosed,
+  withReviewOpened,
+  type Reviewing,
+} from './review';
 import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
 
 /** Solution-provider enrollment (解决方案提供商): verify, bind email, apply, be reviewed (R1, R2, R4). */
@@ -40,16 +58,14 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context {
+interface Context extends Reviewing {
   processId: string;
   partnerId: string;
   companyName: string;
   facts: PartnerFacts;
-  settings: ProcessSettings;
   email?: string;
   /** What the partner applied for (R4: program, level, status). */
   application?: { program: (typeof programs)[number]; level?: string; materials: Materials; at: string };
-  submittedBy?: string;
   lastComment?: string;
 }
 
@@ -82,12 +98,14 @@ const machine = setup({
     ),
     rememberApplication: assign(({ event }) =>
       event.type === 'SUBMIT'
-        ? { application: { program: event.program, level: event.level, materials: event.materials ?? [], at: event.at }, submittedBy: event.actor.id }
+        ? { application: { program: event.program, level: event.level, materials: event.materials ?? [], at: event.at } }
         : {},
     ),
     rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
+    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
+    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: ({ context }) => context.settings.reviewReminderMs },
+  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
 }).createMachine({
   id: 'partner-onboarding',
   context: ({ input }) => ({
@@ -96,6 +114,7 @@ const machine = setup({
     companyName: input.input.companyName,
     facts: input.facts,
     settings: input.settings,
+    reviews: {},
   }),
   initial: 'registered',
   on: { FACT: { guard: 'isNewFact', actions: 'rememberFact' } },
@@ -115,8 +134,12 @@ const machine = setup({
     underReview: {
       meta: { label: label('Application under review', '申请审核中') },
       tags: ['waitsFor:reviewer'],
-      entry: { type: 'notify', params: tellReviewers(programLabel) },
-      after: { reviewReminder: { actions: { type: 'notify', params: remindReviewers(programLabel) } } },
+      entry: ['openReview', { type: 'notify', params: tellReviewers(programLabel) }],
+      exit: 'closeReview',
+      after: {
+        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(programLabel, dueAt(context)) } },
+        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(programLabel, dueAt(context)!) } },
+      },
       on: {
         APPROVE: { target: 'approved', actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerApproved(programLabel, event.comment) }] },
         REJECT: { target: 'rejected', actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerRejected(programLabel, event.comment) }] },

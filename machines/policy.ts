@@ -1,6 +1,7 @@
 import type { AnyMachineSnapshot, AnyStateNode, StateValue } from 'xstate';
 import { z } from 'zod';
 import type { ProcessKind, Stamp } from './kind';
+import { soleReview, type Reviewing } from './review';
 import type { Actor, Labels, Refusal, Role } from './types';
 
 /**
@@ -47,15 +48,16 @@ export function parseAction(kind: ProcessKind, action: unknown): { ok: true; typ
   return { ok: true, type, payload: parsed.data as Record<string, unknown> };
 }
 
-/** 403: may this actor send this event on this partner's process (R72)? */
-export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type: string, actor: Actor): Refusal | undefined {
+/** 403: may this actor send this event on this partner's process (R72)? A decision names its review by `subject` when there are several. */
+export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type: string, actor: Actor, payload: Record<string, unknown> = {}): Refusal | undefined {
   const spec = kind.events[type];
   if (!spec.roles.includes(actor.role))
     return { status: 403, code: 'role_not_allowed', reason: `${type} can be sent only by ${spec.roles.join(' or ')}; you act as ${actor.role}.` };
-  const context = snapshot.context as { partnerId: string; submittedBy?: string };
+  const context = snapshot.context as { partnerId: string } & Partial<Reviewing>;
   if (actor.role === 'partner' && actor.partnerId !== context.partnerId)
     return { status: 403, code: 'not_your_process', reason: 'A partner can act only on its own processes.' };
-  if (spec.decision && context.submittedBy !== undefined && context.submittedBy === actor.id)
+  const subject = typeof payload.subject === 'string' ? payload.subject : soleReview;
+  if (spec.decision && context.reviews?.[subject]?.submittedBy === actor.id)
     return { status: 403, code: 'four_eyes', reason: 'Nobody may review their own submission; another reviewer must decide.' };
   return undefined;
 }
@@ -84,7 +86,7 @@ export function explainRefusal(kind: ProcessKind, snapshot: AnyMachineSnapshot, 
     }
   }
   const state = labelOf(kind, snapshot);
-  const allowed = Object.keys(kind.events).filter((type) => snapshot.can({ ...sample(kind, snapshot, type), type }));
+  const allowed = Object.keys(kind.events).filter((type) => variants(kind, snapshot, type).some((params) => snapshot.can({ ...params, ...stampless, type })));
   return {
     status: 409,
     code: 'not_allowed_in_state',
@@ -96,7 +98,7 @@ export function explainRefusal(kind: ProcessKind, snapshot: AnyMachineSnapshot, 
 export function judge(kind: ProcessKind, snapshot: AnyMachineSnapshot, action: unknown, actor: Actor, at: string): Verdict {
   const parsed = parseAction(kind, action);
   if (!parsed.ok) return parsed;
-  const forbidden = authorize(kind, snapshot, parsed.type, actor);
+  const forbidden = authorize(kind, snapshot, parsed.type, actor, parsed.payload);
   if (forbidden) return { ok: false, refusal: forbidden };
   const event: StampedEvent = { ...parsed.payload, type: parsed.type, actor, at };
   if (snapshot.status !== 'active') return refuse(409, 'process_ended', 'This process has ended; nothing more can be done on it.');
@@ -104,19 +106,22 @@ export function judge(kind: ProcessKind, snapshot: AnyMachineSnapshot, action: u
   return { ok: true, event };
 }
 
-const sample = (kind: ProcessKind, snapshot: AnyMachineSnapshot, type: string) => ({
-  ...(kind.suggest?.(snapshot, type) ?? {}),
-  actor: { id: '', role: 'system' as Role },
-  at: '',
-});
+const stampless = { actor: { id: '', role: 'system' as Role }, at: '' };
+
+/** The values a guard expects for this event now: one set, or one per meaning (e.g. per pending review). */
+const variants = (kind: ProcessKind, snapshot: AnyMachineSnapshot, type: string): Array<Record<string, unknown> | undefined> => {
+  const suggested = kind.suggest?.(snapshot, type);
+  return Array.isArray(suggested) ? suggested : [suggested];
+};
 
 /** What this caller can do now (R24), with the values a guard expects. */
 export function allowedActions(kind: ProcessKind, snapshot: AnyMachineSnapshot, actor: Actor) {
   if (snapshot.status !== 'active') return [];
-  return Object.entries(kind.events)
-    .filter(([type]) => !authorize(kind, snapshot, type, actor))
-    .map(([type, spec]) => ({ type, label: spec.label, params: kind.suggest?.(snapshot, type) }))
-    .filter(({ type, params }) => snapshot.can({ ...params, type, actor, at: '' }));
+  return Object.entries(kind.events).flatMap(([type, spec]) =>
+    variants(kind, snapshot, type)
+      .filter((params) => !authorize(kind, snapshot, type, actor, params) && snapshot.can({ ...params, type, actor, at: '' }))
+      .map((params) => ({ type, label: spec.label, params })),
+  );
 }
 
 /** A state value as one string: `review.pending`, parallel regions joined by ` | `. */
@@ -139,9 +144,18 @@ export function labelOf(kind: ProcessKind, snapshot: AnyMachineSnapshot): Labels
   return { en: labels.map((l) => l.en).join('; '), 'zh-CN': labels.map((l) => l['zh-CN']).join('；') };
 }
 
-/** Whose move it is, from the states' `waitsFor:<role>` tags (for the inbox). */
-export function waitingFor(snapshot: AnyMachineSnapshot): Role | null {
+/** Whose move it is, from the active states' `waitsFor:<role>` tags (for the inbox); parallel regions may wait for several. */
+export function waitingFor(snapshot: AnyMachineSnapshot): Role[] {
+  if (snapshot.status !== 'active') return [];
+  return [...snapshot.tags]
+    .filter((t) => t.startsWith('waitsFor:'))
+    .map((t) => t.slice('waitsFor:'.length) as Role)
+    .sort();
+}
+
+/** When the earliest pending review is due, or null when no review is pending. */
+export function reviewDueAt(snapshot: AnyMachineSnapshot): string | null {
   if (snapshot.status !== 'active') return null;
-  const tag = [...snapshot.tags].find((t) => t.startsWith('waitsFor:'));
-  return tag ? (tag.slice('waitsFor:'.length) as Role) : null;
+  const reviews = Object.values((snapshot.context as Partial<Reviewing>).reviews ?? {});
+  return reviews.map((r) => r.dueAt).sort()[0] ?? null;
 }

@@ -1,7 +1,24 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type ProcessSettings, type StartInput } from './kind';
-import { approve, effects, isNewFactAmong, withFact, reject, remindReviewers, tellPartnerApproved, tellPartnerRejected, tellReviewers, withdraw } from './review';
+import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
+import {
+  approve,
+  dueAt,
+  effects,
+  escalateToOps,
+  isNewFactAmong,
+  reject,
+  remindReviewers,
+  reviewDelays,
+  tellPartnerApproved,
+  tellPartnerRejected,
+  tellReviewers,
+  withdraw,
+  withFact,
+  withReviewClosed,
+  withReviewOpened,
+  type Reviewing,
+} from './review';
 import { label, materialsSchema, type Labels, type Materials, type PartnerFacts } from './types';
 
 /**
@@ -55,15 +72,13 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context {
+interface Context extends Reviewing {
   processId: string;
   partnerId: string;
   role: PartnerRole;
   requirements: Labels[];
   facts: PartnerFacts;
-  settings: ProcessSettings;
   application?: { materials: Materials; note?: string; at: string };
-  submittedBy?: string;
   lastComment?: string;
 }
 
@@ -91,11 +106,13 @@ const machine = setup({
     ...effects,
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberApplication: assign(({ event }) =>
-      event.type === 'SUBMIT' ? { application: { materials: event.materials ?? [], note: event.note, at: event.at }, submittedBy: event.actor.id } : {},
+      event.type === 'SUBMIT' ? { application: { materials: event.materials ?? [], note: event.note, at: event.at } } : {},
     ),
     rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
+    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
+    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: ({ context }) => context.settings.reviewReminderMs },
+  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
 }).createMachine({
   id: 'role-certification',
   context: ({ input }) => ({
@@ -105,6 +122,7 @@ const machine = setup({
     requirements: partnerRoles[input.input.role].requirements,
     facts: input.facts,
     settings: input.settings,
+    reviews: {},
   }),
   initial: 'notApplied',
   on: { FACT: { guard: 'isNewFact', actions: 'rememberFact' } },
@@ -120,8 +138,12 @@ const machine = setup({
     underReview: {
       meta: { label: label('Role certification under review', '角色认证审核中') },
       tags: ['waitsFor:reviewer'],
-      entry: { type: 'notify', params: ({ context }) => tellReviewers(subjectOf(context)) },
-      after: { reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(subjectOf(context)) } } },
+      entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(subjectOf(context)) }],
+      exit: 'closeReview',
+      after: {
+        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(subjectOf(context), dueAt(context)) } },
+        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(subjectOf(context), dueAt(context)!) } },
+      },
       on: {
         APPROVE: {
           target: 'certified',

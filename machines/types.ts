@@ -45,11 +45,14 @@ export type Materials = z.infer<typeof materialsSchema>;
 /** Who is told of a transition; the notifications activity resolves the actual addresses. */
 export type Audience = 'partner' | 'reviewers' | 'ops';
 
+/** Topics a partner chooses channels for in its message settings (R6). */
+export type PartnerTopic = 'actionNeeded' | 'reviewOutcome' | 'reminder';
+
 /** Params of the `notify` action a machine asks for; the driver runs it as an activity. */
 export interface NotifyParams {
   audience: Audience;
-  /** Message topic, matched against the partner's message settings (R6). */
-  topic: 'actionNeeded' | 'reviewOutcome' | 'reminder';
+  /** Message topic, matched against the partner's message settings (R6); `escalation` goes to ops only. */
+  topic: PartnerTopic | 'escalation';
   subject: Labels;
   body: Labels;
 }

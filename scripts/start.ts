@@ -4,9 +4,8 @@ import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
 import { buildServer } from '../api/server';
 import { ProcessClient } from '../client';
-import { defaultSettings } from '../machines/kind';
 import { openStore } from '../store/db';
-import { readConfig } from '../worker/config';
+import { processSettings, readConfig } from '../worker/config';
 import { connectClient, connectionOptions, createProcessWorker } from '../worker';
 import { ensureSearchAttributes, startDevServer, type DevServer } from './devServer';
 
@@ -48,7 +47,7 @@ async function main() {
   const running = worker.run();
   const client = new ProcessClient(temporal, {
     taskQueue: config.TASK_QUEUE,
-    settings: { ...defaultSettings, reviewReminderMs: config.REVIEW_REMINDER_MS },
+    settings: processSettings(config),
   });
   const app = await buildServer({ client, store, keys, log });
   const url = await app.listen({ port: config.PORT, host: config.HOST });

@@ -9,7 +9,7 @@ import type { Database } from './schema';
 import { createStore, type Dialect, type Store } from './store';
 
 export { StoreInputError } from './errors';
-export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, Store } from './store';
+export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, Store, TaskQuery } from './store';
 export { newPartner } from './store';
 
 export interface StoreOptions {

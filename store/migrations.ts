@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /** Append only: a migration that ran on some database is never edited, a change is a new entry. */
 const migrations: Record<string, Migration> = {
@@ -77,6 +77,35 @@ const migrations: Record<string, Migration> = {
     // The Update id (actor + Idempotency-Key) that caused a transition, so a retry is answered even after the process ended.
     async up(db: Kysely<any>) {
       await db.schema.alterTable('records').addColumn('update_id', 'text').execute();
+    },
+  },
+  '003_inbox': {
+    // The inbox: one task per process and role it waits for, with its due time and who holds it.
+    // `waiting_for` becomes a JSON list, since parallel regions may wait for several roles at once.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('tasks')
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'text')
+        .addColumn('claimed_by', 'text')
+        .addColumn('claimed_at', 'text')
+        .addPrimaryKeyConstraint('tasks_pk', ['process_id', 'role'])
+        .execute();
+      await db.schema.createIndex('tasks_role_since').on('tasks').columns(['role', 'since', 'process_id']).execute();
+      // Until now `waiting_for` held one role as plain text.
+      await db
+        .insertInto('tasks')
+        .columns(['process_id', 'role', 'since'])
+        .expression((eb) => eb.selectFrom('processes').select(['id', 'waiting_for', 'updated_at']).where('waiting_for', 'is not', null).where('done', '=', 0))
+        .execute();
+      await db
+        .updateTable('processes')
+        .set({ waiting_for: sql<string>`'["' || waiting_for || '"]'` })
+        .where('waiting_for', 'is not', null)
+        .execute();
+      await db.schema.alterTable('processes').addColumn('due_at', 'text').execute();
     },
   },
 };

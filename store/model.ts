@@ -1,4 +1,4 @@
-import type { Labels, NotifyParams, PartnerFacts, Role } from '../machines/types';
+import type { Labels, NotifyParams, PartnerFacts, PartnerTopic, Role } from '../machines/types';
 
 /** One line of a process's audit trail (R71). Unique by (processId, seq). */
 export interface TransitionRecord {
@@ -36,8 +36,10 @@ export interface ProcessRow {
   done: boolean;
   /** The sequence number of the last recorded transition; `If-Match` compares with it. */
   version: number;
-  /** Whose move it is now, for the inbox: a role, or null when nobody's. */
-  waitingFor: Role | null;
+  /** Whose move it is now, for the inbox: the roles (several when parallel regions wait), empty when nobody's. */
+  waitingFor: Role[];
+  /** When the earliest pending review is due (ISO UTC), or null. */
+  dueAt: string | null;
   startedBy: string;
   createdAt: string;
   updatedAt: string;
@@ -58,7 +60,7 @@ export interface OutboxMessage {
 }
 
 /** Which channels a partner wants for each topic (消息接收设置, R6). */
-export type MessageSettings = Record<NotifyParams['topic'], { email: boolean; sms: boolean }>;
+export type MessageSettings = Record<PartnerTopic, { email: boolean; sms: boolean }>;
 
 export const defaultMessageSettings: MessageSettings = {
   actionNeeded: { email: true, sms: false },
@@ -84,4 +86,14 @@ export interface Step {
   view: ProcessRow;
   records: TransitionRecord[];
   notifications: Array<NotifyParams & { seq: number }>;
+}
+
+/** An item of someone's inbox: a process waiting for a role, and who holds it. */
+export interface Task {
+  processId: string;
+  role: Role;
+  since: string;
+  dueAt: string | null;
+  claimedBy: string | null;
+  claimedAt: string | null;
 }

@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Audience, Labels, PartnerFacts, Role } from '../machines/types';
-import type { MessageSettings, OutboxMessage, Partner, ProcessRow, TransitionRecord } from './model';
+import type { MessageSettings, OutboxMessage, Partner, ProcessRow, Task, TransitionRecord } from './model';
 import { StoreInputError } from './errors';
-import type { OutboxTable, PartnersTable, ProcessesTable, RecordsTable } from './schema';
+import type { OutboxTable, PartnersTable, ProcessesTable, RecordsTable, TasksTable } from './schema';
 
 /** Row ↔ model mapping, one pair per table. Times go in as UTC ISO strings whatever offset they came with (R70). */
 
@@ -54,7 +54,8 @@ export function processFromRow(row: Selectable<ProcessesTable>): ProcessRow {
     label: parse<Labels>(row.label),
     done: Boolean(row.done),
     version: row.version,
-    waitingFor: row.waiting_for as Role | null,
+    waitingFor: row.waiting_for ? parse<Role[]>(row.waiting_for) : [],
+    dueAt: row.due_at,
     startedBy: row.started_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -74,7 +75,8 @@ export function processToRow(view: ProcessRow): ProcessesTable {
     label: json(view.label),
     done: view.done ? 1 : 0,
     version: view.version,
-    waiting_for: view.waitingFor,
+    waiting_for: json(view.waitingFor),
+    due_at: view.dueAt === null ? null : utc(view.dueAt),
     started_by: view.startedBy,
     created_at: utc(view.createdAt),
     updated_at: utc(view.updatedAt),
@@ -147,5 +149,16 @@ export function outboxToRow(message: OutboxEntry): OutboxTable {
     status: message.status,
     created_at: utc(message.createdAt),
     sent_at: message.sentAt === null ? null : utc(message.sentAt),
+  };
+}
+
+export function taskFromRow(row: Selectable<TasksTable>): Task {
+  return {
+    processId: row.process_id,
+    role: row.role as Role,
+    since: row.since,
+    dueAt: row.due_at,
+    claimedBy: row.claimed_by,
+    claimedAt: row.claimed_at,
   };
 }

@@ -23,7 +23,9 @@ export interface ProcessesTable {
   /** 0 or 1: SQLite has no boolean type. */
   done: number;
   version: number;
+  /** JSON array of roles; the inbox reads the tasks table. */
   waiting_for: string | null;
+  due_at: string | null;
   started_by: string;
   created_at: string;
   updated_at: string;
@@ -58,9 +60,21 @@ export interface OutboxTable {
   sent_at: string | null;
 }
 
+/** One row per process and role it waits for: the inbox (R24's "what can I do now?" across processes). */
+export interface TasksTable {
+  process_id: string;
+  role: string;
+  /** When the process began waiting for this role; kept while it keeps waiting. */
+  since: string;
+  due_at: string | null;
+  claimed_by: string | null;
+  claimed_at: string | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   processes: ProcessesTable;
   records: RecordsTable;
   outbox: OutboxTable;
+  tasks: TasksTable;
 }

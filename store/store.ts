@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { noFacts, type Announcement, type NotifyParams, type Role } from '../machines/types';
+import { noFacts, type Announcement, type PartnerTopic, type Role } from '../machines/types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { StoreInputError } from './errors';
 import {
@@ -9,6 +9,7 @@ import {
   type Partner,
   type ProcessRow,
   type Step,
+  type Task,
   type TransitionRecord,
 } from './model';
 import {
@@ -20,6 +21,7 @@ import {
   processToRow,
   recordFromRow,
   recordToRow,
+  taskFromRow,
   type OutboxEntry,
 } from './rows';
 import type { Database } from './schema';
@@ -36,6 +38,20 @@ export interface ProcessQuery {
   cursor?: string;
 }
 
+export interface TaskQuery {
+  role: Role;
+  kind?: string;
+  partnerId?: string;
+  /** Only tasks waiting since this time or earlier. */
+  waitingSinceBefore?: string;
+  /** Only tasks due before this time (pass now for the overdue ones). */
+  overdueAt?: string;
+  /** A holder's id, or null for the unclaimed. */
+  claimedBy?: string | null;
+  limit: number;
+  cursor?: string;
+}
+
 export interface PartnerSeed {
   companyName?: string;
   contactEmail?: string;
@@ -48,7 +64,7 @@ export interface PartnerPatch {
   /** Merged into the contact: fields not named stay. */
   contact?: Partner['contact'];
   /** Merged per topic and channel: `{ reviewOutcome: { sms: false } }` changes only that switch. */
-  messageSettings?: { [T in NotifyParams['topic']]?: Partial<MessageSettings[T]> };
+  messageSettings?: { [T in PartnerTopic]?: Partial<MessageSettings[T]> };
 }
 
 export interface Store {
@@ -72,6 +88,13 @@ export interface Store {
   claimOutbox(key: string): Promise<boolean>;
   markOutbox(key: string, status: 'sent' | 'failed'): Promise<void>;
   listOpenProcesses(partnerId: string): Promise<ProcessRow[]>;
+  /** The inbox of a role: oldest waiting first. */
+  listTasks(query: TaskQuery): Promise<{ items: Array<{ task: Task; process: ProcessRow }>; next?: string }>;
+  getTask(processId: string, role: Role): Promise<Task | null>;
+  /** Takes the task for `holder` unless someone holds it; returns the task as it now is (null: no such task). */
+  claimTask(processId: string, role: Role, holder: string): Promise<Task | null>;
+  /** Lets go of the task: only its holder's hold, or anyone's when `holder` is undefined (ops). */
+  releaseTask(processId: string, role: Role, holder?: string): Promise<Task | null>;
   close(): Promise<void>;
 }
 
@@ -148,12 +171,16 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .$if(kind !== undefined, (qb) => qb.where('kind', '=', kind!))
         .$if(state !== undefined, (qb) => qb.where('state', '=', state!))
         .$if(partnerId !== undefined, (qb) => qb.where('partner_id', '=', partnerId!))
-        .$if(waitingFor !== undefined, (qb) => qb.where('waiting_for', '=', waitingFor!))
+        .$if(waitingFor !== undefined, (qb) =>
+          qb.where(({ exists, selectFrom }) =>
+            exists(selectFrom('tasks').select('tasks.role').whereRef('tasks.process_id', '=', 'processes.id').where('tasks.role', '=', waitingFor!)),
+          ),
+        )
         .$if(after !== undefined, (qb) =>
           qb.where((eb) =>
             eb.or([
-              eb('created_at', '<', after!.createdAt),
-              eb.and([eb('created_at', '=', after!.createdAt), eb('id', '<', after!.id)]),
+              eb('created_at', '<', after!.at),
+              eb.and([eb('created_at', '=', after!.at), eb('id', '<', after!.id)]),
             ]),
           ),
         )
@@ -163,7 +190,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .execute();
       const items = rows.slice(0, limit).map(processFromRow);
       const last = items[items.length - 1];
-      return rows.length > limit ? { items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items };
+      return rows.length > limit ? { items, next: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
     },
 
     async listRecords(processId) {
@@ -204,6 +231,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
 
     async saveStep({ view, records }) {
       await db.transaction().execute(async (trx) => {
+        const since = records[0]?.at ?? view.updatedAt;
         if (records.length > 0) {
           await trx
             .insertInto('records')
@@ -211,7 +239,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
             .onConflict((oc) => oc.columns(['process_id', 'seq']).doNothing())
             .execute();
         }
-        await trx
+        const written = await trx
           .insertInto('processes')
           .values(processToRow(view))
           .onConflict((oc) =>
@@ -226,12 +254,87 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
                 done: eb.ref('excluded.done'),
                 version: eb.ref('excluded.version'),
                 waiting_for: eb.ref('excluded.waiting_for'),
+                due_at: eb.ref('excluded.due_at'),
                 updated_at: eb.ref('excluded.updated_at'),
               }))
               .where('processes.version', '<', (eb) => eb.ref('excluded.version')),
           )
+          .executeTakeFirst();
+        // An older step arriving late changes neither the view nor the inbox.
+        if (!written || Number(written.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+        await trx
+          .deleteFrom('tasks')
+          .where('process_id', '=', view.id)
+          .$if(view.waitingFor.length > 0, (qb) => qb.where('role', 'not in', view.waitingFor))
           .execute();
+        for (const role of view.waitingFor) {
+          // A role that keeps waiting keeps its `since` and whoever holds the task.
+          await trx
+            .insertInto('tasks')
+            .values({ process_id: view.id, role, since: new Date(since).toISOString(), due_at: role === 'reviewer' ? view.dueAt : null, claimed_by: null, claimed_at: null })
+            .onConflict((oc) => oc.columns(['process_id', 'role']).doUpdateSet((eb) => ({ due_at: eb.ref('excluded.due_at') })))
+            .execute();
+        }
       });
+    },
+
+    async listTasks({ role, kind, partnerId, waitingSinceBefore, overdueAt, claimedBy, limit, cursor }) {
+      if (!Number.isInteger(limit) || limit < 1) throw new StoreInputError(`The limit must be a positive integer, not ${limit}.`);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const rows = await db
+        .selectFrom('tasks')
+        .innerJoin('processes', 'processes.id', 'tasks.process_id')
+        .selectAll('processes')
+        .select(['tasks.role', 'tasks.since', 'tasks.due_at as task_due_at', 'tasks.claimed_by', 'tasks.claimed_at', 'tasks.process_id'])
+        .where('tasks.role', '=', role)
+        .$if(kind !== undefined, (qb) => qb.where('processes.kind', '=', kind!))
+        .$if(partnerId !== undefined, (qb) => qb.where('processes.partner_id', '=', partnerId!))
+        .$if(waitingSinceBefore !== undefined, (qb) => qb.where('tasks.since', '<=', new Date(waitingSinceBefore!).toISOString()))
+        .$if(overdueAt !== undefined, (qb) => qb.where('tasks.due_at', '<', new Date(overdueAt!).toISOString()))
+        .$if(claimedBy === null, (qb) => qb.where('tasks.claimed_by', 'is', null))
+        .$if(typeof claimedBy === 'string', (qb) => qb.where('tasks.claimed_by', '=', claimedBy!))
+        .$if(after !== undefined, (qb) =>
+          qb.where((eb) =>
+            eb.or([eb('tasks.since', '>', after!.at), eb.and([eb('tasks.since', '=', after!.at), eb('tasks.process_id', '>', after!.id)])]),
+          ),
+        )
+        .orderBy('tasks.since')
+        .orderBy('tasks.process_id')
+        .limit(limit + 1)
+        .execute();
+      const items = rows.slice(0, limit).map((row) => ({
+        task: taskFromRow({ process_id: row.process_id, role: row.role, since: row.since, due_at: row.task_due_at, claimed_by: row.claimed_by, claimed_at: row.claimed_at }),
+        process: processFromRow(row),
+      }));
+      const last = items[items.length - 1]?.task;
+      return rows.length > limit ? { items, next: encodeCursor({ at: last.since, id: last.processId }) } : { items };
+    },
+
+    async getTask(processId, role) {
+      const row = await db.selectFrom('tasks').selectAll().where('process_id', '=', processId).where('role', '=', role).executeTakeFirst();
+      return row ? taskFromRow(row) : null;
+    },
+
+    async claimTask(processId, role, holder) {
+      await db
+        .updateTable('tasks')
+        .set({ claimed_by: holder, claimed_at: now() })
+        .where('process_id', '=', processId)
+        .where('role', '=', role)
+        .where('claimed_by', 'is', null)
+        .execute();
+      return this.getTask(processId, role);
+    },
+
+    async releaseTask(processId, role, holder) {
+      await db
+        .updateTable('tasks')
+        .set({ claimed_by: null, claimed_at: null })
+        .where('process_id', '=', processId)
+        .where('role', '=', role)
+        .$if(holder !== undefined, (qb) => qb.where('claimed_by', '=', holder!))
+        .execute();
+      return this.getTask(processId, role);
     },
 
     async listOutbox({ processId, recipient }) {

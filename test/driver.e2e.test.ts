@@ -9,7 +9,7 @@ import { startProduct, type Product } from './support/product';
 let product: Product;
 beforeAll(async () => {
   // A short review reminder and a low history limit, so timers and continue-as-new happen within a test.
-  product = await startProduct({ settings: { reviewReminderMs: 1500 }, historyLimit: 60 });
+  product = await startProduct({ env: { REVIEW_DUE: '{"*":{"ms":60000}}', REVIEW_REMIND_BEFORE_MS: '58500' }, historyLimit: 60 });
   await certifyBusiness(product, 'acme');
   await certifyBusiness(product, 'chenPartner', 'wang');
 });

@@ -7,7 +7,7 @@ import { startProduct, type Product } from './support/product';
 
 let product: Product;
 beforeAll(async () => {
-  product = await startProduct({ settings: { reviewReminderMs: 300 }, historyLimit: 40 });
+  product = await startProduct({ env: { REVIEW_DUE: '{"*":{"ms":600}}', REVIEW_REMIND_BEFORE_MS: '300' }, historyLimit: 40 });
 });
 afterAll(() => product?.stop());
 

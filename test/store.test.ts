@@ -28,7 +28,8 @@ function view(id: string, over: Partial<ProcessRow> = {}): ProcessRow {
     label: { en: 'Not applied', 'zh-CN': '未申请' },
     done: false,
     version: 0,
-    waitingFor: 'partner',
+    waitingFor: ['partner'],
+    dueAt: null,
     startedBy: 'alice',
     createdAt: '2025-03-05T04:00:00.000Z',
     updatedAt: '2025-03-05T04:00:00.000Z',
@@ -68,7 +69,7 @@ describe.each(backends)('records store on $name', ({ open }) => {
 
   it('keeps a process view as written: JSON, labels, booleans', async () => {
     const id = `roundtrip-${run}`;
-    const written = view(id, { businessKey: 'project-7', stateValue: { review: 'pending' }, done: true, waitingFor: null });
+    const written = view(id, { businessKey: 'project-7', stateValue: { review: 'pending' }, done: true, waitingFor: [] });
     await store.openProcess(written);
     expect(await store.getProcess(id)).toEqual(written);
     expect(await store.getProcess(`absent-${run}`)).toBeNull();
@@ -131,13 +132,63 @@ describe.each(backends)('records store on $name', ({ open }) => {
 
   it('filters the list by kind, state and whose move it is', async () => {
     const partnerId = `filter-${run}`;
-    await store.openProcess(view(`filter-${run}-a`, { partnerId, kind: 'delivery-evaluation', state: 'evidence', waitingFor: 'partner' }));
-    await store.openProcess(view(`filter-${run}-b`, { partnerId, kind: 'delivery-evaluation', state: 'review', waitingFor: 'reviewer' }));
-    await store.openProcess(view(`filter-${run}-c`, { partnerId, kind: 'nre-milestones', state: 'review', waitingFor: 'reviewer' }));
+    const step = (id: string, over: Partial<ProcessRow>) => store.saveStep({ view: view(id, { partnerId, version: 1, ...over }), records: [], notifications: [] });
+    await step(`filter-${run}-a`, { kind: 'delivery-evaluation', state: 'evidence', waitingFor: ['partner'] });
+    await step(`filter-${run}-b`, { kind: 'delivery-evaluation', state: 'review', waitingFor: ['reviewer'] });
+    await step(`filter-${run}-c`, { kind: 'nre-milestones', state: 'review', waitingFor: ['partner', 'reviewer'] });
     const ids = async (q: object) => (await store.listProcesses({ partnerId, limit: 10, ...q })).items.map((p) => p.id).sort();
     expect(await ids({ kind: 'delivery-evaluation' })).toEqual([`filter-${run}-a`, `filter-${run}-b`]);
     expect(await ids({ kind: 'delivery-evaluation', state: 'review' })).toEqual([`filter-${run}-b`]);
     expect(await ids({ waitingFor: 'reviewer' })).toEqual([`filter-${run}-b`, `filter-${run}-c`]);
+    expect(await ids({ waitingFor: 'partner' })).toEqual([`filter-${run}-a`, `filter-${run}-c`]);
+  });
+
+  describe('inbox', () => {
+    const partnerId = `inbox-${run}`;
+    const at = (minute: number) => `2025-03-05T04:${String(minute).padStart(2, '0')}:00.000Z`;
+    const step = (id: string, version: number, minute: number, over: Partial<ProcessRow>) =>
+      store.saveStep({ view: view(id, { partnerId, version, updatedAt: at(minute), ...over }), records: [record(id, version, { at: at(minute) })], notifications: [] });
+    const inbox = async (q: Partial<Parameters<Store['listTasks']>[0]> = {}) =>
+      (await store.listTasks({ role: 'reviewer', partnerId, limit: 10, ...q })).items.map(({ task }) => task);
+
+    it('lists what waits for a role, oldest first, with its due time, and forgets it when the role is done', async () => {
+      await step(`inbox-${run}-late`, 1, 20, { waitingFor: ['reviewer'], dueAt: at(50) });
+      await step(`inbox-${run}-early`, 1, 10, { waitingFor: ['reviewer'], dueAt: at(40) });
+      await step(`inbox-${run}-partner`, 1, 5, { waitingFor: ['partner'] });
+      expect((await inbox()).map((t) => [t.processId, t.since, t.dueAt])).toEqual([
+        [`inbox-${run}-early`, at(10), at(40)],
+        [`inbox-${run}-late`, at(20), at(50)],
+      ]);
+      expect((await inbox({ role: 'partner' })).map((t) => [t.processId, t.dueAt])).toEqual([[`inbox-${run}-partner`, null]]);
+      expect((await inbox({ overdueAt: at(45) })).map((t) => t.processId)).toEqual([`inbox-${run}-early`]);
+      expect((await inbox({ waitingSinceBefore: at(15) })).map((t) => t.processId)).toEqual([`inbox-${run}-early`]);
+
+      await step(`inbox-${run}-early`, 2, 30, { waitingFor: ['partner'] });
+      expect((await inbox()).map((t) => t.processId)).toEqual([`inbox-${run}-late`]);
+    });
+
+    it('keeps since and holder while the role keeps waiting; a late older step changes nothing', async () => {
+      const id = `inbox-${run}-held`;
+      await step(id, 1, 0, { waitingFor: ['reviewer'], dueAt: at(30) });
+      expect(await store.claimTask(id, 'reviewer', 'rita')).toMatchObject({ claimedBy: 'rita' });
+      // Someone else cannot take it while rita holds it.
+      expect(await store.claimTask(id, 'reviewer', 'rob')).toMatchObject({ claimedBy: 'rita' });
+      await step(id, 2, 5, { waitingFor: ['partner', 'reviewer'], dueAt: at(35) });
+      expect(await store.getTask(id, 'reviewer')).toMatchObject({ since: at(0), dueAt: at(35), claimedBy: 'rita' });
+      await step(id, 1, 1, { waitingFor: [] });
+      expect(await store.getTask(id, 'reviewer')).not.toBeNull();
+      expect(await store.releaseTask(id, 'reviewer', 'rob')).toMatchObject({ claimedBy: 'rita' });
+      expect(await store.releaseTask(id, 'reviewer', 'rita')).toMatchObject({ claimedBy: null });
+      expect((await inbox({ claimedBy: null })).map((t) => t.processId)).toContain(id);
+      expect(await store.claimTask(`absent-${run}`, 'reviewer', 'rita')).toBeNull();
+    });
+
+    it('pages through the inbox with a cursor', async () => {
+      const first = await store.listTasks({ role: 'reviewer', partnerId, limit: 1 });
+      expect(first.next).toBeDefined();
+      const second = await store.listTasks({ role: 'reviewer', partnerId, limit: 10, cursor: first.next });
+      expect(second.items.map((i) => i.task.processId)).not.toContain(first.items[0].task.processId);
+    });
   });
 
   it('refuses a malformed cursor or limit with a StoreInputError the API can answer with 400', async () => {

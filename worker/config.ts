@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { ProcessSettings } from '../machines/kind';
 import { describeIssues } from '../machines/policy';
 
 /** Everything the product reads from the environment, with the embedded defaults of `npm start`. */
@@ -20,7 +21,20 @@ const envSchema = z.object({
   PC_KEYS_FILE: z.string().optional(),
   REVIEWERS_EMAIL: z.email().optional(),
   OPS_EMAIL: z.email().optional(),
-  REVIEW_REMINDER_MS: z.coerce.number().int().positive().default(3 * 24 * 3600 * 1000),
+  /** When a review is due, per kind, `*` for any other: `{"*":{"workingDays":3},"initiation-review":{"ms":3600000}}`. */
+  REVIEW_DUE: z
+    .string()
+    .default('{"*":{"workingDays":3}}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'REVIEW_DUE must be JSON, e.g. {"*":{"workingDays":3}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.union([z.strictObject({ workingDays: z.number().int().min(1).max(60) }), z.strictObject({ ms: z.number().int().positive() })]))),
+  REVIEW_REMIND_BEFORE_MS: z.coerce.number().int().nonnegative().default(24 * 3600 * 1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -31,3 +45,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) throw new Error(`Invalid environment: ${describeIssues(parsed.error)}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
+
+/** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`) and the reminder lead. */
+export const processSettings =
+  (config: Config) =>
+  (kind: string): ProcessSettings => ({
+    review: { due: config.REVIEW_DUE[kind] ?? config.REVIEW_DUE['*'] ?? { workingDays: 3 }, remindBeforeMs: config.REVIEW_REMIND_BEFORE_MS },
+  });

@@ -16,7 +16,7 @@ import {
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { Activities } from '../activities';
 import type { StartInput } from '../machines/kind';
-import { judge, labelOf, stateKey, waitingFor, type StampedEvent } from '../machines/policy';
+import { judge, labelOf, reviewDueAt, stateKey, waitingFor, type StampedEvent } from '../machines/policy';
 import { kindOf } from '../machines/registry';
 import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/types';
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
@@ -86,6 +86,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     done: s.status !== 'active',
     version: seq,
     waitingFor: waitingFor(s),
+    dueAt: reviewDueAt(s),
     startedBy: args.startedBy.id,
     createdAt,
     updatedAt: new Date().toISOString(),
@@ -234,7 +235,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       view: {
         id: processId, kind: kind.name, kindVersion: kind.version, partnerId: args.partnerId, businessKey: args.businessKey,
         state: 'starting', stateValue: null, context: null, label: { en: 'Starting', 'zh-CN': '启动中' }, done: false,
-        version: -1, waitingFor: null, startedBy: args.startedBy.id, createdAt, updatedAt: createdAt,
+        version: -1, waitingFor: [], dueAt: null, startedBy: args.startedBy.id, createdAt, updatedAt: createdAt,
       },
       partnerSeed: kind.partnerSeed?.(args.input),
     });

@@ -8,9 +8,8 @@ import { inject } from 'vitest';
 import type { Identity } from '../../api/keys';
 import { buildServer } from '../../api/server';
 import { ProcessClient } from '../../client';
-import { defaultSettings, type ProcessSettings } from '../../machines/kind';
 import { openStore, type Store } from '../../store/db';
-import { readConfig } from '../../worker/config';
+import { processSettings, readConfig } from '../../worker/config';
 import { connectClient, createProcessWorker } from '../../worker';
 
 /**
@@ -44,7 +43,7 @@ export interface Reply<T = any> {
  * The whole product on the run's real Temporal dev server: a worker with its own task queue, a records
  * store in a fresh SQLite file, and the HTTP API on a free port. Each test file starts one.
  */
-export async function startProduct(options: { settings?: Partial<ProcessSettings>; historyLimit?: number; env?: Record<string, string> } = {}) {
+export async function startProduct(options: { historyLimit?: number; env?: Record<string, string> } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
   const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, ...options.env });
   const log = pino({ level: 'warn' });
@@ -55,7 +54,7 @@ export async function startProduct(options: { settings?: Partial<ProcessSettings
   const running = worker.run();
   const client = new ProcessClient(temporal, {
     taskQueue: config.TASK_QUEUE,
-    settings: { ...defaultSettings, ...options.settings },
+    settings: processSettings(config),
     historyLimit: options.historyLimit,
   });
   const people = makePeople(randomUUID().slice(0, 8));
