@@ -17,7 +17,12 @@ export function authenticate(keys: Map<string, Identity>) {
     if (!match) throw new HttpError(401, 'unauthenticated', 'Send your API key as "Authorization: Bearer <key>".');
     const identity = keys.get(match[1]);
     if (!identity) throw new HttpError(401, 'invalid_key', 'This API key is not known.');
-    request.actor = { id: identity.id, role: identity.role, ...(identity.partnerId ? { partnerId: identity.partnerId } : {}) };
+    request.actor = {
+      id: identity.id,
+      role: identity.role,
+      ...(identity.partnerId ? { partnerId: identity.partnerId } : {}),
+      ...(identity.customerId ? { customerId: identity.customerId } : {}),
+    };
   };
 }
 

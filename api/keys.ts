@@ -14,10 +14,15 @@ export const identitySchema = z
     id: z.string().min(1),
     role: z.enum(roles),
     partnerId: z.string().min(1).optional(),
+    customerId: z.string().min(1).optional(),
   })
   .refine((identity) => identity.role !== 'partner' || identity.partnerId !== undefined, {
     message: 'A key with role partner needs a partnerId: the partner it acts for.',
     path: ['partnerId'],
+  })
+  .refine((identity) => identity.role !== 'customer' || identity.customerId !== undefined, {
+    message: 'A key with role customer needs a customerId: the customer account it acts for.',
+    path: ['customerId'],
   });
 
 export type Identity = z.infer<typeof identitySchema>;

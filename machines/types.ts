@@ -15,7 +15,10 @@ export type Role = (typeof roles)[number];
 export interface Actor {
   id: string;
   role: Role;
+  /** A partner's own people: the partner; a customer or a customer manager: the partner it is associated with. */
   partnerId?: string;
+  /** A customer's people: the customer account they act for. */
+  customerId?: string;
 }
 
 /** Why an action was refused: an HTTP status, a stable code and a sentence. */

@@ -19,6 +19,8 @@ const startBody = z.strictObject({
   kind: z.string().min(1).max(100),
   input: z.record(z.string(), z.unknown()).default({}),
   businessKey: z.string().trim().min(1).max(128).optional(),
+  /** The partner the process is about, when the caller is not that partner (staff, system; a customer's key names its partner). */
+  partnerId: z.string().trim().min(1).max(100).optional(),
 });
 
 const listQuery = z.strictObject({
@@ -65,13 +67,16 @@ export const processRoutes =
       { schema: { body: startBody, headers: z.object({ 'idempotency-key': idempotencyKey }), summary: 'Start a process (or get the one these parameters name)' } },
       async (request, reply) => {
         const { actor } = request;
-        const { kind: kindName, input, businessKey } = request.body;
+        const { kind: kindName, input, businessKey, partnerId: named } = request.body;
         const kind = kindOf(kindName);
         if (!kind) throw new HttpError(422, 'unknown_kind', `"${kindName.slice(0, 100)}" is not a process kind; the kinds are ${Object.keys(registry).join(', ')}.`);
         if (!kind.startRoles.includes(actor.role))
           throw new HttpError(403, 'role_not_allowed', `A ${kind.name} process can be started only by ${kind.startRoles.join(' or ')}; you act as ${actor.role}.`);
-        // Every kind so far is started by a partner, for itself: its key names the partner.
-        const partnerId = actor.partnerId!;
+        // A partner's or customer's key names the partner; staff name it in the body.
+        if (actor.partnerId && named && named !== actor.partnerId)
+          throw new HttpError(403, 'not_your_partner', `Your key acts for partner ${actor.partnerId}; it cannot start a process for ${named.slice(0, 100)}.`);
+        const partnerId = actor.partnerId ?? named;
+        if (!partnerId) throw new HttpError(422, 'partner_required', `Name the partner this ${kind.name} process is about: "partnerId" in the body.`);
         const parsed = kind.input.safeParse(input);
         if (!parsed.success) throw new HttpError(422, 'invalid_input', `The input of ${kind.name} is invalid: ${describeIssues(parsed.error)}.`);
 
@@ -136,7 +141,7 @@ export const processRoutes =
           if (earlier) return processView(row, actor, await store.listRecords(row.id));
         }
         const snapshot = snapshotOf(row);
-        const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor);
+        const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor, parsed.payload);
         if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
         if (row.done) throw new HttpError(409, 'process_ended', `This process has ended (${row.label.en}); nothing more can be done on it.`);
         await client.act(row.id, { action: request.body, actor, expectedVersion: expectedVersion(request.headers['if-match']), idempotencyKey: key });
