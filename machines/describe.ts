@@ -8,6 +8,7 @@ import type { Labels, Role } from './types';
 interface StateDescription {
   id: string;
   label: Labels;
+  /** The process ends in this state. */
   final: boolean;
   waitsFor: Role | null;
   /** R24: the events this state takes, and who may send each. */
@@ -29,21 +30,35 @@ const eventsTaken = (kind: ProcessKind, nodes: AnyStateNode[]) =>
   Object.keys(kind.events).filter((type) => nodes.some((n) => (n.on?.[type]?.length ?? 0) > 0));
 
 export function describeStates(kind: ProcessKind): StateDescription[] {
-  return leafStates(kind.machine.root).map(({ path, node, ancestors }) => ({
-    id: path,
-    label: (node.meta as { label: Labels }).label,
-    final: node.type === 'final',
-    waitsFor: (node.tags.find((t: string) => t.startsWith('waitsFor:'))?.slice('waitsFor:'.length) as Role | undefined) ?? null,
-    allowed: node.type === 'final' ? [] : eventsTaken(kind, [node, ...ancestors, kind.machine.root]).map((event) => ({ event, roles: kind.events[event].roles })),
-  }));
+  return leafStates(kind.machine.root).map(({ path, node, ancestors }) => {
+    // A final state of one parallel region ends that region only: the process goes on.
+    const final = node.type === 'final' && node.parent === kind.machine.root;
+    return {
+      id: path,
+      label: (node.meta as { label: Labels }).label,
+      final,
+      waitsFor: (node.tags.find((t: string) => t.startsWith('waitsFor:'))?.slice('waitsFor:'.length) as Role | undefined) ?? null,
+      allowed: final ? [] : eventsTaken(kind, [node, ...ancestors, kind.machine.root]).map((event) => ({ event, roles: kind.events[event].roles })),
+    };
+  });
 }
 
 export function mermaidOf(kind: ProcessKind): string {
   const lines = ['stateDiagram-v2'];
   const id = (path: string) => path.replace(/\./g, '_');
   const visit = (node: AnyStateNode, prefix: string, indent: string) => {
-    if (node.initial) lines.push(`${indent}[*] --> ${id(prefix ? `${prefix}.${node.initial.target[0].key}` : node.initial.target[0].key)}`);
-    for (const [key, child] of Object.entries(node.states)) {
+    const children = Object.entries(node.states);
+    // Parallel regions are drawn as Mermaid's concurrent regions, separated by `--`.
+    if (node.type === 'parallel') {
+      children.forEach(([key, region], i) => {
+        if (i > 0) lines.push(`${indent}--`);
+        visit(region, prefix ? `${prefix}.${key}` : key, indent);
+      });
+      return;
+    }
+    const initial = node.initial?.target[0];
+    if (initial) lines.push(`${indent}[*] --> ${id(prefix ? `${prefix}.${initial.key}` : initial.key)}`);
+    for (const [key, child] of children) {
       const path = prefix ? `${prefix}.${key}` : key;
       const label = (child.meta as { label?: Labels } | undefined)?.label;
       if (Object.keys(child.states).length > 0) {
@@ -52,9 +67,10 @@ export function mermaidOf(kind: ProcessKind): string {
         lines.push(`${indent}}`);
       } else if (label) lines.push(`${indent}${id(path)} : ${label.en} / ${label['zh-CN']}`);
       for (const [event, transitions] of Object.entries(child.on ?? {})) {
-        if (!kind.events[event]) continue;
+        const name = kind.events[event] ? event : event.startsWith('xstate.done.state.') ? 'done' : undefined;
+        if (!name) continue;
         for (const t of transitions as Array<{ target?: AnyStateNode[] }>)
-          for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : ${event}`);
+          for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : ${name}`);
       }
       if (child.type === 'final') lines.push(`${indent}${id(path)} --> [*]`);
     }

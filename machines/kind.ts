@@ -45,6 +45,8 @@ export interface StartInput<I = unknown> {
   processId: string;
   partnerId: string;
   startedBy: Actor;
+  /** When the process started (workflow time, ISO UTC). */
+  at: string;
   input: I;
   facts: PartnerFacts;
   settings: ProcessSettings;

@@ -86,7 +86,12 @@ export function explainRefusal(kind: ProcessKind, snapshot: AnyMachineSnapshot, 
     }
   }
   const state = labelOf(kind, snapshot);
-  const allowed = Object.keys(kind.events).filter((type) => variants(kind, snapshot, type).some((params) => snapshot.can({ ...params, ...stampless, type })));
+  // Each allowed event with the values it needs now, e.g. `APPLY {"milestone":2}` or `APPROVE {"subject":"joint-design"}`.
+  const allowed = Object.keys(kind.events).flatMap((type) =>
+    variants(kind, snapshot, type)
+      .filter((params) => snapshot.can({ ...params, ...stampless, type }))
+      .map((params) => (params ? `${type} ${JSON.stringify(params)}` : type)),
+  );
   return {
     status: 409,
     code: 'not_allowed_in_state',
@@ -132,15 +137,14 @@ export function stateKey(value: StateValue): string {
     .join(' | ');
 }
 
-/** The label a person reads: the kind's own description, else the active leaf states' labels joined. */
+/** The label a person reads: the kind's own description, else the active leaf states' labels joined in the order of the machine's regions. */
 export function labelOf(kind: ProcessKind, snapshot: AnyMachineSnapshot): Labels {
   const precise = kind.describe?.(snapshot);
   if (precise) return precise;
   const labels = activeNodes(snapshot)
     .filter((node) => node.type !== 'compound' && node.type !== 'parallel')
     .map((node) => (node.meta as { label?: Labels } | undefined)?.label)
-    .filter((l): l is Labels => !!l)
-    .reverse();
+    .filter((l): l is Labels => !!l);
   return { en: labels.map((l) => l.en).join('; '), 'zh-CN': labels.map((l) => l['zh-CN']).join('；') };
 }
 

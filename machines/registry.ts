@@ -1,4 +1,6 @@
 import { businessCertification } from './businessCertification';
+import { deliveryEvaluation } from './deliveryEvaluation';
+import { initiationReview } from './initiationReview';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
 import { partnerOnboarding } from './partnerOnboarding';
@@ -10,6 +12,8 @@ export const registry: Record<string, ProcessKind> = {
   'business-certification': businessCertification,
   'role-certification': roleCertification,
   'nre-milestones': nreMilestones,
+  'initiation-review': initiationReview,
+  'delivery-evaluation': deliveryEvaluation,
 };
 
 /**

@@ -9,5 +9,7 @@ export const partnerOnboarding = (args: ProcessArgs) => processWorkflow(args);
 export const businessCertification = (args: ProcessArgs) => processWorkflow(args);
 export const roleCertification = (args: ProcessArgs) => processWorkflow(args);
 export const nreMilestones = (args: ProcessArgs) => processWorkflow(args);
+export const initiationReview = (args: ProcessArgs) => processWorkflow(args);
+export const deliveryEvaluation = (args: ProcessArgs) => processWorkflow(args);
 
 export { processWorkflow };

@@ -239,7 +239,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       },
       partnerSeed: kind.partnerSeed?.(args.input),
     });
-    const startInput: StartInput = { processId, partnerId: args.partnerId, startedBy: args.startedBy, input: args.input, facts, settings: args.settings };
+    const startInput: StartInput = { processId, partnerId: args.partnerId, startedBy: args.startedBy, at: createdAt, input: args.input, facts, settings: args.settings };
     const [first, actions] = initialTransition(machine, startInput);
     const start = { type: 'START', ...(args.input as object), actor: args.startedBy, at: createdAt } as StampedEvent;
     void commit(start, { name: 'START', from: null, next: first, actions });

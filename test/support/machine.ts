@@ -20,6 +20,7 @@ export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerF
     processId: `${kind.name}:acme`,
     partnerId: 'acme',
     startedBy: actors.partner,
+    at: '2026-11-26T04:00:00.000Z',
     input,
     facts: { ...noFacts, ...facts },
     settings: defaultSettings,
