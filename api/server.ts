@@ -9,6 +9,7 @@ import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
 import { kindRoutes } from './routes/kinds';
 import { partnerRoutes } from './routes/partners';
+import { taskRoutes } from './routes/tasks';
 import { processRoutes } from './routes/processes';
 
 export interface ApiDeps {
@@ -55,6 +56,7 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(processRoutes(deps));
       await v1.register(kindRoutes);
       await v1.register(partnerRoutes(deps));
+      await v1.register(taskRoutes(deps));
     },
     { prefix: '/v1' },
   );

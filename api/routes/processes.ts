@@ -144,6 +144,12 @@ export const processRoutes =
         const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor, parsed.payload);
         if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
         if (row.done) throw new HttpError(409, 'process_ended', `This process has ended (${row.label.en}); nothing more can be done on it.`);
+        // A review another reviewer holds is theirs to decide (the inbox shows who holds it).
+        if (kind.events[parsed.type].decision && actor.role === 'reviewer') {
+          const task = await store.getTask(row.id, 'reviewer');
+          if (task?.claimedBy && task.claimedBy !== actor.id)
+            throw new HttpError(409, 'claimed_by_other', `${task.claimedBy} holds this review; ask them, or ops, to release it before deciding.`);
+        }
         await client.act(row.id, { action: request.body, actor, expectedVersion: expectedVersion(request.headers['if-match']), idempotencyKey: key });
         const next = (await store.getProcess(row.id))!;
         return processView(next, actor, await store.listRecords(row.id));

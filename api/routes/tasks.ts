@@ -1,0 +1,108 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { toBeijingTime } from '../../machines/time';
+import { roles, type Actor, type Role } from '../../machines/types';
+import type { Store } from '../../store/db';
+import type { ProcessRow, Task } from '../../store/model';
+import { mayRead } from '../auth';
+import { HttpError } from '../errors';
+import { processView } from '../views';
+
+/**
+ * The inbox (GET /v1/tasks): processes waiting for the caller, oldest first, served from the records
+ * store. A reviewer may claim an item so that others see who holds it, and release it again.
+ */
+
+const taskQuery = z.strictObject({
+  kind: z.string().max(100).optional(),
+  partnerId: z.string().max(100).optional(),
+  /** Only items waiting since this time or earlier, e.g. for "waiting more than three days". */
+  waitingSinceBefore: z.iso.datetime({ offset: true }).optional(),
+  /** `true`: only items past their due time. */
+  overdue: z.enum(['true']).optional(),
+  claimed: z.enum(['mine', 'unclaimed', 'any']).default('any'),
+  /** Ops and system may look into another role's inbox. */
+  role: z.enum(roles).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const inboxRoles: readonly Role[] = ['partner', 'reviewer', 'ops', 'system'];
+const claimingRoles: readonly Role[] = ['reviewer', 'ops'];
+
+export function taskView(task: Task, now = new Date().toISOString()) {
+  return {
+    role: task.role,
+    since: task.since,
+    sinceLocal: toBeijingTime(task.since),
+    dueAt: task.dueAt,
+    dueAtLocal: task.dueAt && toBeijingTime(task.dueAt),
+    overdue: task.dueAt !== null && task.dueAt < now,
+    claimedBy: task.claimedBy,
+    claimedAt: task.claimedAt,
+  };
+}
+
+const itemView = (task: Task, process: ProcessRow, actor: Actor) => ({ ...processView(process, actor), task: taskView(task) });
+
+export const taskRoutes =
+  (deps: { store: Store }): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { store } = deps;
+
+    app.get('/tasks', { schema: { querystring: taskQuery, summary: 'Your inbox: processes waiting for you, oldest first, with due times' } }, async (request) => {
+      const { actor } = request;
+      const { kind, partnerId, waitingSinceBefore, overdue, claimed, role, cursor, limit } = request.query;
+      if (!inboxRoles.includes(actor.role))
+        throw new HttpError(403, 'role_not_allowed', `Nothing waits for a ${actor.role} yet; the inbox is for partners, reviewers and ops.`);
+      if (role && role !== actor.role && actor.role !== 'ops' && actor.role !== 'system')
+        throw new HttpError(403, 'role_not_allowed', `Only ops and system may look into another role's inbox; you act as ${actor.role}.`);
+      if (actor.role === 'partner' && partnerId && partnerId !== actor.partnerId)
+        throw new HttpError(403, 'not_your_partner', 'A partner sees only its own inbox.');
+      const page = await store.listTasks({
+        role: role ?? actor.role,
+        kind,
+        partnerId: actor.role === 'partner' ? actor.partnerId : partnerId,
+        waitingSinceBefore,
+        overdueAt: overdue === 'true' ? new Date().toISOString() : undefined,
+        claimedBy: claimed === 'mine' ? actor.id : claimed === 'unclaimed' ? null : undefined,
+        limit,
+        cursor,
+      });
+      return { items: page.items.map(({ task, process }) => itemView(task, process, actor)), ...(page.next ? { next: page.next } : {}) };
+    });
+
+    /** The reviewers' task of a process the caller may see, or why not. */
+    async function reviewTask(actor: Actor, processId: string): Promise<{ task: Task; process: ProcessRow }> {
+      if (!claimingRoles.includes(actor.role))
+        throw new HttpError(403, 'role_not_allowed', `Claiming a review is for reviewers (and ops, to release); you act as ${actor.role}.`);
+      const process = await store.getProcess(processId);
+      if (!process || !mayRead(actor, process.partnerId)) throw new HttpError(404, 'not_found', `No process "${processId.slice(0, 200)}" is visible to you.`);
+      const task = await store.getTask(processId, 'reviewer');
+      if (!task) throw new HttpError(409, 'not_waiting_for_review', `Process ${processId} is not waiting for a reviewer (${process.label.en}); there is nothing to claim.`);
+      return { task, process };
+    }
+
+    const params = z.object({ processId: z.string().min(1).max(300) });
+
+    app.post('/tasks/:processId/claim', { schema: { params, summary: 'Take a pending review, so that other reviewers see you hold it' } }, async (request) => {
+      const { actor } = request;
+      if (actor.role !== 'reviewer') throw new HttpError(403, 'role_not_allowed', `Only reviewers claim reviews; you act as ${actor.role}.`);
+      await reviewTask(actor, request.params.processId);
+      const task = await store.claimTask(request.params.processId, 'reviewer', actor.id);
+      if (!task) throw new HttpError(409, 'not_waiting_for_review', 'The review was decided meanwhile; there is nothing to claim.');
+      if (task.claimedBy !== actor.id)
+        throw new HttpError(409, 'claimed_by_other', `${task.claimedBy} holds this review since ${toBeijingTime(task.claimedAt!)}; ask them, or ops, to release it.`);
+      return itemView(task, (await store.getProcess(task.processId))!, actor);
+    });
+
+    app.post('/tasks/:processId/release', { schema: { params, summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
+      const { actor } = request;
+      const { task: before } = await reviewTask(actor, request.params.processId);
+      if (before.claimedBy && before.claimedBy !== actor.id && actor.role !== 'ops')
+        throw new HttpError(409, 'claimed_by_other', `${before.claimedBy} holds this review, not you; only they or ops can release it.`);
+      const task = await store.releaseTask(before.processId, 'reviewer', actor.role === 'ops' ? undefined : actor.id);
+      if (!task) throw new HttpError(409, 'not_waiting_for_review', 'The review was decided meanwhile; there is nothing to release.');
+      return itemView(task, (await store.getProcess(task.processId))!, actor);
+    });
+  };
