@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { businessCertification } from '../machines/businessCertification';
 import type { ProcessKind } from '../machines/kind';
 import { nreMilestones } from '../machines/nreMilestones';
-import { partnerOnboarding } from '../machines/partnerOnboarding';
-import { labelOf } from '../machines/policy';
-import { roleCertification } from '../machines/roleCertification';
+import { describeStates } from '../machines/describe';
+import { allowedActions, labelOf, waitingFor } from '../machines/policy';
+import { registry } from '../machines/registry';
 import type { Actor } from '../machines/types';
 import { actors, drive } from './support/machine';
 
@@ -43,6 +42,19 @@ const actionsOf: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     fc.constant({ type: 'WITHDRAW' }),
   ),
   'role-certification': fc.oneof(fc.constant({ type: 'SUBMIT' }), fc.constant({ type: 'APPROVE' }), fc.constant({ type: 'REJECT', comment: 'no' }), fc.constant({ type: 'WITHDRAW' })),
+  'initiation-review': fc.oneof(
+    fc.record({ type: fc.constant('SUBMIT'), solution: fc.constantFrom('Smart retail', '') }),
+    fc.record({ type: fc.constant('APPLY_JOINT_DESIGN') }),
+    fc.record({ type: fc.constant('APPROVE'), subject: fc.constantFrom('initiation', 'joint-design', 'other') }),
+    fc.record({ type: fc.constant('REJECT'), subject: fc.constantFrom('initiation', 'joint-design'), comment: fc.constantFrom('fix it', '') }),
+    { weight: 1, arbitrary: fc.constant({ type: 'WITHDRAW' }) },
+  ),
+  'delivery-evaluation': fc.oneof(
+    fc.record({ type: fc.constant('SUBMIT_EVIDENCE'), evidence: fc.constantFrom([{ name: 'Sign-off', url: 'https://x.example/s' }], []) }),
+    fc.record({ type: fc.constant('REQUEST_MORE'), comment: fc.constantFrom('more', '') }),
+    fc.record({ type: fc.constant('CONCLUDE'), result: fc.constantFrom('passed', 'failed', 'maybe') }),
+    fc.constant({ type: 'WITHDRAW' }),
+  ),
 };
 
 const inputs: Record<string, unknown> = {
@@ -50,12 +62,14 @@ const inputs: Record<string, unknown> = {
   'partner-onboarding': { companyName: 'Acme' },
   'business-certification': {},
   'role-certification': { role: 'system-integrator' },
+  'initiation-review': { solution: 'Smart retail' },
+  'delivery-evaluation': { project: 'Smart port', materials: [{ name: 'Handover', url: 'https://x.example/h' }] },
 };
 
 const steps = (kind: ProcessKind) =>
   fc.array(fc.tuple(anyActor, fc.oneof({ weight: 5, arbitrary: actionsOf[kind.name] }, { weight: 1, arbitrary: hostile }), fc.boolean()), { maxLength: 40 });
 
-describe.each([nreMilestones, partnerOnboarding, businessCertification, roleCertification])('$name under random actions', (kind) => {
+describe.each(Object.values(registry))('$name under random actions', (kind) => {
   it('R73 R72 a refusal never changes the snapshot; only allowed roles move it; an ended process stays ended', () => {
     fc.assert(
       fc.property(steps(kind), fc.boolean(), (sequence, certified) => {
@@ -79,6 +93,32 @@ describe.each([nreMilestones, partnerOnboarding, businessCertification, roleCert
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('R24 the table of state × allowed events × role matches what the machine accepts in every state it reaches', () => {
+    const table = describeStates(kind);
+    const visited = new Set<string>();
+    fc.assert(
+      fc.property(steps(kind), (sequence) => {
+        const p = drive(kind, inputs[kind.name], { businessCertified: true, realNameVerified: true, emailBound: true });
+        for (const [actor, action] of sequence) {
+          if (p.snapshot.status !== 'active') break;
+          // The rows of the active states (one per parallel region); what they allow together is what the process allows.
+          const rows = table.filter((row) => p.snapshot.matches(row.id.split('.').reduceRight<any>((inner, key) => (inner === undefined ? key : { [key]: inner }), undefined)));
+          expect(rows.length).toBeGreaterThan(0);
+          rows.forEach((row) => visited.add(row.id));
+          const listed = (type: string, role: string) => rows.some((row) => row.allowed.some((a) => a.event === type && (a.roles as readonly string[]).includes(role)));
+          for (const who of Object.values(actors)) for (const allowed of allowedActions(kind, p.snapshot, who)) expect(listed(allowed.type, who.role), `${allowed.type} by ${who.role}`).toBe(true);
+          // Whoever the process waits for has something to do.
+          for (const role of waitingFor(p.snapshot)) expect(Object.values(actors).some((who) => who.role === role && allowedActions(kind, p.snapshot, who).length > 0)).toBe(true);
+          const verdict = p.send(actor, action);
+          if (verdict.ok) expect(listed(verdict.event.type, actor.role)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The random walks reach every state of the table.
+    expect([...visited].sort()).toEqual(table.filter((row) => !row.final).map((row) => row.id).sort());
   });
 });
 

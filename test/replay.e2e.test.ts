@@ -36,6 +36,24 @@ describe('determinism of the driver', () => {
       await new Promise((resolve) => setTimeout(resolve, 400)); // let the review reminder fire
       await product.act('li', milestones, { type: 'APPROVE' });
     }
+    // Two parallel reviews, each with its reminder and escalation timers firing, then decided.
+    const initiation = (await product.start('acme', 'initiation-review', { solution: 'Replay' }, { businessKey: 'replay' })).body.id;
+    ids.push(initiation);
+    await product.act('acme', initiation, { type: 'APPLY_JOINT_DESIGN', plan: 'Lab' });
+    await eventually(() => product.view('li', initiation), (r) => r.body.records.filter((x: { event: string }) => x.event.endsWith('Overdue')).length === 2);
+    await product.act('li', initiation, { type: 'REJECT', subject: 'initiation', comment: 'Costs missing' });
+    await product.act('acme', initiation, { type: 'SUBMIT', solution: 'Replay', description: 'With costs' });
+    await product.act('li', initiation, { type: 'APPROVE', subject: 'initiation' });
+    await product.act('wang', initiation, { type: 'APPROVE', subject: 'joint-design' });
+
+    const delivery = (await product.start('acme', 'delivery-evaluation', { project: 'Replay', materials: [{ name: 'Report', url: 'https://x.example/r' }] }, { businessKey: 'replay' })).body.id;
+    ids.push(delivery);
+    const evidence = [{ name: 'Sign-off', url: 'https://x.example/s' }];
+    await product.act('acme', delivery, { type: 'SUBMIT_EVIDENCE', evidence });
+    await product.act('li', delivery, { type: 'REQUEST_MORE', comment: 'More' });
+    await product.act('acme', delivery, { type: 'SUBMIT_EVIDENCE', evidence });
+    await product.act('li', delivery, { type: 'CONCLUDE', result: 'failed' });
+
     expect(new Set(ids.map((id) => id.split(':')[0]))).toEqual(new Set(Object.keys(registry)));
 
     const histories = [];
