@@ -19,10 +19,6 @@ export const identitySchema = z
   .refine((identity) => identity.role !== 'partner' || identity.partnerId !== undefined, {
     message: 'A key with role partner needs a partnerId: the partner it acts for.',
     path: ['partnerId'],
-  })
-  .refine((identity) => identity.role !== 'customer' || identity.customerId !== undefined, {
-    message: 'A key with role customer needs a customerId: the customer account it acts for.',
-    path: ['customerId'],
   });
 
 export type Identity = z.infer<typeof identitySchema>;
@@ -73,7 +69,7 @@ const devIdentities: DevIdentity[] = [
   { id: 'bob@globex', role: 'partner', partnerId: 'globex' },
   { id: 'li.reviewer', role: 'reviewer' },
   { id: 'wang.reviewer', role: 'reviewer' },
-  { id: 'zhao.customer', role: 'customer' },
+  { id: 'zhao.customer', role: 'customer', customerId: 'zhao', partnerId: 'acme' },
   { id: 'ops', role: 'ops' },
   { id: 'system', role: 'system' },
   { id: 'chen', role: 'partner', partnerId: 'initech' },

@@ -10,15 +10,15 @@ const root = path.join(__dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-start-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-/** The README's walkthrough, exactly as a new user would paste it, pointed at this run's port and data folder. */
-function readmeWalkthrough(port: number): string {
+/** A README walkthrough, exactly as a new user would paste it, pointed at this run's port and data folder. */
+function readmeWalkthrough(title: string, port: number): string {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const block = readme.split('## Walkthrough')[1].split('```sh')[1].split('```')[0];
+  const block = readme.split(`## Walkthrough: ${title}`)[1].split('```sh')[1].split('```')[0];
   return block.replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`).replaceAll('./data/dev-keys.json', path.join(dataDir, 'dev-keys.json'));
 }
 
 describe('npm start', () => {
-  it('R1 R2 R10 R11 R12 R13 serves the API with dev keys, runs the README walkthrough end to end, and stops cleanly on Ctrl-C', async () => {
+  it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 serves the API with dev keys, runs the README walkthroughs end to end, and stops cleanly on Ctrl-C', async () => {
     const port = await freePort();
     // Pointed at this run's Temporal server, as at an external cluster: it registers its search attributes itself.
     const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
@@ -43,12 +43,25 @@ describe('npm start', () => {
       const chen = keys.filter((k) => k.id === 'chen').map((k) => k.role).sort();
       expect(chen).toEqual(['partner', 'reviewer']);
 
-      const { stdout } = await promisify(execFile)('bash', ['-c', readmeWalkthrough(port)], { cwd: root, timeout: 60_000 });
-      const replies = stdout.trim().split('\n').map((line) => JSON.parse(line));
+      const run = async (title: string) => {
+        const { stdout } = await promisify(execFile)('bash', ['-c', readmeWalkthrough(title, port)], { cwd: root, timeout: 60_000 });
+        return stdout.trim().split('\n').map((line) => JSON.parse(line));
+      };
+      const replies = await run('onboarding and all three milestones');
       const refusals = replies.filter((r) => r.error).map((r) => r.error.code);
       expect(refusals).toEqual(['prerequisites_unmet', 'business_certification_required', 'milestone_out_of_order']);
       expect(replies.at(-1)).toMatchObject({ id: 'nre-milestones:acme:smart-factory', state: 'accepted', done: true });
       expect(replies.at(-1).records.filter((r: { event: string }) => r.event === 'APPROVE')).toHaveLength(3);
+
+      const day = await run("a reviewer's day");
+      expect(day.filter((r) => r.error).map((r) => r.error.code)).toEqual(['claimed_by_other']);
+      const inbox = day.find((r) => Array.isArray(r.items));
+      expect(inbox.items.map((i: { id: string }) => i.id)).toContain('initiation-review:acme:smart-retail');
+      expect(inbox.items[0].task.dueAtLocal).toMatch(/T18:00:00\.000\+08:00$/);
+      const last = (id: string) => day.filter((r) => r.id === id).at(-1);
+      expect(last('delivery-evaluation:acme:smart-port')).toMatchObject({ state: 'passed', done: true });
+      expect(last('initiation-review:acme:smart-retail')).toMatchObject({ state: 'complete', done: true });
+      expect(day.at(-1).states.find((s: { id: string }) => s.id === 'open.initiation.notPassed').label['zh-CN']).toBe('立项审核不通过');
     } finally {
       child.kill('SIGINT');
     }
