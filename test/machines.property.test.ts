@@ -99,7 +99,8 @@ describe.each(Object.values(registry))('$name under random actions', (kind) => {
     const table = describeStates(kind);
     const visited = new Set<string>();
     fc.assert(
-      fc.property(steps(kind), (sequence) => {
+      // Long walks, so that every state is reached.
+      fc.property(fc.array(fc.tuple(anyActor, actionsOf[kind.name]), { minLength: 20, maxLength: 60 }), (sequence) => {
         const p = drive(kind, inputs[kind.name], { businessCertified: true, realNameVerified: true, emailBound: true });
         for (const [actor, action] of sequence) {
           if (p.snapshot.status !== 'active') break;
@@ -115,7 +116,8 @@ describe.each(Object.values(registry))('$name under random actions', (kind) => {
           if (verdict.ok) expect(listed(verdict.event.type, actor.role)).toBe(true);
         }
       }),
-      { numRuns: 300 },
+      // A fixed seed: which states the walks reach must not vary from run to run.
+      { numRuns: 300, seed: 20261126 },
     );
     // The random walks reach every state of the table.
     expect([...visited].sort()).toEqual(table.filter((row) => !row.final).map((row) => row.id).sort());
