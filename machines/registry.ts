@@ -1,6 +1,7 @@
 import { businessCertification } from './businessCertification';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
+import { partnerBill } from './partnerBill';
 import { partnerOnboarding } from './partnerOnboarding';
 import { roleCertification } from './roleCertification';
 
@@ -10,6 +11,7 @@ export const registry: Record<string, ProcessKind> = {
   'business-certification': businessCertification,
   'role-certification': roleCertification,
   'nre-milestones': nreMilestones,
+  'partner-bill': partnerBill,
 };
 
 /**

@@ -9,5 +9,8 @@ export const partnerOnboarding = (args: ProcessArgs) => processWorkflow(args);
 export const businessCertification = (args: ProcessArgs) => processWorkflow(args);
 export const roleCertification = (args: ProcessArgs) => processWorkflow(args);
 export const nreMilestones = (args: ProcessArgs) => processWorkflow(args);
+export const partnerBill = (args: ProcessArgs) => processWorkflow(args);
 
 export { processWorkflow };
+/** The monthly billing run that the partner-bills schedule starts (R60). */
+export { generatePartnerBills } from './bills';
