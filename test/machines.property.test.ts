@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { businessCertification } from '../machines/businessCertification';
 import type { ProcessKind } from '../machines/kind';
 import { nreMilestones } from '../machines/nreMilestones';
+import { partnerBill } from '../machines/partnerBill';
 import { partnerOnboarding } from '../machines/partnerOnboarding';
 import { labelOf } from '../machines/policy';
 import { roleCertification } from '../machines/roleCertification';
 import type { Actor } from '../machines/types';
+import { sampleFigures } from './support/bills';
 import { actors, drive } from './support/machine';
 
 /** Random people sending random (mostly valid, sometimes hostile) actions, as the policy and driver would see them. */
@@ -42,6 +44,14 @@ const actionsOf: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     fc.constant({ type: 'REJECT', comment: 'fix it' }),
     fc.constant({ type: 'WITHDRAW' }),
   ),
+  'partner-bill': fc.oneof(
+    fc.constant({ type: 'CONFIRM' }),
+    fc.record({ type: fc.constant('DISPUTE'), comment: fc.constantFrom('not ours', '') }),
+    fc.constant({ type: 'ANSWER_DISPUTE', comment: 'it is' }),
+    fc.constant({ type: 'APPLY_INCENTIVE_PAYOUT' }),
+    fc.constant({ type: 'WITHDRAW' }),
+    fc.record({ type: fc.constant('RECEIVE_INVOICE'), invoiceNumber: fc.constantFrom('FP-1', '') }),
+  ),
   'role-certification': fc.oneof(fc.constant({ type: 'SUBMIT' }), fc.constant({ type: 'APPROVE' }), fc.constant({ type: 'REJECT', comment: 'no' }), fc.constant({ type: 'WITHDRAW' })),
 };
 
@@ -50,12 +60,13 @@ const inputs: Record<string, unknown> = {
   'partner-onboarding': { companyName: 'Acme' },
   'business-certification': {},
   'role-certification': { role: 'system-integrator' },
+  'partner-bill': sampleFigures(),
 };
 
 const steps = (kind: ProcessKind) =>
   fc.array(fc.tuple(anyActor, fc.oneof({ weight: 5, arbitrary: actionsOf[kind.name] }, { weight: 1, arbitrary: hostile }), fc.boolean()), { maxLength: 40 });
 
-describe.each([nreMilestones, partnerOnboarding, businessCertification, roleCertification])('$name under random actions', (kind) => {
+describe.each([nreMilestones, partnerOnboarding, businessCertification, roleCertification, partnerBill])('$name under random actions', (kind) => {
   it('R73 R72 a refusal never changes the snapshot; only allowed roles move it; an ended process stays ended', () => {
     fc.assert(
       fc.property(steps(kind), fc.boolean(), (sequence, certified) => {
