@@ -13,6 +13,8 @@ export interface ActivityDeps {
   log: Logger;
   /** Default: reviewers@partnerflow.local and ops@partnerflow.local. */
   staff?: Partial<StaffAddresses>;
+  /** Where people reach the API, to make a message's link absolute; default http://127.0.0.1:3000. */
+  publicUrl?: string;
 }
 
 /** The only I/O the workflow calls: each function is safe to retry, which is how Temporal runs activities. */
@@ -61,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
       if ((await store.listOutbox({ processId })).some((m) => seqs.has(m.seq))) return;
       const partner = await store.getPartner(step.view.partnerId);
       const createdAt = new Date().toISOString();
-      const messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt));
+      const messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
       if (messages.length < step.notifications.length)
         log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
       await store.insertOutbox(messages);

@@ -25,8 +25,16 @@ function deliveries(audience: Audience, topic: Notification['topic'], partner: P
 }
 
 /** One outbox message per channel and recipient, in both languages of the partner center. */
-export function composeMessages(processId: string, notification: Notification, partner: Partner | null, staff: StaffAddresses, createdAt: string): OutboxEntry[] {
-  const { seq, audience, topic, subject, body } = notification;
+export function composeMessages(
+  processId: string,
+  notification: Notification,
+  partner: Partner | null,
+  staff: StaffAddresses,
+  createdAt: string,
+  publicUrl = 'http://127.0.0.1:3000',
+): OutboxEntry[] {
+  const { seq, audience, topic, subject, body, link } = notification;
+  const linkLine = link ? `\n\nLink / 链接: ${publicUrl.replace(/\/+$/, '')}${link}` : '';
   return deliveries(audience, topic, partner, staff).map(({ channel, recipient }) => ({
     key: `${processId}/${seq}/${channel}/${recipient}`,
     processId,
@@ -35,7 +43,7 @@ export function composeMessages(processId: string, notification: Notification, p
     recipient,
     audience,
     subject: `${subject.en} / ${subject['zh-CN']}`,
-    body: `${body.en}\n\n${body['zh-CN']}\n\nProcess / 流程: ${processId}`,
+    body: `${body.en}\n\n${body['zh-CN']}${linkLine}\n\nProcess / 流程: ${processId}`,
     status: 'pending',
     createdAt,
     sentAt: null,

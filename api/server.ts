@@ -2,11 +2,14 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { fileBillingSource } from '../billing/fileSource';
+import type { BillingSource } from '../billing/source';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
+import { billRoutes } from './routes/bills';
 import { kindRoutes } from './routes/kinds';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
@@ -17,6 +20,8 @@ export interface ApiDeps {
   store: Store;
   keys: Map<string, Identity>;
   log: Logger;
+  /** Where bills' figures come from (R61); default: the shipped fixtures. */
+  billing?: BillingSource;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -57,6 +62,7 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(kindRoutes);
       await v1.register(partnerRoutes(deps));
       await v1.register(taskRoutes(deps));
+      await v1.register(billRoutes({ store: deps.store, billing: deps.billing ?? fileBillingSource() }));
     },
     { prefix: '/v1' },
   );

@@ -3,6 +3,7 @@ import { deliveryEvaluation } from './deliveryEvaluation';
 import { initiationReview } from './initiationReview';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
+import { partnerBill } from './partnerBill';
 import { partnerOnboarding } from './partnerOnboarding';
 import { roleCertification } from './roleCertification';
 
@@ -14,6 +15,7 @@ export const registry: Record<string, ProcessKind> = {
   'nre-milestones': nreMilestones,
   'initiation-review': initiationReview,
   'delivery-evaluation': deliveryEvaluation,
+  'partner-bill': partnerBill,
 };
 
 /**

@@ -58,6 +58,8 @@ export interface NotifyParams {
   topic: PartnerTopic | 'escalation';
   subject: Labels;
   body: Labels;
+  /** A page of the product the message points to, as a path (e.g. an invoice list); the sender makes it absolute. */
+  link?: string;
 }
 
 /** Params of the `announce` action: this process established a fact about its partner (R3 → R10, R5). */

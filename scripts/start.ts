@@ -3,6 +3,8 @@ import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
 import { buildServer } from '../api/server';
+import { fileBillingSource } from '../billing/fileSource';
+import { ensureBillSchedule } from '../billing/schedule';
 import { ProcessClient } from '../client';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
@@ -45,11 +47,14 @@ async function main() {
   const temporal = await connectClient(config, address);
   const worker = await createProcessWorker({ config, address, store, client: temporal, log });
   const running = worker.run();
+  // The monthly billing run (R60): created once, brought back to the current spec at every start.
+  const schedule = await ensureBillSchedule(temporal, config.TASK_QUEUE);
+  log.info(schedule, 'partner-bills schedule in place');
   const client = new ProcessClient(temporal, {
     taskQueue: config.TASK_QUEUE,
     settings: processSettings(config),
   });
-  const app = await buildServer({ client, store, keys, log });
+  const app = await buildServer({ client, store, keys, log, billing: fileBillingSource(config.BILLING_SOURCE_DIR) });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
 
   console.log(

@@ -6,6 +6,7 @@ import { describeStates } from '../machines/describe';
 import { allowedActions, labelOf, waitingFor } from '../machines/policy';
 import { registry } from '../machines/registry';
 import type { Actor } from '../machines/types';
+import { sampleFigures } from './support/bills';
 import { actors, drive } from './support/machine';
 
 /** Random people sending random (mostly valid, sometimes hostile) actions, as the policy and driver would see them. */
@@ -41,6 +42,14 @@ const actionsOf: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     fc.constant({ type: 'REJECT', comment: 'fix it' }),
     fc.constant({ type: 'WITHDRAW' }),
   ),
+  'partner-bill': fc.oneof(
+    fc.constant({ type: 'CONFIRM' }),
+    fc.record({ type: fc.constant('DISPUTE'), comment: fc.constantFrom('not ours', '') }),
+    fc.constant({ type: 'ANSWER_DISPUTE', comment: 'it is' }),
+    fc.constant({ type: 'APPLY_INCENTIVE_PAYOUT' }),
+    fc.constant({ type: 'WITHDRAW' }),
+    fc.record({ type: fc.constant('RECEIVE_INVOICE'), invoiceNumber: fc.constantFrom('FP-1', '') }),
+  ),
   'role-certification': fc.oneof(fc.constant({ type: 'SUBMIT' }), fc.constant({ type: 'APPROVE' }), fc.constant({ type: 'REJECT', comment: 'no' }), fc.constant({ type: 'WITHDRAW' })),
   'initiation-review': fc.oneof(
     fc.record({ type: fc.constant('SUBMIT'), solution: fc.constantFrom('Smart retail', '') }),
@@ -64,6 +73,7 @@ const inputs: Record<string, unknown> = {
   'role-certification': { role: 'system-integrator' },
   'initiation-review': { solution: 'Smart retail' },
   'delivery-evaluation': { project: 'Smart port', materials: [{ name: 'Handover', url: 'https://x.example/h' }] },
+  'partner-bill': sampleFigures(),
 };
 
 const steps = (kind: ProcessKind) =>

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { registry } from '../machines/registry';
+import { sampleFigures } from './support/bills';
 import { certifyBusiness, eventually } from './support/flows';
 import { startProduct, type Product } from './support/product';
 
@@ -30,6 +31,15 @@ describe('determinism of the driver', () => {
     await product.act('acme', role, { type: 'SUBMIT' });
     await product.act('wang', role, { type: 'REJECT', comment: 'No migration project yet' });
     await product.act('acme', role, { type: 'WITHDRAW' });
+
+    // A bill as the billing run starts it (the system role, figures in the input), through dispute and invoicing.
+    const bill = (await product.start('system', 'partner-bill', sampleFigures(), { businessKey: '2026-05', partnerId: product.people.acme.partnerId })).body.id;
+    ids.push(bill);
+    await product.act('acme', bill, { type: 'DISPUTE', comment: 'Not our usage' });
+    await product.act('li', bill, { type: 'ANSWER_DISPUTE', comment: 'It is' });
+    await product.act('acme', bill, { type: 'CONFIRM' });
+    await product.act('acme', bill, { type: 'APPLY_INCENTIVE_PAYOUT' });
+    await product.act('ops', bill, { type: 'RECEIVE_INVOICE', invoiceNumber: 'FP-1' });
 
     for (const milestone of [1, 2, 3]) {
       await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone }), (r) => r.status === 200);

@@ -35,6 +35,10 @@ const envSchema = z.object({
     })
     .pipe(z.record(z.string(), z.union([z.strictObject({ workingDays: z.number().int().min(1).max(60) }), z.strictObject({ ms: z.number().int().positive() })]))),
   REVIEW_REMIND_BEFORE_MS: z.coerce.number().int().nonnegative().default(24 * 3600 * 1000),
+  /** Folder of the file-backed billing source (R60–R62); default: the fixtures shipped in `fixtures/billing`. */
+  BILLING_SOURCE_DIR: z.string().optional(),
+  /** Where people reach the API, for links in messages (the invoice list, R62); default http://HOST:PORT. */
+  PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -3,10 +3,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { createBillActivities } from '../activities/bills';
+import { fileBillingSource } from '../billing/fileSource';
+import { ProcessClient } from '../client';
 import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
-import type { Config } from './config';
+import { processSettings, type Config } from './config';
 
 /** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
 export const connectionOptions = (config: Config, address: string) => ({
@@ -32,7 +35,7 @@ export function installRuntime(level: LogLevel = 'WARN') {
   runtimeInstalled = true;
 }
 
-/** The worker: the generic driver workflow and the activities (records, notifications, facts). */
+/** The worker: the generic driver workflow, the billing run, and the activities (records, notifications, facts, bills). */
 export async function createProcessWorker(opts: {
   config: Config;
   address: string;
@@ -53,12 +56,21 @@ export async function createProcessWorker(opts: {
       ...(config.REVIEWERS_EMAIL ? { reviewers: config.REVIEWERS_EMAIL } : {}),
       ...(config.OPS_EMAIL ? { ops: config.OPS_EMAIL } : {}),
     },
+    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+  });
+  // The billing run starts bills the way the API starts any process.
+  const processes = new ProcessClient(client, { taskQueue: config.TASK_QUEUE, settings: processSettings(config) });
+  const billActivities = createBillActivities({
+    billing: fileBillingSource(config.BILLING_SOURCE_DIR),
+    store,
+    log,
+    startProcess: (request) => processes.start(request),
   });
   return Worker.create({
     connection: await NativeConnection.connect(connectionOptions(config, opts.address)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    activities,
+    activities: { ...activities, ...billActivities },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
   });
 }

@@ -11,5 +11,8 @@ export const roleCertification = (args: ProcessArgs) => processWorkflow(args);
 export const nreMilestones = (args: ProcessArgs) => processWorkflow(args);
 export const initiationReview = (args: ProcessArgs) => processWorkflow(args);
 export const deliveryEvaluation = (args: ProcessArgs) => processWorkflow(args);
+export const partnerBill = (args: ProcessArgs) => processWorkflow(args);
 
 export { processWorkflow };
+/** The monthly billing run that the partner-bills schedule starts (R60). */
+export { generatePartnerBills } from './bills';

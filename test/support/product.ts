@@ -7,6 +7,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import type { Identity } from '../../api/keys';
 import { buildServer } from '../../api/server';
+import { fileBillingSource } from '../../billing/fileSource';
 import { ProcessClient } from '../../client';
 import { openStore, type Store } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
@@ -59,7 +60,7 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
   });
   const people = makePeople(randomUUID().slice(0, 8));
   const keys = new Map<string, Identity>(Object.values(people).map((p) => [p.key, p as Identity]));
-  const app = await buildServer({ client, store, keys, log });
+  const app = await buildServer({ client, store, keys, log, billing: fileBillingSource(config.BILLING_SOURCE_DIR) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
   /** A real HTTP request as `who`. */
@@ -79,6 +80,7 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
 
   return {
     url,
+    config,
     people,
     store,
     client,
