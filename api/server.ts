@@ -2,20 +2,29 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { Notifier } from '../activities/notifier';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
+import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
+import { customerRoutes } from './routes/customers';
+import { invitationRoutes } from './routes/invitations';
 import { kindRoutes } from './routes/kinds';
 import { partnerRoutes } from './routes/partners';
 import { processRoutes } from './routes/processes';
+import { salesTaskRoutes } from './routes/salesTasks';
 
 export interface ApiDeps {
   client: ProcessClient;
   store: Store;
   keys: Map<string, Identity>;
   log: Logger;
+  /** Customers' consumption records (R65); default: none. */
+  consumption?: ConsumptionSource;
+  /** Sends managers' invitation emails (R65); without it they stay in the outbox. */
+  notifier?: Notifier;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -55,6 +64,9 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(processRoutes(deps));
       await v1.register(kindRoutes);
       await v1.register(partnerRoutes(deps));
+      await v1.register(customerRoutes({ ...deps, consumption: deps.consumption ?? noConsumption }));
+      await v1.register(invitationRoutes(deps));
+      await v1.register(salesTaskRoutes(deps));
     },
     { prefix: '/v1' },
   );

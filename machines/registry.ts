@@ -1,4 +1,5 @@
 import { businessCertification } from './businessCertification';
+import { customerCreation } from './customerCreation';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
 import { partnerOnboarding } from './partnerOnboarding';
@@ -10,6 +11,7 @@ export const registry: Record<string, ProcessKind> = {
   'business-certification': businessCertification,
   'role-certification': roleCertification,
   'nre-milestones': nreMilestones,
+  'customer-creation': customerCreation,
 };
 
 /**

@@ -35,15 +35,20 @@ const envSchema = z.object({
     })
     .pipe(z.record(z.string(), z.union([z.strictObject({ workingDays: z.number().int().min(1).max(60) }), z.strictObject({ ms: z.number().int().positive() })]))),
   REVIEW_REMIND_BEFORE_MS: z.coerce.number().int().nonnegative().default(24 * 3600 * 1000),
+  /** How long an SMS verification code for a new customer is valid (R66). */
+  VERIFICATION_CODE_TTL_MS: z.coerce.number().int().positive().default(10 * 60 * 1000),
+  /** Consumption records of customers, a JSON list of { customerId, at, product, amount, currency? } (R65); default DATA_DIR/consumption.json. */
+  CONSUMPTION_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof envSchema> & { dataDir: string };
+export type Config = z.infer<typeof envSchema> & { dataDir: string; consumptionFile: string };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid environment: ${describeIssues(parsed.error)}`);
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+  const dataDir = path.resolve(parsed.data.DATA_DIR);
+  return { ...parsed.data, dataDir, consumptionFile: path.resolve(parsed.data.CONSUMPTION_FILE ?? path.join(dataDir, 'consumption.json')) };
 }
 
 /** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`) and the reminder lead. */

@@ -9,5 +9,6 @@ export const partnerOnboarding = (args: ProcessArgs) => processWorkflow(args);
 export const businessCertification = (args: ProcessArgs) => processWorkflow(args);
 export const roleCertification = (args: ProcessArgs) => processWorkflow(args);
 export const nreMilestones = (args: ProcessArgs) => processWorkflow(args);
+export const customerCreation = (args: ProcessArgs) => processWorkflow(args);
 
 export { processWorkflow };
