@@ -18,4 +18,7 @@ export async function codeMatches(code: string, stored: { salt: string; code_has
 }
 
 /** `+86 138 0013 8000` → `+86*******8000`: enough for a person to recognise their number. */
-export const maskPhone = (phone: string) => phone.replace(/\s|-/g, '').replace(/^(\+?\d{0,3})\d*(\d{4})$/, (_, head: string, tail: string) => `${head}*******${tail}`);
+export function maskPhone(phone: string): string {
+  const plain = phone.replace(/[\s-]/g, '');
+  return `${plain.slice(0, 3)}${'*'.repeat(Math.max(0, plain.length - 7))}${plain.slice(-4)}`;
+}
