@@ -31,6 +31,11 @@ describe('determinism of the driver', () => {
     await product.act('wang', role, { type: 'REJECT', comment: 'No migration project yet' });
     await product.act('acme', role, { type: 'WITHDRAW' });
 
+    // Customer creation: its operations' outcomes (cloud account, SMS code) come back as events and replay too.
+    const customer = (await product.start('acme', 'customer-creation', { customerId: `replay-${product.people.acme.partnerId}`, name: 'Replay Co.', phone: '+86 138 0000 0000' }, { businessKey: 'replay' })).body.id;
+    ids.push(customer);
+    await product.act('acme', customer, { type: 'RESEND_CODE' });
+
     for (const milestone of [1, 2, 3]) {
       await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone }), (r) => r.status === 200);
       await new Promise((resolve) => setTimeout(resolve, 400)); // let the review reminder fire
