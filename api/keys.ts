@@ -73,7 +73,7 @@ const devIdentities: DevIdentity[] = [
   { id: 'bob@globex', role: 'partner', partnerId: 'globex' },
   { id: 'li.reviewer', role: 'reviewer' },
   { id: 'wang.reviewer', role: 'reviewer' },
-  { id: 'zhao.customer', role: 'customer' },
+  { id: 'zhao.customer', role: 'customer', customerId: 'zhao' },
   { id: 'ops', role: 'ops' },
   { id: 'system', role: 'system' },
   { id: 'chen', role: 'partner', partnerId: 'initech' },
