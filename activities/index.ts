@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { OperationOutcome } from '../machines/operations';
 import type { Announcement, PartnerFacts } from '../machines/types';
 import type { OutboxEntry, PartnerSeed, Store } from '../store/db';
 import type { ProcessRow, Step } from '../store/model';
 import { composeMessages, type StaffAddresses } from './messages';
+import type { CloudAccounts } from './cloudAccounts';
 import type { Notifier } from './notifier';
+import { createOperations, type OperationCall } from './operations';
 
 export interface ActivityDeps {
   store: Store;
@@ -15,12 +18,17 @@ export interface ActivityDeps {
   staff?: Partial<StaffAddresses>;
   /** Where people reach the API, to make a message's link absolute; default http://127.0.0.1:3000. */
   publicUrl?: string;
+  /** The vendor's cloud-account system (R66), for kinds that create customers. */
+  cloudAccounts?: CloudAccounts;
+  /** How long an SMS verification code is valid (R66). */
+  codeTtlMs?: number;
 }
 
 /** The only I/O the workflow calls: each function is safe to retry, which is how Temporal runs activities. */
 export function createActivities(deps: ActivityDeps) {
   const { store, notifier, signal, log } = deps;
   const staff: StaffAddresses = { reviewers: 'reviewers@partnerflow.local', ops: 'ops@partnerflow.local', ...deps.staff };
+  const operations = createOperations(deps);
 
   /** Sends a message only if this call claimed it: at most once, even across crashes (R74). */
   async function deliver(message: OutboxEntry): Promise<void> {
@@ -72,6 +80,13 @@ export function createActivities(deps: ActivityDeps) {
     /** Sends what one step queued, each message at most once (R74). */
     async sendNotifications(input: { processId: string; seq: number }): Promise<void> {
       for (const message of await store.listOutbox({ processId: input.processId })) if (message.seq === input.seq) await deliver(message);
+    },
+
+    /** Runs what a machine asked for with `perform` and answers the event that reports its outcome. */
+    async performOperation(call: OperationCall): Promise<OperationOutcome> {
+      const handler = Object.hasOwn(operations, call.operation.name) ? operations[call.operation.name] : undefined;
+      if (!handler) throw new Error(`No operation "${call.operation.name}" (asked for by ${call.processId}).`);
+      return handler(call, call.operation.input);
     },
 
     /** Records the fact on the partner first, then tells its other open processes (R3 → R10, R5). */

@@ -74,6 +74,7 @@ const devIdentities: DevIdentity[] = [
   { id: 'system', role: 'system' },
   { id: 'chen', role: 'partner', partnerId: 'initech' },
   { id: 'chen', role: 'reviewer' },
+  { id: 'mei@acme', role: 'manager', partnerId: 'acme' },
 ];
 
 /** Creates `${dataDir}/dev-keys.json` with fresh random keys unless it exists; returns its path. */

@@ -4,16 +4,21 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from 'pino';
 import { fileBillingSource } from '../billing/fileSource';
 import type { BillingSource } from '../billing/source';
+import type { Notifier } from '../activities/notifier';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
+import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
 import { billRoutes } from './routes/bills';
+import { customerRoutes } from './routes/customers';
+import { invitationRoutes } from './routes/invitations';
 import { kindRoutes } from './routes/kinds';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
 import { processRoutes } from './routes/processes';
+import { salesTaskRoutes } from './routes/salesTasks';
 
 export interface ApiDeps {
   client: ProcessClient;
@@ -22,6 +27,10 @@ export interface ApiDeps {
   log: Logger;
   /** Where bills' figures come from (R61); default: the shipped fixtures. */
   billing?: BillingSource;
+  /** Customers' consumption records (R65); default: none. */
+  consumption?: ConsumptionSource;
+  /** Sends managers' invitation emails (R65); without it they stay in the outbox. */
+  notifier?: Notifier;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -63,6 +72,9 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(partnerRoutes(deps));
       await v1.register(taskRoutes(deps));
       await v1.register(billRoutes({ store: deps.store, billing: deps.billing ?? fileBillingSource() }));
+      await v1.register(customerRoutes({ ...deps, consumption: deps.consumption ?? noConsumption }));
+      await v1.register(invitationRoutes(deps));
+      await v1.register(salesTaskRoutes(deps));
     },
     { prefix: '/v1' },
   );

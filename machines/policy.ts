@@ -51,6 +51,9 @@ export function parseAction(kind: ProcessKind, action: unknown): { ok: true; typ
 /** 403: may this actor send this event on this partner's process (R72)? A decision names its review by `subject` when there are several. */
 export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type: string, actor: Actor, payload: Record<string, unknown> = {}): Refusal | undefined {
   const spec = kind.events[type];
+  // An event nobody may send is the outcome of the process's own work (`perform`), which the driver delivers.
+  if (spec.roles.length === 0)
+    return { status: 403, code: 'reported_by_process', reason: `${type} reports the outcome of the process's own work; nobody sends it.` };
   if (!spec.roles.includes(actor.role))
     return { status: 403, code: 'role_not_allowed', reason: `${type} can be sent only by ${spec.roles.join(' or ')}; you act as ${actor.role}.` };
   const context = snapshot.context as { partnerId: string } & Partial<Reviewing>;

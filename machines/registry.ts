@@ -1,6 +1,7 @@
 import { businessCertification } from './businessCertification';
 import { deliveryEvaluation } from './deliveryEvaluation';
 import { initiationReview } from './initiationReview';
+import { customerCreation } from './customerCreation';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
 import { partnerBill } from './partnerBill';
@@ -16,6 +17,7 @@ export const registry: Record<string, ProcessKind> = {
   'initiation-review': initiationReview,
   'delivery-evaluation': deliveryEvaluation,
   'partner-bill': partnerBill,
+  'customer-creation': customerCreation,
 };
 
 /**

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
+import { fileConsumption } from '../api/consumption';
 import { buildServer } from '../api/server';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
+import { createNotifier } from '../activities/notifier';
 import { ProcessClient } from '../client';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
@@ -54,7 +56,12 @@ async function main() {
     taskQueue: config.TASK_QUEUE,
     settings: processSettings(config),
   });
-  const app = await buildServer({ client, store, keys, log, billing: fileBillingSource(config.BILLING_SOURCE_DIR) });
+  const app = await buildServer({
+    client, store, keys, log,
+    billing: fileBillingSource(config.BILLING_SOURCE_DIR),
+    consumption: fileConsumption(config.consumptionFile),
+    notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+  });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
 
   console.log(

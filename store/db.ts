@@ -11,6 +11,7 @@ import { createStore, type Dialect, type Store } from './store';
 export { StoreInputError } from './errors';
 export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, Store, TaskQuery } from './store';
 export { newPartner } from './store';
+export type { Customer, CustomerStore, ManagerPeriod, SalesTask, SalesTaskRecord } from './customers';
 
 export interface StoreOptions {
   /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else the SQLite file. */

@@ -108,6 +108,103 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('processes').addColumn('due_at', 'text').execute();
     },
   },
+  '006_customers': {
+    // Customers and their cloud accounts (R66), managers' periods and invitations (R65), verification
+    // codes kept hashed (R66), resellers' master distributors and sales-expansion tasks (R67).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('customers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cloud_account_id', 'text')
+        .addColumn('email', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('phone_verified', 'integer', (c) => c.notNull())
+        .addColumn('joined_via', 'text', (c) => c.notNull())
+        .addColumn('creation_process_id', 'text')
+        .addColumn('associated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('customers_partner_id').on('customers').column('partner_id').execute();
+      await db.schema
+        .createTable('customer_managers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('manager_id', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addColumn('until', 'text')
+        .addColumn('assigned_by', 'text', (c) => c.notNull())
+        .addColumn('assigned_role', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('ended_by', 'text')
+        .execute();
+      await db.schema.createIndex('customer_managers_customer').on('customer_managers').columns(['customer_id', 'since']).execute();
+      await db.schema.createIndex('customer_managers_manager').on('customer_managers').columns(['manager_id', 'until']).execute();
+      await db.schema
+        .createTable('manager_invitations')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('manager_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_by', 'text')
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('verification_codes')
+        .addColumn('process_id', 'text', (c) => c.primaryKey())
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('phone', 'text', (c) => c.notNull())
+        .addColumn('salt', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('issued_seq', 'integer', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('verified_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('distributor_relations')
+        .addColumn('reseller_id', 'text', (c) => c.primaryKey())
+        .addColumn('distributor_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sales_tasks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text')
+        .addColumn('handler_partner_id', 'text', (c) => c.notNull())
+        .addColumn('strategy', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sales_tasks_partner').on('sales_tasks').column('partner_id').execute();
+      await db.schema.createIndex('sales_tasks_handler').on('sales_tasks').column('handler_partner_id').execute();
+      await db.schema
+        .createTable('sales_task_records')
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('partner_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('from_status', 'text')
+        .addColumn('to_status', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addPrimaryKeyConstraint('sales_task_records_pk', ['task_id', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

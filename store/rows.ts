@@ -117,8 +117,11 @@ export function recordToRow(record: TransitionRecord): RecordsTable {
   };
 }
 
-/** An outbox message and whom it was for; the audience stays in the outbox for ops, it is not part of the message. */
-export type OutboxEntry = OutboxMessage & { audience: Audience };
+/**
+ * An outbox message and whom it was for; the audience stays in the outbox for ops, it is not part of the
+ * message. `customer`: a message to a customer's own phone or address (an SMS verification code, R66).
+ */
+export type OutboxEntry = OutboxMessage & { audience: Audience | 'customer' };
 
 export function outboxFromRow(row: Selectable<OutboxTable>): OutboxEntry {
   return {
@@ -127,7 +130,7 @@ export function outboxFromRow(row: Selectable<OutboxTable>): OutboxEntry {
     seq: row.seq,
     channel: row.channel as OutboxMessage['channel'],
     recipient: row.recipient,
-    audience: row.audience as Audience,
+    audience: row.audience as OutboxEntry['audience'],
     subject: row.subject,
     body: row.body,
     status: row.status as OutboxMessage['status'],

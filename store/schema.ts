@@ -1,3 +1,13 @@
+import type {
+  CustomerManagersTable,
+  CustomersTable,
+  DistributorRelationsTable,
+  ManagerInvitationsTable,
+  SalesTaskRecordsTable,
+  SalesTasksTable,
+  VerificationCodesTable,
+} from './customerSchema';
+
 /** Table shapes as stored: JSON as text and times as ISO-8601 UTC text, so both dialects read the same. */
 export interface PartnersTable {
   id: string;
@@ -77,4 +87,11 @@ export interface Database {
   records: RecordsTable;
   outbox: OutboxTable;
   tasks: TasksTable;
+  customers: CustomersTable;
+  customer_managers: CustomerManagersTable;
+  manager_invitations: ManagerInvitationsTable;
+  verification_codes: VerificationCodesTable;
+  distributor_relations: DistributorRelationsTable;
+  sales_tasks: SalesTasksTable;
+  sales_task_records: SalesTaskRecordsTable;
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { noFacts, type Announcement, type PartnerTopic, type Role } from '../machines/types';
 import { decodeCursor, encodeCursor } from './cursor';
+import { createCustomerStore, type CustomerStore } from './customers';
 import { StoreInputError } from './errors';
 import {
   defaultMessageSettings,
@@ -95,6 +96,8 @@ export interface Store {
   claimTask(processId: string, role: Role, holder: string): Promise<Task | null>;
   /** Lets go of the task: only its holder's hold, or anyone's when `holder` is undefined (ops). */
   releaseTask(processId: string, role: Role, holder?: string): Promise<Task | null>;
+  /** Customers, managers, invitations, verification codes, distributors and sales tasks (R65–R67). */
+  customers: CustomerStore;
   close(): Promise<void>;
 }
 
@@ -388,6 +391,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return rows.map(processFromRow);
     },
 
+    customers: createCustomerStore(db),
     close: () => db.destroy(),
   };
 }

@@ -40,6 +40,10 @@ describe('determinism of the driver', () => {
     await product.act('acme', bill, { type: 'CONFIRM' });
     await product.act('acme', bill, { type: 'APPLY_INCENTIVE_PAYOUT' });
     await product.act('ops', bill, { type: 'RECEIVE_INVOICE', invoiceNumber: 'FP-1' });
+    // Customer creation: its operations' outcomes (cloud account, SMS code) come back as events and replay too.
+    const customer = (await product.start('acme', 'customer-creation', { customerId: `replay-${product.people.acme.partnerId}`, name: 'Replay Co.', phone: '+86 138 0000 0000' }, { businessKey: 'replay' })).body.id;
+    ids.push(customer);
+    await product.act('acme', customer, { type: 'RESEND_CODE' });
 
     for (const milestone of [1, 2, 3]) {
       await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone }), (r) => r.status === 200);

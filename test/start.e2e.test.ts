@@ -39,7 +39,7 @@ describe('npm start', () => {
       expect(output).toContain(`http://127.0.0.1:${port}/openapi.json`);
 
       const keys = JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-keys.json'), 'utf8')).keys as Array<{ id: string; role: string }>;
-      expect(new Set(keys.map((k) => k.role))).toEqual(new Set(['partner', 'reviewer', 'customer', 'ops', 'system']));
+      expect(new Set(keys.map((k) => k.role))).toEqual(new Set(['partner', 'reviewer', 'customer', 'ops', 'system', 'manager']));
       const chen = keys.filter((k) => k.id === 'chen').map((k) => k.role).sort();
       expect(chen).toEqual(['partner', 'reviewer']);
 

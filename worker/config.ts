@@ -39,15 +39,20 @@ const envSchema = z.object({
   BILLING_SOURCE_DIR: z.string().optional(),
   /** Where people reach the API, for links in messages (the invoice list, R62); default http://HOST:PORT. */
   PUBLIC_URL: z.url().optional(),
+  /** How long an SMS verification code for a new customer is valid (R66). */
+  VERIFICATION_CODE_TTL_MS: z.coerce.number().int().positive().default(10 * 60 * 1000),
+  /** Consumption records of customers, a JSON list of { customerId, at, product, amount, currency? } (R65); default DATA_DIR/consumption.json. */
+  CONSUMPTION_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof envSchema> & { dataDir: string };
+export type Config = z.infer<typeof envSchema> & { dataDir: string; consumptionFile: string };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid environment: ${describeIssues(parsed.error)}`);
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+  const dataDir = path.resolve(parsed.data.DATA_DIR);
+  return { ...parsed.data, dataDir, consumptionFile: path.resolve(parsed.data.CONSUMPTION_FILE ?? path.join(dataDir, 'consumption.json')) };
 }
 
 /** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`) and the reminder lead. */

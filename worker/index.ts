@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { createBillActivities } from '../activities/bills';
 import { fileBillingSource } from '../billing/fileSource';
 import { ProcessClient } from '../client';
+import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
@@ -52,6 +53,8 @@ export async function createProcessWorker(opts: {
     log,
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
     signal: (processId, _name, payload) => client.workflow.getHandle(processId).signal(fact, payload),
+    cloudAccounts: sqliteCloudAccounts(path.join(config.dataDir, 'cloud-accounts.sqlite')),
+    codeTtlMs: config.VERIFICATION_CODE_TTL_MS,
     staff: {
       ...(config.REVIEWERS_EMAIL ? { reviewers: config.REVIEWERS_EMAIL } : {}),
       ...(config.OPS_EMAIL ? { ops: config.OPS_EMAIL } : {}),

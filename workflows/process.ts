@@ -18,11 +18,12 @@ import type { Activities } from '../activities';
 import type { StartInput } from '../machines/kind';
 import { judge, labelOf, reviewDueAt, stateKey, waitingFor, type StampedEvent } from '../machines/policy';
 import { kindOf } from '../machines/registry';
+import type { Operation } from '../machines/operations';
 import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/types';
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
 
-const { openProcess, recordStep, announce, sendNotifications } = proxyActivities<Activities>({
+const { openProcess, recordStep, announce, sendNotifications, performOperation } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -59,6 +60,9 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   let deliveries: Promise<void> = Promise.resolve();
   /** Steps whose messages are not sent yet; a continued run sends them. */
   const undelivered = new Set<number>(args.carried?.undelivered);
+
+  /** Operations (`perform`) in flight: their outcomes are still to come, so the run neither ends nor continues-as-new. */
+  let performing = 0;
 
   const recordInOrder = (run: () => Promise<void>) => {
     recording++;
@@ -126,10 +130,12 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     };
     const notifications: Step['notifications'] = [];
     const announcements: Announcement[] = [];
+    const operations: Operation[] = [];
     for (const action of step.actions) {
       const params = action.params as Record<string, any>;
       if (action.type === 'notify') notifications.push({ ...(params as NotifyParams), seq });
       else if (action.type === 'announce') announcements.push(params as Announcement);
+      else if (action.type === 'perform') operations.push(params as Operation);
       else if (action.type === 'xstate.raise' && params?.delay !== undefined) startTimer(params.id, params.event, Date.now() + params.delay);
       else if (action.type === 'xstate.cancel') cancelTimer(params.sendId);
     }
@@ -140,7 +146,25 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       for (const announcement of announcements) await announce({ partnerId: args.partnerId, processId, announcement });
     });
     if (notifications.length) deliver(seq);
-    return recorded;
+    return operations.length ? perform(recorded, seq, operations) : recorded;
+  };
+
+  /**
+   * Runs the operations a step asked for, after the step is recorded, and sends each outcome back as an
+   * event (if the process still takes it). The step's sequence number keys them, so a retried activity
+   * never repeats the work. Resolves when the outcomes and their own effects are recorded.
+   */
+  const perform = (after: Promise<void>, stepSeq: number, operations: Operation[]) => {
+    performing++;
+    return after
+      .then(async () => {
+        for (const operation of operations) {
+          const outcome = await performOperation({ processId, partnerId: args.partnerId, seq: stepSeq, operation });
+          const event = { ...outcome, actor: system, at: new Date().toISOString() } as StampedEvent;
+          if (snapshot!.status === 'active' && snapshot!.can(event)) await apply(event, outcome.type, `Outcome of ${operation.name}.`);
+        }
+      })
+      .finally(() => performing--);
   };
 
   const apply = (event: StampedEvent, name = event.type, reason?: string, updateId?: string) => {
@@ -219,7 +243,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     },
   );
   setHandler(settled, async () => {
-    await condition(() => snapshot !== undefined);
+    await condition(() => snapshot !== undefined && performing === 0);
     await effects;
     return { version: seq };
   });
@@ -252,12 +276,12 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     await condition(() => ended() || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit);
     if (ended()) {
       // Nothing can be accepted any more: let every Update, record and message finish, then end.
-      await condition(() => allHandlersFinished() && recording === 0 && undelivered.size === 0);
+      await condition(() => allHandlersFinished() && recording === 0 && performing === 0 && undelivered.size === 0);
       return { state: stateKey(snapshot!.value) };
     }
     // Messages still being sent are carried, not waited for: under a steady stream of actions the
     // sending never pauses. No await between this condition and the end of the run, so no Update slips in.
-    await condition(() => allHandlersFinished() && recording === 0);
+    await condition(() => allHandlersFinished() && recording === 0 && performing === 0);
     if (!ended()) break;
   }
   // The next run follows the newest version of the kind when it knows how to move this snapshot there.

@@ -6,8 +6,10 @@ import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
 import type { Identity } from '../../api/keys';
+import { fileConsumption } from '../../api/consumption';
 import { buildServer } from '../../api/server';
 import { fileBillingSource } from '../../billing/fileSource';
+import { createNotifier } from '../../activities/notifier';
 import { ProcessClient } from '../../client';
 import { openStore, type Store } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
@@ -29,6 +31,16 @@ export function makePeople(suffix: string) {
     chenReviewer: { key: `test-key-reviewer-chen-${suffix}`, id: `chen-${suffix}`, role: 'reviewer' },
     zhao: { key: `test-key-customer-zhao-${suffix}`, id: 'zhao.customer', role: 'customer' },
     ops: { key: `test-key-ops-${suffix}`, id: 'ops', role: 'ops' },
+    /** Customer managers (R65): two of acme's, one of globex's. */
+    mei: { key: `test-key-manager-mei-${suffix}`, id: `mei@acme-${suffix}`, role: 'manager', partnerId: `acme-${suffix}` },
+    lan: { key: `test-key-manager-lan-${suffix}`, id: `lan@acme-${suffix}`, role: 'manager', partnerId: `acme-${suffix}` },
+    kai: { key: `test-key-manager-kai-${suffix}`, id: `kai@globex-${suffix}`, role: 'manager', partnerId: `globex-${suffix}` },
+    /** Customers with accounts of their own, not yet associated with a partner. */
+    qian: { key: `test-key-customer-qian-${suffix}`, id: `qian-${suffix}`, role: 'customer', customerId: `qian-${suffix}` },
+    sun: { key: `test-key-customer-sun-${suffix}`, id: `sun-${suffix}`, role: 'customer', customerId: `sun-${suffix}` },
+    /** A reseller (二级经销商) and its master distributor (一级经销商) (R67). */
+    reseller: { key: `test-key-partner-reseller-${suffix}`, id: `ru@reseller-${suffix}`, role: 'partner', partnerId: `reseller-${suffix}` },
+    distributor: { key: `test-key-partner-distributor-${suffix}`, id: `du@distributor-${suffix}`, role: 'partner', partnerId: `distributor-${suffix}` },
     system: { key: `test-key-system-${suffix}`, id: 'system', role: 'system' },
   } satisfies Record<string, Identity>;
 }
@@ -60,7 +72,12 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
   });
   const people = makePeople(randomUUID().slice(0, 8));
   const keys = new Map<string, Identity>(Object.values(people).map((p) => [p.key, p as Identity]));
-  const app = await buildServer({ client, store, keys, log, billing: fileBillingSource(config.BILLING_SOURCE_DIR) });
+  const app = await buildServer({
+    client, store, keys, log,
+    billing: fileBillingSource(config.BILLING_SOURCE_DIR),
+    consumption: fileConsumption(config.consumptionFile),
+    notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
   /** A real HTTP request as `who`. */

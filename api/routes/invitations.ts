@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Notifier } from '../../activities/notifier';
+import { toBeijingTime } from '../../machines/time';
+import type { Store } from '../../store/db';
+import { HttpError } from '../errors';
+import { customerView } from './customers';
+
+/**
+ * A customer manager's invitations (R65): by email, link or QR code. A customer who associates through
+ * one belongs to that manager from then on; the partner need not assign one.
+ */
+
+const validForMs = 30 * 24 * 3600 * 1000;
+
+const body = z
+  .strictObject({ channel: z.enum(['email', 'link', 'qr']), email: z.email().max(254).optional() })
+  .refine((b) => (b.channel === 'email') === (b.email !== undefined), { message: 'An email invitation needs "email"; a link or QR code has none', path: ['email'] });
+
+export const invitationRoutes =
+  (deps: { store: Store; notifier?: Notifier; log: Logger }): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { store, notifier, log } = deps;
+
+    app.post('/invitations', { schema: { body, summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
+      const { actor } = request;
+      if (actor.role !== 'manager' || !actor.partnerId)
+        throw new HttpError(403, 'role_not_allowed', `Invitations are sent by customer managers; you act as ${actor.role}.`);
+      const now = new Date();
+      const token = randomBytes(18).toString('base64url');
+      const invitation = {
+        token, partner_id: actor.partnerId, manager_id: actor.id, channel: request.body.channel, email: request.body.email ?? null,
+        created_at: now.toISOString(), expires_at: new Date(now.getTime() + validForMs).toISOString(), used_by: null, used_at: null,
+      };
+      await store.customers.createInvitation(invitation);
+      const acceptPath = `/v1/invitations/${token}/accept`;
+      if (invitation.email) {
+        const key = `invitation:${token}/0/email/${invitation.email}`;
+        const message = {
+          key, processId: `invitation:${token}`, seq: 0, channel: 'email' as const, recipient: invitation.email, audience: 'customer' as const,
+          subject: 'An invitation to your partner / 合作伙伴邀请',
+          body: `Your customer manager ${actor.id} invites you to associate with partner ${actor.partnerId}: ${acceptPath}\n\n您的客户经理 ${actor.id} 邀请您关联为合作伙伴 ${actor.partnerId} 的子客户：${acceptPath}`,
+          status: 'pending' as const, createdAt: now.toISOString(), sentAt: null,
+        };
+        await store.insertOutbox([message]);
+        // Off the request's path, at most once (claimed first); without a notifier it stays in the outbox.
+        if (notifier)
+          void (async () => {
+            if (!(await store.claimOutbox(key))) return;
+            try {
+              await notifier.send(message);
+              await store.markOutbox(key, 'sent');
+            } catch (error) {
+              await store.markOutbox(key, 'failed');
+              log.warn({ key, err: error }, 'invitation email not sent');
+            }
+          })();
+      }
+      return reply.status(201).send({
+        token,
+        channel: invitation.channel,
+        managerId: invitation.manager_id,
+        partnerId: invitation.partner_id,
+        ...(invitation.email ? { email: invitation.email } : {}),
+        acceptPath,
+        // What the QR code encodes (and what the link is): the accept address.
+        ...(invitation.channel === 'qr' ? { qrContent: acceptPath } : {}),
+        expiresAt: invitation.expires_at,
+        expiresAtLocal: toBeijingTime(invitation.expires_at),
+      });
+    });
+
+    app.post(
+      '/invitations/:token/accept',
+      { schema: { params: z.object({ token: z.string().max(100) }), summary: "A customer associates through a manager's invitation and belongs to that manager (R65)" } },
+      async (request) => {
+        const { actor } = request;
+        if (actor.role !== 'customer' || !actor.customerId)
+          throw new HttpError(403, 'role_not_allowed', `An invitation is accepted by a customer; you act as ${actor.role}.`);
+        const invitation = await store.customers.getInvitation(request.params.token);
+        if (!invitation) throw new HttpError(404, 'not_found', 'No such invitation.');
+        const now = new Date().toISOString();
+        if (now >= invitation.expires_at) throw new HttpError(409, 'invitation_expired', `This invitation expired at ${toBeijingTime(invitation.expires_at)}; ask the manager for a new one.`);
+        if (actor.partnerId && actor.partnerId !== invitation.partner_id)
+          throw new HttpError(409, 'associated_with_another_partner', `Your account is associated with partner ${actor.partnerId}; disassociate first to join ${invitation.partner_id}.`);
+        const existing = await store.customers.getCustomer(actor.customerId);
+        if (existing && existing.partnerId !== invitation.partner_id)
+          throw new HttpError(409, 'associated_with_another_partner', `Your account is associated with partner ${existing.partnerId}; disassociate first to join ${invitation.partner_id}.`);
+        if (invitation.channel === 'email' && !(await store.customers.useInvitation(invitation.token, actor.customerId, now)))
+          throw new HttpError(409, 'invitation_used', 'This emailed invitation was already used by another customer.');
+        const customer = existing ?? (await store.customers.associateByInvitation({ id: actor.customerId, partnerId: invitation.partner_id, name: actor.id, at: now }));
+        const current = (await store.customers.managerPeriods({ customerId: customer.id })).find((p) => p.until === null);
+        // Joining through the invitation makes the inviting manager the customer's manager, unless the customer already has one.
+        if (!current) await store.customers.assignManager({ customerId: customer.id, partnerId: customer.partnerId, managerId: invitation.manager_id, via: 'invitation', at: now, by: actor });
+        return customerView(customer, await store.customers.managerPeriods({ customerId: customer.id }));
+      },
+    );
+  };
