@@ -38,6 +38,15 @@ export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerF
       if (verdict.ok) [snapshot, actions] = transition(kind.machine, snapshot, verdict.event);
       return verdict;
     },
+    /** The operations (`perform`) the last step asked for, which the driver would run as activities. */
+    get operations(): Array<{ name: string; input: Record<string, unknown> }> {
+      return (actions as ReadonlyArray<{ type: string; params?: unknown }>).filter((a) => a.type === 'perform').map((a) => a.params as { name: string; input: Record<string, unknown> });
+    },
+    /** An operation's outcome, fed back as the driver does: sent by the system, past the policy. */
+    outcome(event: Record<string, unknown> & { type: string }) {
+      const stamped = { ...event, actor: actors.system, at: '2026-11-26T04:00:00.000Z' };
+      if (snapshot.status === 'active' && snapshot.can(stamped)) [snapshot, actions] = transition(kind.machine, snapshot, stamped);
+    },
     fact(fact: keyof PartnerFacts, value = true) {
       [snapshot, actions] = transition(kind.machine, snapshot, { type: 'FACT', fact, value, actor: actors.system, at: '2026-11-26T04:00:00.000Z' });
     },
