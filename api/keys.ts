@@ -15,6 +15,9 @@ export const identitySchema = z
     role: z.enum(roles),
     partnerId: z.string().min(1).optional(),
     customerId: z.string().min(1).optional(),
+    /** Shown where a person must be reachable, e.g. the pre-reviewer of a disassociation (R41). */
+    name: z.string().min(1).max(100).optional(),
+    email: z.email().optional(),
   })
   .refine((identity) => identity.role !== 'partner' || identity.partnerId !== undefined, {
     message: 'A key with role partner needs a partnerId: the partner it acts for.',

@@ -1,7 +1,9 @@
 import { businessCertification } from './businessCertification';
+import { disassociation } from './disassociation';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
 import { partnerOnboarding } from './partnerOnboarding';
+import { partnerPayment } from './partnerPayment';
 import { roleCertification } from './roleCertification';
 
 /** Every process kind the product runs: a new kind is one machine file and one line here. */
@@ -10,6 +12,8 @@ export const registry: Record<string, ProcessKind> = {
   'business-certification': businessCertification,
   'role-certification': roleCertification,
   'nre-milestones': nreMilestones,
+  disassociation,
+  'partner-payment': partnerPayment,
 };
 
 /**

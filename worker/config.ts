@@ -35,6 +35,8 @@ const envSchema = z.object({
     })
     .pipe(z.record(z.string(), z.union([z.strictObject({ workingDays: z.number().int().min(1).max(60) }), z.strictObject({ ms: z.number().int().positive() })]))),
   REVIEW_REMIND_BEFORE_MS: z.coerce.number().int().nonnegative().default(24 * 3600 * 1000),
+  /** Partner payment (R52): how long a partner has to pay before the customer is told it may pay another way. */
+  PAYMENT_REMINDER_MS: z.coerce.number().int().positive().default(24 * 3600 * 1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -46,9 +48,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 
-/** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`) and the reminder lead. */
+/** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`), the reminder lead, the payment reminder. */
 export const processSettings =
   (config: Config) =>
   (kind: string): ProcessSettings => ({
     review: { due: config.REVIEW_DUE[kind] ?? config.REVIEW_DUE['*'] ?? { workingDays: 3 }, remindBeforeMs: config.REVIEW_REMIND_BEFORE_MS },
+    payment: { reminderMs: config.PAYMENT_REMINDER_MS },
   });

@@ -9,5 +9,7 @@ export const partnerOnboarding = (args: ProcessArgs) => processWorkflow(args);
 export const businessCertification = (args: ProcessArgs) => processWorkflow(args);
 export const roleCertification = (args: ProcessArgs) => processWorkflow(args);
 export const nreMilestones = (args: ProcessArgs) => processWorkflow(args);
+export const disassociation = (args: ProcessArgs) => processWorkflow(args);
+export const partnerPayment = (args: ProcessArgs) => processWorkflow(args);
 
 export { processWorkflow };

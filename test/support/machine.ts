@@ -15,14 +15,15 @@ export const actors = {
  * A process driven purely, as the workflow drives it (judge, then transition), without Temporal:
  * for the machines' own unit and property tests.
  */
-export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerFacts> = {}) {
+export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerFacts> = {}, startedBy: Actor = actors.partner) {
   let [snapshot, actions] = initialTransition(kind.machine, {
     processId: `${kind.name}:acme`,
     partnerId: 'acme',
-    startedBy: actors.partner,
+    startedBy,
     input,
     facts: { ...noFacts, ...facts },
     settings: defaultSettings,
+    startedAt: '2026-11-26T04:00:00.000Z',
   });
   return {
     get snapshot(): AnyMachineSnapshot {
