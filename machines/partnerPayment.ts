@@ -85,6 +85,12 @@ const tellCustomerUnpaid = (context: Context, why: Labels): ReturnType<typeof te
     label(`${why.en} You can pay the order another way.`, `${why['zh-CN']}您可以选择其他支付方式支付该订单。`),
   );
 
+/** The partner says it will not pay: the customer is told it may pay another way (R52). */
+const declinedNotice = ({ context, event }: { context: Context; event: Event }) => {
+  const why = event.type === 'DECLINE' && event.comment ? event.comment : undefined;
+  return tellCustomerUnpaid(context, label(`Your partner declined to pay${why ? `: ${why}` : ''}.`, `伙伴拒绝支付${why ? `：${why}` : ''}。`));
+};
+
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<Input> },
   guards: { mayUnsubscribe: ({ context }) => !preconditions.mayUnsubscribe({ context }) },
@@ -154,20 +160,7 @@ const machine = setup({
       },
       on: {
         PAY: { target: 'paid', actions: 'rememberPaid' },
-        DECLINE: {
-          target: 'unpaid',
-          actions: [
-            'rememberDeclined',
-            {
-              type: 'notify',
-              params: ({ context, event }) =>
-                tellCustomerUnpaid(
-                  context,
-                  label(`Your partner declined to pay${event.comment ? `: ${event.comment}` : ''}.`, `伙伴拒绝支付${event.comment ? `：${event.comment}` : ''}。`),
-                ),
-            },
-          ],
-        },
+        DECLINE: { target: 'unpaid', actions: ['rememberDeclined', { type: 'notify', params: declinedNotice }] },
         PAY_OTHER_WAY: 'paidOtherWay',
       },
     },
@@ -177,6 +170,7 @@ const machine = setup({
       on: {
         // The partner may still pay until the customer has paid another way.
         PAY: { target: 'paid', actions: 'rememberPaid' },
+        DECLINE: { actions: ['rememberDeclined', { type: 'notify', params: declinedNotice }] },
         PAY_OTHER_WAY: 'paidOtherWay',
       },
     },

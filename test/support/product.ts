@@ -27,6 +27,12 @@ export function makePeople(suffix: string) {
     chenPartner: { key: `test-key-partner-chen-${suffix}`, id: `chen-${suffix}`, role: 'partner', partnerId: `initech-${suffix}` },
     chenReviewer: { key: `test-key-reviewer-chen-${suffix}`, id: `chen-${suffix}`, role: 'reviewer' },
     zhao: { key: `test-key-customer-zhao-${suffix}`, id: 'zhao.customer', role: 'customer' },
+    /** Customers associated with acme (two, to keep them apart) and one with globex. */
+    qian: { key: `test-key-customer-qian-${suffix}`, id: `qian-${suffix}`, role: 'customer', customerId: `cust-qian-${suffix}`, partnerId: `acme-${suffix}` },
+    sun: { key: `test-key-customer-sun-${suffix}`, id: `sun-${suffix}`, role: 'customer', customerId: `cust-sun-${suffix}`, partnerId: `acme-${suffix}` },
+    wu: { key: `test-key-customer-wu-${suffix}`, id: `wu-${suffix}`, role: 'customer', customerId: `cust-wu-${suffix}`, partnerId: `globex-${suffix}` },
+    /** A reviewer whose name and email a partner may see as its pre-reviewer (R41). */
+    zhou: { key: `test-key-reviewer-zhou-${suffix}`, id: 'zhou.prereviewer', role: 'reviewer', name: 'Zhou Min', email: 'zhou.min@vendor.example' },
     ops: { key: `test-key-ops-${suffix}`, id: 'ops', role: 'ops' },
     system: { key: `test-key-system-${suffix}`, id: 'system', role: 'system' },
   } satisfies Record<string, Identity>;
