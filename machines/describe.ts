@@ -29,7 +29,9 @@ const eventsTaken = (kind: ProcessKind, nodes: AnyStateNode[]) =>
   Object.keys(kind.events).filter((type) => nodes.some((n) => (n.on?.[type]?.length ?? 0) > 0));
 
 export function describeStates(kind: ProcessKind): StateDescription[] {
-  return leafStates(kind.machine.root).map(({ path, node, ancestors }) => ({
+  // A state left at once (an unguarded `always`, e.g. choosing the path by who started) is never one a process rests in.
+  const resting = (node: AnyStateNode) => !(node.always ?? []).some((t: { guard?: unknown }) => t.guard === undefined);
+  return leafStates(kind.machine.root).filter(({ node }) => resting(node)).map(({ path, node, ancestors }) => ({
     id: path,
     label: (node.meta as { label: Labels }).label,
     final: node.type === 'final',
@@ -56,6 +58,13 @@ export function mermaidOf(kind: ProcessKind): string {
         for (const t of transitions as Array<{ target?: AnyStateNode[] }>)
           for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : ${event}`);
       }
+      // Moves nobody sends: a choice made at once (always) and a configured delay (after).
+      for (const t of (child.always ?? []) as Array<{ target?: AnyStateNode[]; guard?: string | { type?: string } }>) {
+        const guard = typeof t.guard === 'string' ? t.guard : t.guard?.type;
+        for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : ${guard ?? 'otherwise'}`);
+      }
+      for (const t of (child.after ?? []) as Array<{ target?: AnyStateNode[]; delay: string | number }>)
+        for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : after ${t.delay}`);
       if (child.type === 'final') lines.push(`${indent}${id(path)} --> [*]`);
     }
   };

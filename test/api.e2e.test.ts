@@ -55,7 +55,7 @@ describe('bad input at the edge: a clear 4xx naming what was wrong, and nothing 
       ['bad input', product.start('acme', 'partner-onboarding', { companyName: '' }), 422, 'invalid_input', /companyName/],
       ['unknown input field', product.start('acme', 'nre-milestones', { budget: 5 }, { businessKey: 'bad-input' }), 422, 'invalid_input', /budget/],
       ['wrong role', product.start('li', 'nre-milestones', {}, { businessKey: 'by-reviewer' }), 403, 'role_not_allowed'],
-      ['for another partner', product.start('acme', 'nre-milestones', {}, { businessKey: 'other', partnerId: 'globex' }), 422, 'invalid_body', /partnerId/],
+      ['for another partner', product.start('acme', 'nre-milestones', {}, { businessKey: 'other', partnerId: 'globex' }), 403, 'not_your_partner', /globex/],
     ];
     for (const [what, reply, status, code, reason] of cases) {
       const { status: got, body } = await reply;

@@ -9,6 +9,9 @@ export const actors = {
   reviewer: { id: 'li.reviewer', role: 'reviewer' },
   system: { id: 'system', role: 'system' },
   ops: { id: 'ops', role: 'ops' },
+  /** A customer of acme, and another one. */
+  customer: { id: 'qian', role: 'customer', customerId: 'cust-qian', partnerId: 'acme' },
+  otherCustomer: { id: 'sun', role: 'customer', customerId: 'cust-sun', partnerId: 'acme' },
 } satisfies Record<string, Actor>;
 
 /**
