@@ -74,9 +74,10 @@ type DevIdentity = Omit<Identity, 'key'>;
 const devIdentities: DevIdentity[] = [
   { id: 'alice@acme', role: 'partner', partnerId: 'acme' },
   { id: 'bob@globex', role: 'partner', partnerId: 'globex' },
-  { id: 'li.reviewer', role: 'reviewer' },
-  { id: 'wang.reviewer', role: 'reviewer' },
-  { id: 'zhao.customer', role: 'customer' },
+  { id: 'li.reviewer', role: 'reviewer', name: 'Li Na', email: 'li.na@partnerflow.local' },
+  { id: 'wang.reviewer', role: 'reviewer', name: 'Wang Wei', email: 'wang.wei@partnerflow.local' },
+  // A customer of acme: its key names its account and its partner (disassociation, partner payment).
+  { id: 'zhao.customer', role: 'customer', customerId: 'zhao', partnerId: 'acme' },
   { id: 'ops', role: 'ops' },
   { id: 'system', role: 'system' },
   { id: 'chen', role: 'partner', partnerId: 'initech' },
