@@ -1,4 +1,3 @@
-import type { Audience } from '../machines/types';
 import type { OutboxEntry } from '../store/db';
 import type { OutboxMessage, Partner, Step } from '../store/model';
 
@@ -12,11 +11,20 @@ export interface StaffAddresses {
 
 type Delivery = { channel: OutboxMessage['channel']; recipient: string };
 
-/** The partner's contact on the channels its message settings allow for this topic (R6); staff by email. */
-function deliveries(audience: Audience, topic: Notification['topic'], partner: Partner | null, staff: StaffAddresses): Delivery[] {
+/**
+ * The partner's contact on the channels its message settings allow for this topic (R6), or on the
+ * channels a rule prescribes (R50); a customer where the process says it is reached; staff by email.
+ */
+function deliveries(notification: Notification, partner: Partner | null, staff: StaffAddresses): Delivery[] {
+  const { audience, topic, channels, to } = notification;
+  if (audience === 'customer')
+    return [
+      ...(to?.email ? [{ channel: 'email' as const, recipient: to.email }] : []),
+      ...(to?.phone ? [{ channel: 'sms' as const, recipient: to.phone }] : []),
+    ];
   if (audience !== 'partner') return [{ channel: 'email', recipient: staff[audience] }];
   if (!partner || topic === 'escalation') return [];
-  const wanted = partner.messageSettings[topic];
+  const wanted = channels ? { email: channels.includes('email'), sms: channels.includes('sms') } : partner.messageSettings[topic];
   const { email, phone } = partner.contact;
   return [
     ...(wanted.email && email ? [{ channel: 'email' as const, recipient: email }] : []),
@@ -33,9 +41,9 @@ export function composeMessages(
   createdAt: string,
   publicUrl = 'http://127.0.0.1:3000',
 ): OutboxEntry[] {
-  const { seq, audience, topic, subject, body, link } = notification;
+  const { seq, audience, subject, body, link } = notification;
   const linkLine = link ? `\n\nLink / 链接: ${publicUrl.replace(/\/+$/, '')}${link}` : '';
-  return deliveries(audience, topic, partner, staff).map(({ channel, recipient }) => ({
+  return deliveries(notification, partner, staff).map(({ channel, recipient }) => ({
     key: `${processId}/${seq}/${channel}/${recipient}`,
     processId,
     seq,

@@ -22,6 +22,8 @@ export function authenticate(keys: Map<string, Identity>) {
       role: identity.role,
       ...(identity.partnerId ? { partnerId: identity.partnerId } : {}),
       ...(identity.customerId ? { customerId: identity.customerId } : {}),
+      ...(identity.name ? { name: identity.name } : {}),
+      ...(identity.email ? { email: identity.email } : {}),
     };
   };
 }
@@ -30,3 +32,8 @@ export function authenticate(keys: Map<string, Identity>) {
 export const seesAllPartners = (actor: Actor) => actor.role === 'reviewer' || actor.role === 'ops' || actor.role === 'system';
 
 export const mayRead = (actor: Actor, partnerId: string) => seesAllPartners(actor) || (actor.role === 'partner' && actor.partnerId === partnerId);
+
+/** A process: as its partner, or, for a customer, when it is about the customer's own account with that partner. */
+export const mayReadProcess = (actor: Actor, process: { partnerId: string; customerId: string | null }) =>
+  mayRead(actor, process.partnerId) ||
+  (actor.role === 'customer' && actor.customerId !== undefined && actor.customerId === process.customerId && actor.partnerId === process.partnerId);

@@ -15,6 +15,9 @@ export const identitySchema = z
     role: z.enum(roles),
     partnerId: z.string().min(1).optional(),
     customerId: z.string().min(1).optional(),
+    /** Shown where a person must be reachable, e.g. the pre-reviewer of a disassociation (R41). */
+    name: z.string().min(1).max(100).optional(),
+    email: z.email().optional(),
   })
   .refine((identity) => identity.role !== 'partner' || identity.partnerId !== undefined, {
     message: 'A key with role partner needs a partnerId: the partner it acts for.',
@@ -67,8 +70,9 @@ type DevIdentity = Omit<Identity, 'key'>;
 const devIdentities: DevIdentity[] = [
   { id: 'alice@acme', role: 'partner', partnerId: 'acme' },
   { id: 'bob@globex', role: 'partner', partnerId: 'globex' },
-  { id: 'li.reviewer', role: 'reviewer' },
-  { id: 'wang.reviewer', role: 'reviewer' },
+  { id: 'li.reviewer', role: 'reviewer', name: 'Li Na', email: 'li.na@partnerflow.local' },
+  { id: 'wang.reviewer', role: 'reviewer', name: 'Wang Wei', email: 'wang.wei@partnerflow.local' },
+  // A customer of acme: its key names its account and its partner (disassociation, partner payment).
   { id: 'zhao.customer', role: 'customer', customerId: 'zhao', partnerId: 'acme' },
   { id: 'ops', role: 'ops' },
   { id: 'system', role: 'system' },

@@ -30,17 +30,21 @@ const eventsTaken = (kind: ProcessKind, nodes: AnyStateNode[]) =>
   Object.keys(kind.events).filter((type) => nodes.some((n) => (n.on?.[type]?.length ?? 0) > 0));
 
 export function describeStates(kind: ProcessKind): StateDescription[] {
-  return leafStates(kind.machine.root).map(({ path, node, ancestors }) => {
-    // A final state of one parallel region ends that region only: the process goes on.
-    const final = node.type === 'final' && node.parent === kind.machine.root;
-    return {
-      id: path,
-      label: (node.meta as { label: Labels }).label,
-      final,
-      waitsFor: (node.tags.find((t: string) => t.startsWith('waitsFor:'))?.slice('waitsFor:'.length) as Role | undefined) ?? null,
-      allowed: final ? [] : eventsTaken(kind, [node, ...ancestors, kind.machine.root]).map((event) => ({ event, roles: kind.events[event].roles })),
-    };
-  });
+  // A state left at once (an unguarded `always`, e.g. choosing the path by who started) is never one a process rests in.
+  const resting = (node: AnyStateNode) => !(node.always ?? []).some((t: { guard?: unknown }) => t.guard === undefined);
+  return leafStates(kind.machine.root)
+    .filter(({ node }) => resting(node))
+    .map(({ path, node, ancestors }) => {
+      // A final state of one parallel region ends that region only: the process goes on.
+      const final = node.type === 'final' && node.parent === kind.machine.root;
+      return {
+        id: path,
+        label: (node.meta as { label: Labels }).label,
+        final,
+        waitsFor: (node.tags.find((t: string) => t.startsWith('waitsFor:'))?.slice('waitsFor:'.length) as Role | undefined) ?? null,
+        allowed: final ? [] : eventsTaken(kind, [node, ...ancestors, kind.machine.root]).map((event) => ({ event, roles: kind.events[event].roles })),
+      };
+    });
 }
 
 export function mermaidOf(kind: ProcessKind): string {
@@ -72,6 +76,13 @@ export function mermaidOf(kind: ProcessKind): string {
         for (const t of transitions as Array<{ target?: AnyStateNode[] }>)
           for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : ${name}`);
       }
+      // Moves nobody sends: a choice made at once (always) and a configured delay (after).
+      for (const t of (child.always ?? []) as Array<{ target?: AnyStateNode[]; guard?: string | { type?: string } }>) {
+        const guard = typeof t.guard === 'string' ? t.guard : t.guard?.type;
+        for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : ${guard ?? 'otherwise'}`);
+      }
+      for (const t of (child.after ?? []) as Array<{ target?: AnyStateNode[]; delay: string | number }>)
+        for (const target of t.target ?? []) lines.push(`${indent}${id(path)} --> ${id(target.path.join('.'))} : after ${t.delay}`);
       if (child.type === 'final') lines.push(`${indent}${id(path)} --> [*]`);
     }
   };

@@ -60,9 +60,14 @@ export interface ProcessSettings {
     /** Reviewers are reminded this long before the due time. */
     remindBeforeMs: number;
   };
+  /** Partner payment (R52): how long the partner has before the customer is told it may pay another way. */
+  payment: { reminderMs: number };
 }
 
-export const defaultSettings: ProcessSettings = { review: { due: { workingDays: 3 }, remindBeforeMs: 24 * 3600 * 1000 } };
+export const defaultSettings: ProcessSettings = {
+  review: { due: { workingDays: 3 }, remindBeforeMs: 24 * 3600 * 1000 },
+  payment: { reminderMs: 24 * 3600 * 1000 },
+};
 
 /** A process kind: one machine and what the edge and driver need to know about it. */
 export interface ProcessKind {
@@ -74,6 +79,11 @@ export interface ProcessKind {
   input: z.ZodObject;
   /** Roles that may start it. */
   startRoles: readonly Role[];
+  /**
+   * Why this caller may not start it with this (valid) input, e.g. a stored-value card order (R51):
+   * refused at the edge before anything exists (R73).
+   */
+  startRefusal?: (input: any, actor: Actor) => Refusal | undefined;
   /** Exists once per partner (the process id needs no business key). */
   oncePerPartner: boolean;
   events: EventSpecs;

@@ -56,9 +56,12 @@ export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type:
     return { status: 403, code: 'reported_by_process', reason: `${type} reports the outcome of the process's own work; nobody sends it.` };
   if (!spec.roles.includes(actor.role))
     return { status: 403, code: 'role_not_allowed', reason: `${type} can be sent only by ${spec.roles.join(' or ')}; you act as ${actor.role}.` };
-  const context = snapshot.context as { partnerId: string } & Partial<Reviewing>;
+  const context = snapshot.context as { partnerId: string; customerId?: string } & Partial<Reviewing>;
   if (actor.role === 'partner' && actor.partnerId !== context.partnerId)
     return { status: 403, code: 'not_your_process', reason: 'A partner can act only on its own processes.' };
+  // A customer acts only on the processes about its own account, with the partner it is associated with.
+  if (actor.role === 'customer' && (actor.customerId === undefined || actor.customerId !== context.customerId || actor.partnerId !== context.partnerId))
+    return { status: 403, code: 'not_your_process', reason: 'A customer can act only on processes about its own account.' };
   const subject = typeof payload.subject === 'string' ? payload.subject : soleReview;
   if (spec.decision && context.reviews?.[subject]?.submittedBy === actor.id)
     return { status: 403, code: 'four_eyes', reason: 'Nobody may review their own submission; another reviewer must decide.' };

@@ -2,10 +2,12 @@ import { businessCertification } from './businessCertification';
 import { deliveryEvaluation } from './deliveryEvaluation';
 import { initiationReview } from './initiationReview';
 import { customerCreation } from './customerCreation';
+import { disassociation } from './disassociation';
 import type { ProcessKind } from './kind';
 import { nreMilestones } from './nreMilestones';
 import { partnerBill } from './partnerBill';
 import { partnerOnboarding } from './partnerOnboarding';
+import { partnerPayment } from './partnerPayment';
 import { roleCertification } from './roleCertification';
 
 /** Every process kind the product runs: a new kind is one machine file and one line here. */
@@ -18,6 +20,8 @@ export const registry: Record<string, ProcessKind> = {
   'delivery-evaluation': deliveryEvaluation,
   'partner-bill': partnerBill,
   'customer-creation': customerCreation,
+  disassociation,
+  'partner-payment': partnerPayment,
 };
 
 /**

@@ -19,6 +19,9 @@ export interface Actor {
   partnerId?: string;
   /** A customer's people: the customer account they act for. */
   customerId?: string;
+  /** The person's name and email as the keys file gives them, e.g. for "contact the pre-reviewer" (R41). */
+  name?: string;
+  email?: string;
 }
 
 /** Why an action was refused: an HTTP status, a stable code and a sentence. */
@@ -46,7 +49,15 @@ export const materialsSchema = z
 export type Materials = z.infer<typeof materialsSchema>;
 
 /** Who is told of a transition; the notifications activity resolves the actual addresses. */
-export type Audience = 'partner' | 'reviewers' | 'ops';
+export type Audience = 'partner' | 'reviewers' | 'ops' | 'customer';
+
+/** How a customer is reached: the process keeps it from its start input (the product has no customer directory). */
+export const customerContactSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  email: z.email().max(254).optional(),
+  phone: z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'Invalid phone number').optional(),
+});
+export type CustomerContact = z.infer<typeof customerContactSchema>;
 
 /** Topics a partner chooses channels for in its message settings (R6). */
 export type PartnerTopic = 'actionNeeded' | 'reviewOutcome' | 'reminder';
@@ -60,6 +71,13 @@ export interface NotifyParams {
   body: Labels;
   /** A page of the product the message points to, as a path (e.g. an invoice list); the sender makes it absolute. */
   link?: string;
+  /**
+   * The partner's channels when a rule prescribes them whatever its message settings (R50: SMS and
+   * email); otherwise the settings decide (R6).
+   */
+  channels?: Array<'email' | 'sms'>;
+  /** For audience `customer`: where the customer is reached (email and SMS, where given). */
+  to?: CustomerContact;
 }
 
 /** Params of the `announce` action: this process established a fact about its partner (R3 → R10, R5). */

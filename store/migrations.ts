@@ -205,6 +205,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '004_process_customer': {
+    // The customer a process is about (disassociation, partner payment), so a customer sees its own and a partner can filter by customer.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('processes').addColumn('customer_id', 'text').execute();
+      await db.schema.createIndex('processes_customer_id').on('processes').columns(['customer_id', 'created_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -25,6 +25,8 @@ export interface ProcessRow {
   kind: string;
   kindVersion: number;
   partnerId: string;
+  /** The customer account the process is about (disassociation, partner payment), or null. */
+  customerId: string | null;
   businessKey: string | null;
   /** Dotted state path, e.g. `review.pending`; for parallel states the regions joined by ` | `. */
   state: string;

@@ -25,6 +25,7 @@ export interface ProcessesTable {
   kind: string;
   kind_version: number;
   partner_id: string;
+  customer_id: string | null;
   business_key: string | null;
   state: string;
   state_value: string;

@@ -33,6 +33,7 @@ export interface ProcessQuery {
   kind?: string;
   state?: string;
   partnerId?: string;
+  customerId?: string;
   waitingFor?: Role;
   limit: number;
   /** The `next` of a previous page. */
@@ -165,7 +166,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return row ? processFromRow(row) : null;
     },
 
-    async listProcesses({ kind, state, partnerId, waitingFor, limit, cursor }) {
+    async listProcesses({ kind, state, partnerId, customerId, waitingFor, limit, cursor }) {
       if (!Number.isInteger(limit) || limit < 1) throw new StoreInputError(`The limit must be a positive integer, not ${limit}.`);
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const rows = await db
@@ -174,6 +175,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .$if(kind !== undefined, (qb) => qb.where('kind', '=', kind!))
         .$if(state !== undefined, (qb) => qb.where('state', '=', state!))
         .$if(partnerId !== undefined, (qb) => qb.where('partner_id', '=', partnerId!))
+        .$if(customerId !== undefined, (qb) => qb.where('customer_id', '=', customerId!))
         .$if(waitingFor !== undefined, (qb) =>
           qb.where(({ exists, selectFrom }) =>
             exists(selectFrom('tasks').select('tasks.role').whereRef('tasks.process_id', '=', 'processes.id').where('tasks.role', '=', waitingFor!)),
@@ -250,6 +252,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
               .column('id')
               .doUpdateSet((eb) => ({
                 kind_version: eb.ref('excluded.kind_version'),
+                customer_id: eb.ref('excluded.customer_id'),
                 state: eb.ref('excluded.state'),
                 state_value: eb.ref('excluded.state_value'),
                 context: eb.ref('excluded.context'),

@@ -162,17 +162,17 @@ describe('R65 customer managers', () => {
     const invited = await product.call('mei', 'POST', '/v1/invitations', { channel: 'link' });
     expect(invited.status).toBe(201);
     expect(invited.body).toMatchObject({ channel: 'link', managerId: product.people.mei.id, partnerId: product.people.acme.partnerId });
-    const accepted = await product.call('qian', 'POST', invited.body.acceptPath);
+    const accepted = await product.call('hua', 'POST', invited.body.acceptPath);
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-    const qian = product.people.qian.customerId;
-    expect(accepted.body).toMatchObject({ id: qian, partnerId: product.people.acme.partnerId, joinedVia: 'invitation' });
+    const hua = product.people.hua.customerId;
+    expect(accepted.body).toMatchObject({ id: hua, partnerId: product.people.acme.partnerId, joinedVia: 'invitation' });
     expect(accepted.body.manager).toMatchObject({ managerId: product.people.mei.id, via: 'invitation', until: null });
 
-    expect((await product.call('mei', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).toContain(qian);
-    expect((await product.call('acme', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).toContain(qian);
+    expect((await product.call('mei', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).toContain(hua);
+    expect((await product.call('acme', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).toContain(hua);
     // R72: another manager of the same partner does not see it.
-    expect((await product.call('lan', 'GET', `/v1/customers/${qian}`)).status).toBe(404);
-    expect((await product.call('lan', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).not.toContain(qian);
+    expect((await product.call('lan', 'GET', `/v1/customers/${hua}`)).status).toBe(404);
+    expect((await product.call('lan', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).not.toContain(hua);
   });
 
   it('R65 invitations by email and QR code; an emailed invitation is for one customer', async () => {
@@ -187,16 +187,16 @@ describe('R65 customer managers', () => {
     expect((await product.call('lan', 'POST', '/v1/invitations', { channel: 'email' })).status).toBe(422);
     expect((await product.call('acme', 'POST', '/v1/invitations', { channel: 'link' })).body.error.code).toBe('role_not_allowed');
 
-    const accepted = await product.call('sun', 'POST', email.body.acceptPath);
+    const accepted = await product.call('lin', 'POST', email.body.acceptPath);
     expect(accepted.status).toBe(200);
     expect(accepted.body.manager).toMatchObject({ managerId: product.people.lan.id, via: 'invitation' });
     // Someone else cannot use the emailed invitation; a customer of another partner cannot join by a link.
-    expect((await product.call('qian', 'POST', email.body.acceptPath)).body.error.code).toBe('invitation_used');
+    expect((await product.call('hua', 'POST', email.body.acceptPath)).body.error.code).toBe('invitation_used');
     const globexLink = await product.call('kai', 'POST', '/v1/invitations', { channel: 'link' });
-    const elsewhere = await product.call('qian', 'POST', globexLink.body.acceptPath);
+    const elsewhere = await product.call('hua', 'POST', globexLink.body.acceptPath);
     expect(elsewhere.status).toBe(409);
     expect(elsewhere.body.error.code).toBe('associated_with_another_partner');
-    expect((await product.call('sun', 'POST', '/v1/invitations/nonsense/accept')).status).toBe(404);
+    expect((await product.call('lin', 'POST', '/v1/invitations/nonsense/accept')).status).toBe(404);
   });
 
   it('R65 the partner assigns a manager, the assignment is recorded, and the manager sees consumption only for the managed period', async () => {
@@ -308,9 +308,9 @@ describe('R72 nobody sees what is not theirs', () => {
     expect((await product.call('globex', 'GET', `/v1/customers/${id}`)).status).toBe(404);
     expect((await product.call('kai', 'GET', `/v1/customers/${id}`)).status).toBe(404);
     expect((await product.call('lan', 'GET', `/v1/customers/${id}`)).status).toBe(404);
-    expect((await product.call('qian', 'GET', `/v1/customers/${id}`)).status).toBe(404);
+    expect((await product.call('hua', 'GET', `/v1/customers/${id}`)).status).toBe(404);
     expect((await product.call('globex', 'GET', '/v1/customers')).body.items.map((c: { id: string }) => c.id)).not.toContain(id);
-    expect((await product.call('qian', 'GET', '/v1/customers')).status).toBe(403);
+    expect((await product.call('hua', 'GET', '/v1/customers')).status).toBe(403);
 
     expect((await product.call('mei', 'GET', `/v1/sales-tasks/${task.body.id}`)).status).toBe(200);
     expect((await product.call('lan', 'GET', `/v1/sales-tasks/${task.body.id}`)).status).toBe(404);

@@ -11,7 +11,7 @@ import { sampleFigures } from './support/bills';
 import { actors, drive } from './support/machine';
 
 /** Random people sending random (mostly valid, sometimes hostile) actions, as the policy and driver would see them. */
-const anyActor = fc.constantFrom<Actor>(actors.partner, actors.otherPartner, actors.reviewer, actors.system, actors.ops, {
+const anyActor = fc.constantFrom<Actor>(actors.partner, actors.otherPartner, actors.reviewer, actors.system, actors.ops, actors.customer, actors.otherCustomer, {
   id: actors.partner.id,
   role: 'reviewer',
 });
@@ -71,6 +71,18 @@ const actionsOf: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     fc.record({ type: fc.constant('CONCLUDE'), result: fc.constantFrom('passed', 'failed', 'maybe') }),
     fc.constant({ type: 'WITHDRAW' }),
   ),
+  disassociation: fc.oneof(
+    fc.constantFrom({ type: 'AGREE' }, { type: 'DECLINE', comment: 'no' }, { type: 'DECLINE' }, { type: 'CANCEL_REQUEST' }),
+    fc.constantFrom({ type: 'APPROVE' }, { type: 'REJECT', comment: 'unpaid orders' }, { type: 'APPLY', note: 'paid now' }, { type: 'WITHDRAW' }),
+  ),
+  'partner-payment': fc.constantFrom(
+    { type: 'PAY' },
+    { type: 'DECLINE' },
+    { type: 'PAY_OTHER_WAY', method: 'online' },
+    { type: 'VAT_INVOICE_ISSUED', invoiceNumber: '0440' },
+    { type: 'UNSUBSCRIBE' },
+    { type: 'CLOSE' },
+  ),
 };
 
 /** What the driver feeds back after an operation outside the process, as its activity would answer. */
@@ -98,16 +110,28 @@ const inputs: Record<string, unknown> = {
   'delivery-evaluation': { project: 'Smart port', materials: [{ name: 'Handover', url: 'https://x.example/h' }] },
   'partner-bill': sampleFigures(),
   'customer-creation': { customerId: 'zhao-trading', name: 'Zhao Trading', phone: '+86 138 0000 0000' },
+  disassociation: { associationType: 'resale', customerId: 'cust-qian' },
+  'partner-payment': { orderId: 'ORD-1', product: 'ECS', orderType: 'cloud-service', amount: '10.00', currency: 'CNY' },
 };
 
 const steps = (kind: ProcessKind) =>
   fc.array(fc.tuple(anyActor, fc.oneof({ weight: 5, arbitrary: actionsOf[kind.name] }, { weight: 1, arbitrary: hostile }), fc.boolean()), { maxLength: 40 });
 
-describe.each(Object.values(registry))('$name under random actions', (kind) => {
+/** Kinds a customer starts: each walked as each of its starters would start it. */
+const startedByCustomer = new Set(['disassociation', 'partner-payment']);
+
+describe.each([
+  ...Object.values(registry)
+    .filter((kind) => !startedByCustomer.has(kind.name))
+    .map((kind) => ({ kind, name: kind.name, startedBy: actors.partner as Actor })),
+  { kind: registry.disassociation, name: 'disassociation asked by the customer', startedBy: actors.customer },
+  { kind: registry.disassociation, name: 'disassociation applied for by the partner', startedBy: actors.partner },
+  { kind: registry['partner-payment'], name: 'partner-payment', startedBy: actors.customer },
+])('$name under random actions', ({ kind, startedBy }) => {
   it('R73 R72 a refusal never changes the snapshot; only allowed roles move it; an ended process stays ended', () => {
     fc.assert(
       fc.property(steps(kind), fc.boolean(), (sequence, certified) => {
-        const p = drive(kind, inputs[kind.name], { businessCertified: certified });
+        const p = drive(kind, inputs[kind.name], { businessCertified: certified }, startedBy);
         settle(p, !certified);
         for (const [actor, action, factArrives] of sequence) {
           if (factArrives) p.fact('businessCertified');
@@ -122,6 +146,7 @@ describe.each(Object.values(registry))('$name under random actions', (kind) => {
             expect(before.status).toBe('active');
             expect(kind.events[verdict.event.type].roles).toContain(actor.role);
             if (actor.role === 'partner') expect(actor.partnerId).toBe('acme');
+            if (actor.role === 'customer') expect(actor.customerId).toBe('cust-qian');
           }
           const label = labelOf(kind, p.snapshot);
           expect(label.en && label['zh-CN']).toBeTruthy();
@@ -188,6 +213,42 @@ describe('nre-milestones invariants under random actions', () => {
         if (p.snapshot.matches('accepted')) expect(accepted).toBe(3);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('disassociation and partner payment invariants under random actions', () => {
+  it('R40 R41 a disassociation ends only by the partner agreeing to the customer, or a pre-review passed by someone other than the applicant', () => {
+    fc.assert(
+      fc.property(steps(registry.disassociation), fc.boolean(), (sequence, byCustomer) => {
+        const p = drive(registry.disassociation, inputs.disassociation, {}, byCustomer ? actors.customer : actors.partner);
+        for (const [actor, action] of sequence) {
+          const verdict = p.send(actor, action);
+          if (verdict.ok && p.snapshot.matches('disassociated')) {
+            if (byCustomer) expect([verdict.event.type, actor.role]).toEqual(['AGREE', 'partner']);
+            else {
+              expect([verdict.event.type, actor.role]).toEqual(['APPROVE', 'reviewer']);
+              expect(actor.id).not.toBe(actors.partner.id);
+            }
+            expect(p.snapshot.context.consequences).toMatchObject({ refunds: { destination: 'partner-account' }, vouchers: { vendorIssued: 'remain-usable' } });
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('R51 an order with an issued VAT invoice is never unsubscribed', () => {
+    fc.assert(
+      fc.property(steps(registry['partner-payment']), (sequence) => {
+        const p = drive(registry['partner-payment'], inputs['partner-payment'], {}, actors.customer);
+        for (const [actor, action] of sequence) {
+          const invoiced = !!p.snapshot.context.vatInvoice;
+          p.send(actor, action);
+          if (invoiced) expect(p.snapshot.matches('unsubscribed')).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -78,6 +78,7 @@ function view(id: string, partnerId: string, over: Partial<ProcessRow> = {}): Pr
     kind: 'partner-onboarding',
     kindVersion: 1,
     partnerId,
+    customerId: null,
     businessKey: null,
     state: 'review',
     stateValue: 'review',

@@ -8,7 +8,7 @@ import { startProduct, type Product } from './support/product';
 
 let product: Product;
 beforeAll(async () => {
-  product = await startProduct({ env: { REVIEW_DUE: '{"*":{"ms":600}}', REVIEW_REMIND_BEFORE_MS: '300' }, historyLimit: 40 });
+  product = await startProduct({ env: { REVIEW_DUE: '{"*":{"ms":600}}', REVIEW_REMIND_BEFORE_MS: '300', PAYMENT_REMINDER_MS: '300' }, historyLimit: 40 });
 });
 afterAll(() => product?.stop());
 
@@ -44,6 +44,19 @@ describe('determinism of the driver', () => {
     const customer = (await product.start('acme', 'customer-creation', { customerId: `replay-${product.people.acme.partnerId}`, name: 'Replay Co.', phone: '+86 138 0000 0000' }, { businessKey: 'replay' })).body.id;
     ids.push(customer);
     await product.act('acme', customer, { type: 'RESEND_CODE' });
+    // A customer's request, then a partner's application through pre-review with its timers (R40, R41).
+    const asked = (await product.start('qian', 'disassociation', { associationType: 'referral' }, { businessKey: 'replay' })).body.id;
+    ids.push(asked);
+    await product.act('acme', asked, { type: 'AGREE' });
+    const applied = (await product.start('acme', 'disassociation', { associationType: 'resale', customerId: product.people.qian.customerId }, { businessKey: 'replay' })).body.id;
+    ids.push(applied);
+    await product.act('zhou', applied, { type: 'REJECT', comment: 'Unpaid orders' });
+    await product.act('acme', applied, { type: 'APPLY' });
+    // A payment left unpaid until its reminder fires, then paid another way (R52).
+    const payment = (await product.start('qian', 'partner-payment', { orderId: 'ORD-REPLAY', product: 'OBS', amount: '12.00' }, { businessKey: 'ORD-REPLAY' })).body.id;
+    ids.push(payment);
+    await eventually(() => product.view('qian', payment), (r) => r.body.state === 'unpaid');
+    await product.act('qian', payment, { type: 'PAY_OTHER_WAY' });
 
     for (const milestone of [1, 2, 3]) {
       await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone }), (r) => r.status === 200);

@@ -21,6 +21,7 @@ function view(id: string, over: Partial<ProcessRow> = {}): ProcessRow {
     kind: 'nre-milestones',
     kindVersion: 1,
     partnerId: `p1-${run}`,
+    customerId: null,
     businessKey: null,
     state: 'idle',
     stateValue: 'idle',

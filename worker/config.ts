@@ -43,6 +43,8 @@ const envSchema = z.object({
   VERIFICATION_CODE_TTL_MS: z.coerce.number().int().positive().default(10 * 60 * 1000),
   /** Consumption records of customers, a JSON list of { customerId, at, product, amount, currency? } (R65); default DATA_DIR/consumption.json. */
   CONSUMPTION_FILE: z.string().optional(),
+  /** Partner payment (R52): how long a partner has to pay before the customer is told it may pay another way. */
+  PAYMENT_REMINDER_MS: z.coerce.number().int().positive().default(24 * 3600 * 1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -55,9 +57,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return { ...parsed.data, dataDir, consumptionFile: path.resolve(parsed.data.CONSUMPTION_FILE ?? path.join(dataDir, 'consumption.json')) };
 }
 
-/** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`) and the reminder lead. */
+/** The settings a new process of a kind starts with: its review due rule (the kind's own, else `*`), the reminder lead, the payment reminder. */
 export const processSettings =
   (config: Config) =>
   (kind: string): ProcessSettings => ({
     review: { due: config.REVIEW_DUE[kind] ?? config.REVIEW_DUE['*'] ?? { workingDays: 3 }, remindBeforeMs: config.REVIEW_REMIND_BEFORE_MS },
+    payment: { reminderMs: config.PAYMENT_REMINDER_MS },
   });

@@ -13,6 +13,8 @@ export const initiationReview = (args: ProcessArgs) => processWorkflow(args);
 export const deliveryEvaluation = (args: ProcessArgs) => processWorkflow(args);
 export const partnerBill = (args: ProcessArgs) => processWorkflow(args);
 export const customerCreation = (args: ProcessArgs) => processWorkflow(args);
+export const disassociation = (args: ProcessArgs) => processWorkflow(args);
+export const partnerPayment = (args: ProcessArgs) => processWorkflow(args);
 
 export { processWorkflow };
 /** The monthly billing run that the partner-bills schedule starts (R60). */

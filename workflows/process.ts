@@ -82,6 +82,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     kind: kind.name,
     kindVersion: kind.version,
     partnerId: args.partnerId,
+    customerId: (s.context as { customerId?: string }).customerId ?? null,
     businessKey: args.businessKey,
     state: stateKey(s.value),
     stateValue: s.value,
@@ -257,7 +258,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     // The process's row exists before the partner's facts are read, so a fact announced meanwhile reaches it.
     const facts = await openProcess({
       view: {
-        id: processId, kind: kind.name, kindVersion: kind.version, partnerId: args.partnerId, businessKey: args.businessKey,
+        id: processId, kind: kind.name, kindVersion: kind.version, partnerId: args.partnerId, customerId: null, businessKey: args.businessKey,
         state: 'starting', stateValue: null, context: null, label: { en: 'Starting', 'zh-CN': '启动中' }, done: false,
         version: -1, waitingFor: [], dueAt: null, startedBy: args.startedBy.id, createdAt, updatedAt: createdAt,
       },

@@ -8,7 +8,7 @@ import { kindOf, registry } from '../../machines/registry';
 import { roles } from '../../machines/types';
 import type { Store } from '../../store/db';
 import type { ProcessRow, TransitionRecord } from '../../store/model';
-import { mayRead, seesAllPartners } from '../auth';
+import { mayReadProcess, seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
 import { processView, snapshotOf } from '../views';
 
@@ -27,6 +27,7 @@ const listQuery = z.strictObject({
   kind: z.string().max(100).optional(),
   state: z.string().max(200).optional(),
   partnerId: z.string().max(100).optional(),
+  customerId: z.string().max(100).optional(),
   waitingFor: z.enum(roles).optional(),
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -52,9 +53,15 @@ export const processRoutes =
     const { client, store } = deps;
 
     /** The process as the caller may see it, or 404 (another partner's process is 404, not 403: R72). */
-    async function visibleProcess(actor: Parameters<typeof mayRead>[0], id: string): Promise<ProcessRow> {
+    async function visibleProcess(actor: Parameters<typeof mayReadProcess>[0], id: string): Promise<ProcessRow> {
       let row = await store.getProcess(id);
-      if (!row || !mayRead(actor, row.partnerId)) throw notFound(id);
+      if (!row) throw notFound(id);
+      // A process still starting does not know its customer yet; waiting for it reveals nothing.
+      if (row.version < 0 && actor.role === 'customer') {
+        await client.settle(id);
+        row = (await store.getProcess(id))!;
+      }
+      if (!mayReadProcess(actor, row)) throw notFound(id);
       if (row.version < 0) {
         await client.settle(id);
         row = (await store.getProcess(id))!;
@@ -79,8 +86,11 @@ export const processRoutes =
         if (!partnerId) throw new HttpError(422, 'partner_required', `Name the partner this ${kind.name} process is about: "partnerId" in the body.`);
         const parsed = kind.input.safeParse(input);
         if (!parsed.success) throw new HttpError(422, 'invalid_input', `The input of ${kind.name} is invalid: ${describeIssues(parsed.error)}.`);
+        const refused = kind.startRefusal?.(parsed.data, actor);
+        if (refused) throw new HttpError(refused.status, refused.code, refused.reason);
 
-        const key = businessKey ?? request.headers['idempotency-key'] ?? randomUUID();
+        // A customer's business keys are its own: another customer of the same partner never names its process.
+        const key = (actor.role === 'customer' ? `${actor.customerId}.` : '') + (businessKey ?? request.headers['idempotency-key'] ?? randomUUID());
         const processId = processIdFor(kind, partnerId, key);
         const existing = await store.getProcess(processId);
         let created = false;
@@ -96,12 +106,16 @@ export const processRoutes =
       async (request) => {
         const { actor } = request;
         const query = request.query;
-        if (!seesAllPartners(actor) && actor.role !== 'partner')
-          throw new HttpError(403, 'role_not_allowed', 'Listing processes is for partners, reviewers, ops and system.');
-        if (actor.role === 'partner' && query.partnerId && query.partnerId !== actor.partnerId)
-          throw new HttpError(403, 'not_your_partner', 'A partner can list only its own processes.');
-        const partnerId = actor.role === 'partner' ? actor.partnerId : query.partnerId;
-        const page = await store.listProcesses({ ...query, partnerId });
+        if (!seesAllPartners(actor) && actor.role !== 'partner' && actor.role !== 'customer')
+          throw new HttpError(403, 'role_not_allowed', 'Listing processes is for partners, customers, reviewers, ops and system.');
+        if ((actor.role === 'partner' || actor.role === 'customer') && query.partnerId && query.partnerId !== actor.partnerId)
+          throw new HttpError(403, 'not_your_partner', `A ${actor.role} can list only its own processes.`);
+        if (actor.role === 'customer' && query.customerId && query.customerId !== actor.customerId)
+          throw new HttpError(403, 'not_your_customer', 'A customer can list only the processes about its own account.');
+        // A customer lists the processes about its own account with its partner.
+        const partnerId = actor.role === 'partner' || actor.role === 'customer' ? actor.partnerId : query.partnerId;
+        const customerId = actor.role === 'customer' ? actor.customerId : query.customerId;
+        const page = await store.listProcesses({ ...query, partnerId, customerId });
         return { items: page.items.map((row) => processView(row, actor)), ...(page.next ? { next: page.next } : {}) };
       },
     );

@@ -9,17 +9,20 @@ export const actors = {
   reviewer: { id: 'li.reviewer', role: 'reviewer' },
   system: { id: 'system', role: 'system' },
   ops: { id: 'ops', role: 'ops' },
+  /** A customer of acme, and another one. */
+  customer: { id: 'qian', role: 'customer', customerId: 'cust-qian', partnerId: 'acme' },
+  otherCustomer: { id: 'sun', role: 'customer', customerId: 'cust-sun', partnerId: 'acme' },
 } satisfies Record<string, Actor>;
 
 /**
  * A process driven purely, as the workflow drives it (judge, then transition), without Temporal:
  * for the machines' own unit and property tests.
  */
-export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerFacts> = {}) {
+export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerFacts> = {}, startedBy: Actor = actors.partner) {
   let [snapshot, actions] = initialTransition(kind.machine, {
     processId: `${kind.name}:acme`,
     partnerId: 'acme',
-    startedBy: actors.partner,
+    startedBy,
     at: '2026-11-26T04:00:00.000Z',
     input,
     facts: { ...noFacts, ...facts },

@@ -30,14 +30,20 @@ export function makePeople(suffix: string) {
     chenPartner: { key: `test-key-partner-chen-${suffix}`, id: `chen-${suffix}`, role: 'partner', partnerId: `initech-${suffix}` },
     chenReviewer: { key: `test-key-reviewer-chen-${suffix}`, id: `chen-${suffix}`, role: 'reviewer' },
     zhao: { key: `test-key-customer-zhao-${suffix}`, id: 'zhao.customer', role: 'customer' },
+    /** Customers associated with acme (two, to keep them apart) and one with globex. */
+    qian: { key: `test-key-customer-qian-${suffix}`, id: `qian-${suffix}`, role: 'customer', customerId: `cust-qian-${suffix}`, partnerId: `acme-${suffix}` },
+    sun: { key: `test-key-customer-sun-${suffix}`, id: `sun-${suffix}`, role: 'customer', customerId: `cust-sun-${suffix}`, partnerId: `acme-${suffix}` },
+    wu: { key: `test-key-customer-wu-${suffix}`, id: `wu-${suffix}`, role: 'customer', customerId: `cust-wu-${suffix}`, partnerId: `globex-${suffix}` },
+    /** A reviewer whose name and email a partner may see as its pre-reviewer (R41). */
+    zhou: { key: `test-key-reviewer-zhou-${suffix}`, id: 'zhou.prereviewer', role: 'reviewer', name: 'Zhou Min', email: 'zhou.min@vendor.example' },
     ops: { key: `test-key-ops-${suffix}`, id: 'ops', role: 'ops' },
     /** Customer managers (R65): two of acme's, one of globex's. */
     mei: { key: `test-key-manager-mei-${suffix}`, id: `mei@acme-${suffix}`, role: 'manager', partnerId: `acme-${suffix}` },
     lan: { key: `test-key-manager-lan-${suffix}`, id: `lan@acme-${suffix}`, role: 'manager', partnerId: `acme-${suffix}` },
     kai: { key: `test-key-manager-kai-${suffix}`, id: `kai@globex-${suffix}`, role: 'manager', partnerId: `globex-${suffix}` },
     /** Customers with accounts of their own, not yet associated with a partner. */
-    qian: { key: `test-key-customer-qian-${suffix}`, id: `qian-${suffix}`, role: 'customer', customerId: `qian-${suffix}` },
-    sun: { key: `test-key-customer-sun-${suffix}`, id: `sun-${suffix}`, role: 'customer', customerId: `sun-${suffix}` },
+    hua: { key: `test-key-customer-hua-${suffix}`, id: `hua-${suffix}`, role: 'customer', customerId: `hua-${suffix}` },
+    lin: { key: `test-key-customer-lin-${suffix}`, id: `lin-${suffix}`, role: 'customer', customerId: `lin-${suffix}` },
     /** A reseller (二级经销商) and its master distributor (一级经销商) (R67). */
     reseller: { key: `test-key-partner-reseller-${suffix}`, id: `ru@reseller-${suffix}`, role: 'partner', partnerId: `reseller-${suffix}` },
     distributor: { key: `test-key-partner-distributor-${suffix}`, id: `du@distributor-${suffix}`, role: 'partner', partnerId: `distributor-${suffix}` },
