@@ -119,6 +119,9 @@ const steps = (kind: ProcessKind) =>
 
 /** Kinds a customer starts: each walked as each of its starters would start it. */
 const startedByCustomer = new Set(['disassociation', 'partner-payment']);
+/** Who may start a kind, for walks that must reach every state: a disassociation takes a different path for each. */
+const startersOf = (kind: ProcessKind): Actor[] =>
+  kind.name === 'disassociation' ? [actors.customer, actors.partner] : kind.name === 'partner-payment' ? [actors.customer] : [actors.partner];
 
 describe.each([
   ...Object.values(registry)
@@ -164,8 +167,8 @@ describe.each([
       table.filter((row) => snapshot.matches(row.id.split('.').reduceRight<any>((inner, key) => (inner === undefined ? key : { [key]: inner }), undefined)));
     fc.assert(
       // Long walks, so that every state is reached.
-      fc.property(fc.array(fc.tuple(anyActor, actionsOf[kind.name]), { minLength: 20, maxLength: 60 }), fc.boolean(), (sequence, refuse) => {
-        const p = drive(kind, inputs[kind.name], { businessCertified: true, realNameVerified: true, emailBound: true });
+      fc.property(fc.array(fc.tuple(anyActor, actionsOf[kind.name]), { minLength: 20, maxLength: 60 }), fc.boolean(), fc.constantFrom(...startersOf(kind)), (sequence, refuse, starter) => {
+        const p = drive(kind, inputs[kind.name], { businessCertified: true, realNameVerified: true, emailBound: true }, starter);
         // A state the driver leaves at once (waiting on an operation's outcome) is seen before the outcome arrives.
         rowsOf(p.snapshot).forEach((row) => visited.add(row.id));
         settle(p, refuse);
