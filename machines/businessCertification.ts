@@ -3,12 +3,10 @@ import { z } from 'zod';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
 import {
   approve,
-  dueAt,
   effects,
-  escalateToOps,
   reject,
-  remindReviewers,
   reviewDelays,
+  reviewTimers,
   tellPartnerApproved,
   tellPartnerRejected,
   tellReviewers,
@@ -74,10 +72,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: ['openReview', { type: 'notify', params: tellReviewers(subject) }],
       exit: 'closeReview',
-      after: {
-        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(subject, dueAt(context)) } },
-        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(subject, dueAt(context)!) } },
-      },
+      after: reviewTimers(() => subject),
       on: {
         APPROVE: {
           target: 'certified',

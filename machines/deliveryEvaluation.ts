@@ -3,11 +3,9 @@ import { z } from 'zod';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
 import {
   comment,
-  dueAt,
   effects,
-  escalateToOps,
-  remindReviewers,
   reviewDelays,
+  reviewTimers,
   tellReviewers,
   withdraw,
   withReviewClosed,
@@ -130,10 +128,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(evidenceOf(context)) }],
       exit: 'closeReview',
-      after: {
-        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(evidenceOf(context), dueAt(context)) } },
-        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(evidenceOf(context), dueAt(context)!) } },
-      },
+      after: reviewTimers((context) => evidenceOf(context)),
       on: {
         REQUEST_MORE: { target: 'moreEvidenceRequested', actions: ['rememberRequest', { type: 'notify', params: ({ context, event }) => askedForMore(context.project, event.comment) }] },
         CONCLUDE: [

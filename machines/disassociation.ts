@@ -5,12 +5,10 @@ import type { EventsOf, ProcessKind, StartInput } from './kind';
 import {
   approve,
   comment,
-  dueAt,
   effects,
-  escalateToOps,
   reject,
-  remindReviewers,
   reviewDelays,
+  reviewTimers,
   tellReviewers,
   withdraw,
   withReviewClosed,
@@ -255,10 +253,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: { type: 'notify', params: ({ context }) => tellReviewers(subjectOf(context)) },
       exit: 'closeReview',
-      after: {
-        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(subjectOf(context), dueAt(context)) } },
-        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(subjectOf(context), dueAt(context)!) } },
-      },
+      after: reviewTimers((context) => subjectOf(context)),
       on: {
         APPROVE: {
           target: 'disassociated',

@@ -3,13 +3,11 @@ import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
 import {
   approve,
-  dueAt,
   effects,
-  escalateToOps,
   isNewFactAmong,
   reject,
-  remindReviewers,
   reviewDelays,
+  reviewTimers,
   tellPartnerApproved,
   tellPartnerRejected,
   tellReviewers,
@@ -121,14 +119,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(milestoneLabel(context.application!.milestone)) }],
       exit: 'closeReview',
-      after: {
-        reviewReminder: {
-          actions: { type: 'notify', params: ({ context }) => remindReviewers(milestoneLabel(context.application!.milestone), dueAt(context)) },
-        },
-        reviewOverdue: {
-          actions: { type: 'notify', params: ({ context }) => escalateToOps(milestoneLabel(context.application!.milestone), dueAt(context)!) },
-        },
-      },
+      after: reviewTimers((context) => milestoneLabel(context.application!.milestone)),
       on: {
         APPROVE: [
           {

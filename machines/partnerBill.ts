@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type ProcessKind, type StartInput } from './kind';
 import { formatCny, withdrawable, type Withdrawable } from './money';
-import { comment, dueAt, effects, escalateToOps, remindReviewers, reviewDelays, tellReviewers, withReviewClosed, withReviewOpened, type Reviewing } from './review';
+import { comment, effects, reviewDelays, type Reviewing, reviewTimers, tellReviewers, withReviewClosed, withReviewOpened } from './review';
 import { beijingClock } from './time';
 import { label, type Labels, type NotifyParams } from './types';
 
@@ -190,10 +190,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(label(`a dispute of the ${monthLabel(context).en}`, `${monthLabel(context)['zh-CN']}异议`)) }],
       exit: 'closeReview',
-      after: {
-        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(monthLabel(context), dueAt(context)) } },
-        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(monthLabel(context), dueAt(context)!) } },
-      },
+      after: reviewTimers((context) => monthLabel(context)),
       on: {
         ANSWER_DISPUTE: {
           target: 'generated',

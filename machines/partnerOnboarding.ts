@@ -4,13 +4,11 @@ import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type Start
 import {
   approve,
   comment,
-  dueAt,
   effects,
-  escalateToOps,
   isNewFactAmong,
   reject,
-  remindReviewers,
   reviewDelays,
+  reviewTimers,
   tellPartnerApproved,
   tellPartnerRejected,
   tellReviewers,
@@ -136,10 +134,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: ['openReview', { type: 'notify', params: tellReviewers(programLabel) }],
       exit: 'closeReview',
-      after: {
-        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(programLabel, dueAt(context)) } },
-        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(programLabel, dueAt(context)!) } },
-      },
+      after: reviewTimers(() => programLabel),
       on: {
         APPROVE: { target: 'approved', actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerApproved(programLabel, event.comment) }] },
         REJECT: { target: 'rejected', actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerRejected(programLabel, event.comment) }] },

@@ -151,3 +151,12 @@ export const escalateToOps = (what: Labels, dueAt: string): NotifyParams =>
 
 /** The due time of a pending review, for the messages about it. */
 export const dueAt = (context: Reviewing, subject = soleReview): string | undefined => context.reviews[subject]?.dueAt;
+
+/**
+ * The `after` transitions of a state where one review is pending: the reminder to reviewers and the
+ * escalation to ops, at the delays `reviewDelays` computes (`reviewReminder`, `reviewOverdue` in setup).
+ */
+export const reviewTimers = <C extends Reviewing>(what: (context: C) => Labels) => ({
+  reviewReminder: { actions: { type: 'notify' as const, params: ({ context }: { context: C }) => remindReviewers(what(context), dueAt(context)) } },
+  reviewOverdue: { actions: { type: 'notify' as const, params: ({ context }: { context: C }) => escalateToOps(what(context), dueAt(context)!) } },
+});

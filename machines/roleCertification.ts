@@ -3,13 +3,11 @@ import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
 import {
   approve,
-  dueAt,
   effects,
-  escalateToOps,
   isNewFactAmong,
   reject,
-  remindReviewers,
   reviewDelays,
+  reviewTimers,
   tellPartnerApproved,
   tellPartnerRejected,
   tellReviewers,
@@ -140,10 +138,7 @@ const machine = setup({
       tags: ['waitsFor:reviewer'],
       entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(subjectOf(context)) }],
       exit: 'closeReview',
-      after: {
-        reviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(subjectOf(context), dueAt(context)) } },
-        reviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(subjectOf(context), dueAt(context)!) } },
-      },
+      after: reviewTimers((context) => subjectOf(context)),
       on: {
         APPROVE: {
           target: 'certified',
