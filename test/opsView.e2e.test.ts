@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchAttributeKeys } from '../workflows/contract';
@@ -94,5 +96,13 @@ describe('business state in the Temporal Web UI', () => {
     const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
     expect(timers.length, 'review reminder timers').toBeGreaterThan(0);
     for (const event of timers) expect(event.userMetadata?.summary?.data?.length).toBeGreaterThan(0);
+  });
+
+  it('every list query in docs/OPERATIONS.md is accepted by the server', async () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../docs/OPERATIONS.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## List queries'), doc.indexOf('## Repairing'));
+    const queries = [...section.matchAll(/^\| [^|]+ \| `([^`]+)`/gm)].map((m) => m[1]);
+    expect(queries.length).toBeGreaterThan(5);
+    for (const query of queries) await expect(listIds(query), query).resolves.toBeInstanceOf(Array);
   });
 });
