@@ -13,6 +13,7 @@ import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
 import { billRoutes } from './routes/bills';
 import { customerRoutes } from './routes/customers';
+import { eventRoutes } from './routes/events';
 import { invitationRoutes } from './routes/invitations';
 import { kindRoutes } from './routes/kinds';
 import { partnerRoutes } from './routes/partners';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   consumption?: ConsumptionSource;
   /** Sends managers' invitation emails (R65); without it they stay in the outbox. */
   notifier?: Notifier;
+  /** How often an open event stream looks for new steps (default 500 ms). */
+  eventPollMs?: number;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -68,6 +71,7 @@ export async function buildServer(deps: ApiDeps) {
     async (v1) => {
       v1.addHook('onRequest', authenticate(deps.keys));
       await v1.register(processRoutes(deps));
+      await v1.register(eventRoutes(deps));
       await v1.register(kindRoutes);
       await v1.register(partnerRoutes(deps));
       await v1.register(taskRoutes(deps));

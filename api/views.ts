@@ -4,6 +4,7 @@ import { kindOf } from '../machines/registry';
 import { toBeijingTime } from '../machines/time';
 import type { Actor } from '../machines/types';
 import type { ProcessRow, TransitionRecord } from '../store/model';
+import type { ProcessView, RecordView } from './schemas';
 
 /** The machine snapshot a stored view stands for, to ask the machine what the caller may do now. */
 export function snapshotOf(row: ProcessRow): AnyMachineSnapshot | undefined {
@@ -15,7 +16,7 @@ export function snapshotOf(row: ProcessRow): AnyMachineSnapshot | undefined {
 /** Context fields that are the driver's, not the business's. */
 const hidden = new Set(['processId', 'partnerId', 'settings']);
 
-export function recordView(record: TransitionRecord) {
+export function recordView(record: TransitionRecord): RecordView {
   return {
     seq: record.seq,
     at: record.at,
@@ -31,7 +32,7 @@ export function recordView(record: TransitionRecord) {
 }
 
 /** The view of DESIGN.md's API v1, for this caller. */
-export function processView(row: ProcessRow, actor: Actor, records?: TransitionRecord[]) {
+export function processView(row: ProcessRow, actor: Actor, records?: TransitionRecord[]): ProcessView {
   const kind = kindOf(row.kind, row.kindVersion)!;
   const snapshot = row.done ? undefined : snapshotOf(row);
   return {

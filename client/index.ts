@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
 import type { Actor, Refusal } from '../machines/types';
 import { act, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
+import { startMetadata } from '../workflows/opsView';
 
 /** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
 export class ProcessRefusal extends Error {
@@ -72,6 +73,8 @@ export class ProcessClient {
   /** Starts the process unless it exists (running or ended); resolves once its start is recorded. */
   async start(request: StartRequest): Promise<{ created: boolean }> {
     let created = true;
+    // What ops read in the Web UI's list and on the workflow's page (memo, summary, details); the driver keeps the rest current.
+    const { memo, staticSummary, staticDetails } = startMetadata(request.kind, request.partnerId, request.businessKey);
     try {
       await this.temporal.workflow.start(workflowTypeOf(request.kind.name), {
         workflowId: request.processId,
@@ -96,7 +99,9 @@ export class ProcessClient {
           { key: searchAttributeKeys.kind, value: request.kind.name },
           { key: searchAttributeKeys.partner, value: request.partnerId },
         ],
-        memo: { title: request.kind.title },
+        memo,
+        staticSummary,
+        staticDetails,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

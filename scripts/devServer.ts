@@ -11,8 +11,22 @@ import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { findOrBuildTemporalCli } from './temporalCli';
 
-/** The search attributes ops filter by in the Web UI; the workflows keep them current. All Keyword. */
-export const SEARCH_ATTRIBUTES = ['ProcessKind', 'PartnerId', 'ProcessState'] as const;
+/**
+ * The search attributes ops filter by in the Web UI (docs/OPERATIONS.md); the workflows keep them current.
+ * The name is what a list query uses, the type as `temporal ... --search-attribute` spells it.
+ */
+export const SEARCH_ATTRIBUTE_TYPES = {
+  ProcessKind: 'Keyword',
+  PartnerId: 'Keyword',
+  ProcessState: 'Keyword',
+  /** The roles the process waits for now (empty when nobody's move, e.g. ended). */
+  WaitingFor: 'KeywordList',
+  /** When the earliest pending review is due; unset when no review is pending. */
+  ReviewDueAt: 'Datetime',
+} as const;
+export const SEARCH_ATTRIBUTES = Object.keys(SEARCH_ATTRIBUTE_TYPES) as Array<keyof typeof SEARCH_ATTRIBUTE_TYPES>;
+
+const indexedType = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME' } as const;
 
 export interface DevServerOptions {
   dataDir: string;
@@ -71,7 +85,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--port', String(port),
     '--ui-port', String(uiPort),
     '--namespace', namespace,
-    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPES[name]}`]),
     '--log-level', 'warn',
   ];
   const address = `${HOST}:${port}`;
@@ -177,20 +191,20 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Registers the search attributes as Keyword where missing: needed on an external cluster
- * (TEMPORAL_ADDRESS), a no-op on the dev server, which registers them at start.
+ * Registers the search attributes where missing: needed on an external cluster (TEMPORAL_ADDRESS),
+ * and on a dev server data folder from before an attribute was added; a no-op otherwise.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const keyword = encodeSearchAttributeIndexedValueType('KEYWORD')!;
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing: Record<string, typeof keyword> = {};
+  const missing: Record<string, number> = {};
   for (const name of SEARCH_ATTRIBUTES) {
+    const wanted = encodeSearchAttributeIndexedValueType(indexedType[SEARCH_ATTRIBUTE_TYPES[name]])!;
     const existing = customAttributes?.[name];
-    if (existing === undefined || existing === null) missing[name] = keyword;
-    else if (existing !== keyword) {
+    if (existing === undefined || existing === null) missing[name] = wanted;
+    else if (existing !== wanted) {
       throw new Error(
         `The search attribute ${name} exists in namespace ${namespace} with another type; ` +
-          'partnerflow needs it as Keyword.',
+          `partnerflow needs it as ${SEARCH_ATTRIBUTE_TYPES[name]}.`,
       );
     }
   }

@@ -38,12 +38,12 @@ async function main() {
       ownProcessGroup: true,
     });
     address = devServer.address;
-  } else {
-    // Against an external cluster the product registers its own search attributes.
-    const connection = await Connection.connect(connectionOptions(config, address));
-    await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    await connection.close();
   }
+  // The product registers its own search attributes: on an external cluster, and on a data folder
+  // kept from a release that had fewer of them.
+  const connection = await Connection.connect(connectionOptions(config, address));
+  await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  await connection.close();
 
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, log });
   const temporal = await connectClient(config, address);

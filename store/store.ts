@@ -90,6 +90,8 @@ export interface Store {
   claimOutbox(key: string): Promise<boolean>;
   markOutbox(key: string, status: 'sent' | 'failed'): Promise<void>;
   listOpenProcesses(partnerId: string): Promise<ProcessRow[]>;
+  /** The messages addressed to a partner about its processes, newest first (its notifications list). */
+  listPartnerNotifications(query: { partnerId: string; processId?: string; limit: number; cursor?: string }): Promise<{ items: OutboxEntry[]; next?: string }>;
   /** The inbox of a role: oldest waiting first. */
   listTasks(query: TaskQuery): Promise<{ items: Array<{ task: Task; process: ProcessRow }>; next?: string }>;
   getTask(processId: string, role: Role): Promise<Task | null>;
@@ -392,6 +394,28 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .orderBy('created_at')
         .execute();
       return rows.map(processFromRow);
+    },
+
+    async listPartnerNotifications({ partnerId, processId, limit, cursor }) {
+      if (!Number.isInteger(limit) || limit < 1) throw new StoreInputError(`The limit must be a positive integer, not ${limit}.`);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const rows = await db
+        .selectFrom('outbox')
+        .innerJoin('processes', 'processes.id', 'outbox.process_id')
+        .selectAll('outbox')
+        .where('processes.partner_id', '=', partnerId)
+        .where('outbox.audience', '=', 'partner')
+        .$if(processId !== undefined, (qb) => qb.where('outbox.process_id', '=', processId!))
+        .$if(after !== undefined, (qb) =>
+          qb.where((eb) => eb.or([eb('outbox.created_at', '<', after!.at), eb.and([eb('outbox.created_at', '=', after!.at), eb('outbox.key', '<', after!.id)])])),
+        )
+        .orderBy('outbox.created_at', 'desc')
+        .orderBy('outbox.key', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const items = rows.slice(0, limit).map(outboxFromRow);
+      const last = items[items.length - 1];
+      return rows.length > limit ? { items, next: encodeCursor({ at: last.createdAt, id: last.key }) } : { items };
     },
 
     customers: createCustomerStore(db),

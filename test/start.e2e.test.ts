@@ -62,6 +62,14 @@ describe('npm start', () => {
       expect(last('delivery-evaluation:acme:smart-port')).toMatchObject({ state: 'passed', done: true });
       expect(last('initiation-review:acme:smart-retail')).toMatchObject({ state: 'complete', done: true });
       expect(day.at(-1).states.find((s: { id: string }) => s.id === 'open.initiation.notPassed').label['zh-CN']).toBe('立项审核不通过');
+
+      // The CLI against npm start, as the README shows it (`npx partnerflow`, the package's bin).
+      const acmeKey = (keys as Array<{ id: string; role: string; key: string }>).find((k) => k.id === 'alice@acme' && k.role === 'partner')!.key;
+      const { stdout: shown } = await promisify(execFile)('npx', ['partnerflow', 'show', 'nre-milestones:acme:smart-factory', '--json'], {
+        cwd: root,
+        env: { ...process.env, PARTNERFLOW_URL: `http://127.0.0.1:${port}`, PARTNERFLOW_KEY: acmeKey },
+      });
+      expect(JSON.parse(shown)).toMatchObject({ state: 'accepted', done: true });
     } finally {
       child.kill('SIGINT');
     }

@@ -65,4 +65,8 @@ export const searchAttributeKeys = {
   kind: { name: 'ProcessKind', type: 'KEYWORD' },
   partner: { name: 'PartnerId', type: 'KEYWORD' },
   state: { name: 'ProcessState', type: 'KEYWORD' },
+  /** The roles whose move it is (several for parallel reviews); unset when nobody's. */
+  waitingFor: { name: 'WaitingFor', type: 'KEYWORD_LIST' },
+  /** The earliest pending review's due time; unset when no review is pending. */
+  reviewDueAt: { name: 'ReviewDueAt', type: 'DATETIME' },
 } as const;

@@ -6,7 +6,9 @@ import {
   continueAsNew,
   currentUpdateInfo,
   isCancellation,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertMemo,
@@ -22,11 +24,24 @@ import type { Operation } from '../machines/operations';
 import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/types';
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
+import { opsDetails, opsMemo, opsViewOf, type OpsView } from './opsView';
 
-const { openProcess, recordStep, announce, sendNotifications, performOperation } = proxyActivities<Activities>({
+const activityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const activities = proxyActivities<Activities>(activityOptions);
+
+/** Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra event). */
+function run<K extends keyof Activities>(name: K, summary: string, ...args: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>> {
+  return (activities[name] as any).executeWithOptions({ ...activityOptions, summary }, args);
+}
+const openProcess: Activities['openProcess'] = (arg) => run('openProcess', 'Open the process in the records store', arg);
+const recordStep: Activities['recordStep'] = (step) =>
+  run('recordStep', `Record step ${step.records.map((r) => `${r.seq} ${r.event} → ${r.to}`).join(', ')}`, step);
+const announce: Activities['announce'] = (arg) => run('announce', `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
+const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', `Send the messages of step ${arg.seq}`, arg);
+const performOperation: Activities['performOperation'] = (arg) => run('performOperation', `Perform ${arg.operation.name} (step ${arg.seq})`, arg);
 
 const system: Actor = { id: 'partnerflow', role: 'system' };
 const recentUpdateLimit = 200;
@@ -97,14 +112,34 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     updatedAt: new Date().toISOString(),
   });
 
-  // What ops see in the Web UI; each upsert is a history event, so only a change is written.
-  let shown = { state: args.carried ? stateKey(args.carried.value as AnyMachineSnapshot['value']) : '', label: '' };
-  const showState = (s: AnyMachineSnapshot) => {
-    const state = stateKey(s.value);
-    const label = labelOf(kind, s);
-    if (state !== shown.state) upsertSearchAttributes([{ key: searchAttributeKeys.state, value: state }]);
-    if (JSON.stringify(label) !== shown.label) upsertMemo({ label });
-    shown = { state, label: JSON.stringify(label) };
+  // What ops see in the Web UI; each upsert is a history event, so only a change is written. Runs
+  // recorded before the inbox attributes and the richer memo existed replay without them.
+  const richOpsView = patched('ops-view-v1');
+  let shown = {
+    state: args.carried ? stateKey(args.carried.value as AnyMachineSnapshot['value']) : '',
+    label: '',
+    waitingFor: args.carried ? undefined : '[]',
+    dueAt: args.carried ? undefined : (null as string | null | undefined),
+  };
+  const showState = (s: AnyMachineSnapshot, last: { seq: number; event: string; actor: string; at: string }) => {
+    const view: OpsView = opsViewOf(kind, s);
+    if (view.state !== shown.state) upsertSearchAttributes([{ key: searchAttributeKeys.state, value: view.state }]);
+    if (!richOpsView) {
+      if (JSON.stringify(view.label) !== shown.label) upsertMemo({ label: view.label });
+      shown = { ...shown, state: view.state, label: JSON.stringify(view.label) };
+      return;
+    }
+    const waiting = JSON.stringify(view.waitingFor);
+    const inbox = [
+      ...(waiting !== shown.waitingFor ? [{ key: searchAttributeKeys.waitingFor, value: view.waitingFor.length ? view.waitingFor : null }] : []),
+      ...(view.dueAt !== shown.dueAt ? [{ key: searchAttributeKeys.reviewDueAt, value: view.dueAt ? new Date(view.dueAt) : null }] : []),
+    ];
+    if (inbox.length) upsertSearchAttributes(inbox);
+    const memo = JSON.stringify(opsMemo(view));
+    if (memo !== shown.label) upsertMemo(opsMemo(view));
+    shown = { state: view.state, label: memo, waitingFor: waiting, dueAt: view.dueAt };
+    // Served by the workflow's metadata query: no history event at all.
+    setCurrentDetails(opsDetails(kind, view, last));
   };
 
   /** Commit one accepted event: next snapshot now, its effects queued. Never awaits before committing. */
@@ -140,7 +175,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       else if (action.type === 'xstate.raise' && params?.delay !== undefined) startTimer(params.id, params.event, Date.now() + params.delay);
       else if (action.type === 'xstate.cancel') cancelTimer(params.sendId);
     }
-    showState(step.next);
+    showState(step.next, { seq, event: step.name, actor: actor.id, at });
     const stepRecord: Step = { view: viewRow(step.next), records: [record], notifications };
     const recorded = recordInOrder(async () => {
       await recordStep(stepRecord);
@@ -178,7 +213,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     const scope = new CancellationScope();
     timers.set(id, { event, dueAt, scope });
     scope
-      .run(() => sleep(Math.max(0, dueAt - Date.now())))
+      .run(() => sleep(Math.max(0, dueAt - Date.now()), { summary: `${id}: sends ${event.type} at ${new Date(dueAt).toISOString()}` }))
       .then(() => {
         // A timer cancelled or replaced meanwhile is ignored.
         if (timers.get(id)?.scope !== scope) return;

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { describeKind } from '../../machines/describe';
 import { kindOf, registry } from '../../machines/registry';
 import { HttpError } from '../errors';
+import type { KindDescription } from '../schemas';
 
 // Descriptions are read off the machines, which never change while the server runs.
-const descriptions = new Map(Object.values(registry).map((kind) => [kind.name, describeKind(kind)]));
+const descriptions = new Map<string, KindDescription>(Object.values(registry).map((kind) => [kind.name, describeKind(kind)]));
 
 export const kindRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/kinds', { schema: { summary: 'Every process kind: states, events (JSON Schema), who may send them, diagram' } }, async () => ({

@@ -6,6 +6,7 @@ import type { Store } from '../../store/db';
 import type { ProcessRow, Task } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
+import type { TaskItem, TaskView } from '../schemas';
 import { processView } from '../views';
 
 /**
@@ -30,7 +31,7 @@ const taskQuery = z.strictObject({
 const inboxRoles: readonly Role[] = ['partner', 'reviewer', 'ops', 'system'];
 const claimingRoles: readonly Role[] = ['reviewer', 'ops'];
 
-export function taskView(task: Task, now = new Date().toISOString()) {
+export function taskView(task: Task, now = new Date().toISOString()): TaskView {
   return {
     role: task.role,
     since: task.since,
@@ -43,7 +44,7 @@ export function taskView(task: Task, now = new Date().toISOString()) {
   };
 }
 
-const itemView = (task: Task, process: ProcessRow, actor: Actor) => ({ ...processView(process, actor), task: taskView(task) });
+const itemView = (task: Task, process: ProcessRow, actor: Actor): TaskItem => ({ ...processView(process, actor), task: taskView(task) });
 
 export const taskRoutes =
   (deps: { store: Store }): FastifyPluginAsyncZod =>

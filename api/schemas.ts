@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { roles } from '../machines/types';
+
+/**
+ * The shapes the HTTP API answers with, as zod schemas. The edge's view functions are typed by them
+ * (so a change to a view that breaks them does not compile) and the typed client (`sdk/`) infers its
+ * types from them and checks answers against them: one definition, no shapes written twice.
+ * Only zod and machines/types are imported here, so apps can import it without the server.
+ */
+
+export const labelsSchema = z.object({ en: z.string(), 'zh-CN': z.string() });
+export const roleSchema = z.enum(roles);
+
+export const recordViewSchema = z.object({
+  seq: z.number().int(),
+  /** ISO-8601 UTC. */
+  at: z.string(),
+  /** The same instant in GMT+08:00 (R70). */
+  atLocal: z.string(),
+  actor: z.string(),
+  role: roleSchema,
+  event: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  comment: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const allowedActionSchema = z.object({
+  type: z.string(),
+  label: labelsSchema,
+  /** Values a guard depends on, suggested (e.g. `{ milestone: 2 }`). */
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const processViewSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  partnerId: z.string(),
+  businessKey: z.string().nullable(),
+  state: z.string(),
+  label: labelsSchema,
+  done: z.boolean(),
+  version: z.number().int(),
+  waitingFor: z.array(roleSchema),
+  dueAt: z.string().nullable(),
+  dueAtLocal: z.string().nullable(),
+  allowedActions: z.array(allowedActionSchema),
+  /** Present on a single process (GET /v1/processes/:id, start, act), absent in lists. */
+  records: z.array(recordViewSchema).optional(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  createdAtLocal: z.string(),
+  updatedAt: z.string(),
+  updatedAtLocal: z.string(),
+});
+
+export const taskSchema = z.object({
+  role: roleSchema,
+  since: z.string(),
+  sinceLocal: z.string(),
+  dueAt: z.string().nullable(),
+  dueAtLocal: z.string().nullable(),
+  overdue: z.boolean(),
+  claimedBy: z.string().nullable(),
+  claimedAt: z.string().nullable(),
+});
+
+export const taskItemSchema = processViewSchema.extend({ task: taskSchema });
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().optional() });
+export const processPageSchema = pageOf(processViewSchema);
+export const taskPageSchema = pageOf(taskItemSchema);
+
+export const kindDescriptionSchema = z.object({
+  kind: z.string(),
+  version: z.number().int(),
+  title: labelsSchema,
+  startedBy: z.array(roleSchema).readonly(),
+  oncePerPartner: z.boolean(),
+  /** JSON Schema of the start input. */
+  input: z.record(z.string(), z.unknown()),
+  events: z.array(
+    z.object({ type: z.string(), label: labelsSchema, roles: z.array(roleSchema).readonly(), decision: z.boolean(), payload: z.record(z.string(), z.unknown()) }),
+  ),
+  states: z.array(
+    z.object({
+      id: z.string(),
+      label: labelsSchema,
+      final: z.boolean(),
+      waitsFor: roleSchema.nullable(),
+      allowed: z.array(z.object({ event: z.string(), roles: z.array(roleSchema).readonly() })),
+    }),
+  ),
+  mermaid: z.string(),
+});
+export const kindListSchema = z.object({ items: z.array(kindDescriptionSchema) });
+
+/** One event of `GET /v1/processes/:id/events` (server-sent events): a recorded step and where it left the process. */
+export const processEventSchema = recordViewSchema.extend({
+  processId: z.string(),
+  /** The process's version after this step (its `seq`); `If-Match` takes it. */
+  version: z.number().int(),
+});
+
+/** A message sent (or to be sent) to a partner, from the outbox: `GET /v1/partners/:id/notifications`. */
+export const notificationSchema = z.object({
+  /** Unique per process, step, channel and recipient (R74): a receiver deduplicates by it. */
+  id: z.string(),
+  processId: z.string(),
+  seq: z.number().int(),
+  channel: z.enum(['email', 'sms']),
+  recipient: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  status: z.enum(['pending', 'sending', 'sent', 'failed']),
+  createdAt: z.string(),
+  createdAtLocal: z.string(),
+  sentAt: z.string().nullable(),
+});
+export const notificationPageSchema = pageOf(notificationSchema);
+
+export const errorBodySchema = z.object({ error: z.object({ code: z.string(), reason: z.string() }) });
+
+export type Labels = z.infer<typeof labelsSchema>;
+export type RecordView = z.infer<typeof recordViewSchema>;
+export type AllowedAction = z.infer<typeof allowedActionSchema>;
+export type ProcessView = z.infer<typeof processViewSchema>;
+export type TaskView = z.infer<typeof taskSchema>;
+export type TaskItem = z.infer<typeof taskItemSchema>;
+export type Page<T> = { items: T[]; next?: string };
+export type KindDescription = z.infer<typeof kindDescriptionSchema>;
+export type ProcessEvent = z.infer<typeof processEventSchema>;
+export type Notification = z.infer<typeof notificationSchema>;
+export type ErrorBody = z.infer<typeof errorBodySchema>;

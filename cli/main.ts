@@ -1,0 +1,257 @@
+import { parseArgs } from 'node:util';
+import { PartnerflowClient, PartnerflowError, type ProcessView, type TaskItem } from '../sdk';
+import { table } from './table';
+
+/**
+ * `npx partnerflow <command>`: the HTTP API for people at a terminal (tables with en and zh-CN labels,
+ * times in GMT+08:00) and for scripts (`--json`). The API is named by PARTNERFLOW_URL and the key by
+ * PARTNERFLOW_KEY (or --url / --key).
+ *
+ * Exit codes: 0 done; 1 the API refused (4xx: the reason is printed); 2 the command line is wrong;
+ * 3 the API could not be reached or failed (5xx, 503: retry with the same --idempotency-key).
+ */
+
+const usage = `Usage: partnerflow <command> [options]
+
+Commands:
+  kinds [kind]                      the process kinds, or one kind's states and events
+  start <kind>                      start a process: --input '{"project":"X"}' or --set project=X,
+                                    --business-key K, --partner P (staff), --idempotency-key K
+  show <id>                         a process: state, records, what you may do now
+  list                              processes, newest first: --kind, --state, --partner, --waiting-for, --limit, --cursor
+  act <id> <TYPE>                   send an event: --data '{"milestone":1}' or --set milestone=1,
+                                    --comment C, --if-match VERSION, --idempotency-key K
+  tasks                             your inbox, oldest first: --kind, --partner, --overdue, --claimed mine|unclaimed|any, --role
+  claim <id> | release <id>         take a pending review, or let it go
+  events <id>                       follow a process's steps as they happen (--after SEQ), until it ends
+  notifications <partnerId>         the messages sent to a partner, newest first
+
+Options: --json (machine-readable output), --url URL (PARTNERFLOW_URL), --key KEY (PARTNERFLOW_KEY), -h, --help
+Exit codes: 0 ok, 1 refused by the API, 2 usage error, 3 API unreachable or failing`;
+
+class UsageError extends Error {}
+
+const options = {
+  json: { type: 'boolean' },
+  url: { type: 'string' },
+  key: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  input: { type: 'string' },
+  data: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'business-key': { type: 'string' },
+  partner: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  comment: { type: 'string' },
+  'if-match': { type: 'string' },
+  kind: { type: 'string' },
+  state: { type: 'string' },
+  'waiting-for': { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  overdue: { type: 'boolean' },
+  claimed: { type: 'string' },
+  role: { type: 'string' },
+  after: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+/** `--input` / `--data` JSON merged with `--set key=value` pairs (a value that reads as JSON is taken as such: 1, true, "x"). */
+function payloadOf(json: string | undefined, sets: string[] | undefined, flag: string): Record<string, unknown> {
+  let payload: Record<string, unknown> = {};
+  if (json !== undefined) {
+    try {
+      payload = JSON.parse(json);
+    } catch (err) {
+      throw new UsageError(`--${flag} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new UsageError(`--${flag} must be a JSON object, e.g. '{"project":"X"}'.`);
+  }
+  for (const pair of sets ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set wants key=value, not "${pair}".`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    payload[pair.slice(0, eq)] = value;
+  }
+  return payload;
+}
+
+const integer = (text: string | undefined, flag: string) => {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, not "${text}".`);
+  return Number(text);
+};
+
+const needs = (positionals: string[], count: number, what: string) => {
+  if (positionals.length < count) throw new UsageError(`Missing ${what}.`);
+  if (positionals.length > count) throw new UsageError(`Unexpected argument "${positionals[count]}".`);
+};
+
+const bilingual = (label: { en: string; 'zh-CN': string }) => `${label['zh-CN']} · ${label.en}`;
+
+function processTable(items: ProcessView[]): string {
+  return table(
+    ['id', 'kind', 'state', '状态', 'status', 'waiting for', 'due (GMT+08:00)', 'ver', 'created (GMT+08:00)'],
+    items.map((p) => [p.id, p.kind, p.state, p.label['zh-CN'], p.label.en, p.waitingFor.join(','), p.dueAtLocal?.slice(0, 16).replace('T', ' '), p.version, p.createdAtLocal.slice(0, 16).replace('T', ' ')]),
+  );
+}
+
+function taskTable(items: TaskItem[]): string {
+  return table(
+    ['id', 'kind', '状态', 'status', 'waiting since', 'due (GMT+08:00)', 'overdue', 'held by'],
+    items.map((t) => [t.id, t.kind, t.label['zh-CN'], t.label.en, t.task.sinceLocal.slice(0, 16).replace('T', ' '), t.task.dueAtLocal?.slice(0, 16).replace('T', ' '), t.task.overdue ? 'OVERDUE 逾期' : '', t.task.claimedBy]),
+  );
+}
+
+function processDetail(p: ProcessView): string {
+  const lines = [
+    `${p.id}`,
+    `  ${bilingual(p.label)}   (${p.kind}, state ${p.state}${p.done ? ', ended · 已结束' : ''})`,
+    `  partner ${p.partnerId}${p.businessKey ? `   business key ${p.businessKey}` : ''}   version ${p.version}`,
+    `  waiting for ${p.waitingFor.join(', ') || 'nobody'}${p.dueAtLocal ? `   review due ${p.dueAtLocal.slice(0, 16).replace('T', ' ')} (GMT+08:00)` : ''}`,
+    '',
+    'Records · 记录',
+    table(
+      ['seq', 'at (GMT+08:00)', 'actor', 'role', 'event', 'from', 'to', 'comment'],
+      (p.records ?? []).map((r) => [r.seq, r.atLocal.slice(0, 19).replace('T', ' '), r.actor, r.role, r.event, r.from, r.to, r.comment ?? r.reason]),
+    ),
+    '',
+    'You may now · 可执行操作',
+    p.allowedActions.length
+      ? table(['type', '操作', 'action', 'params'], p.allowedActions.map((a) => [a.type, a.label['zh-CN'], a.label.en, a.params && Object.keys(a.params).length ? JSON.stringify(a.params) : '']))
+      : '  nothing',
+  ];
+  return lines.join('\n');
+}
+
+const pageFooter = (next: string | undefined) => (next ? `\nmore: --cursor ${next}` : '');
+
+export async function main(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t + '\n'), env = process.env): Promise<number> {
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
+  } catch (err) {
+    process.stderr.write(`partnerflow: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    out(usage);
+    return command || values.help ? 0 : 2;
+  }
+  const fail = (status: number, code: string, reason: string) =>
+    process.stderr.write(values.json ? JSON.stringify({ error: { status, code, reason } }) + '\n' : `partnerflow: ${status ? `refused (${status} ${code})` : code}: ${reason}\n`);
+
+  try {
+    const url = values.url ?? env.PARTNERFLOW_URL;
+    const key = values.key ?? env.PARTNERFLOW_KEY;
+    if (!url) throw new UsageError('Name the API: set PARTNERFLOW_URL (e.g. http://127.0.0.1:3000) or pass --url.');
+    if (!key) throw new UsageError('Give your API key: set PARTNERFLOW_KEY or pass --key.');
+    const pf = new PartnerflowClient({ baseUrl: url, apiKey: key });
+    const print = (data: unknown, human: () => string) => out(values.json ? JSON.stringify(data, null, 2) : human());
+
+    switch (command) {
+      case 'kinds': {
+        if (args.length > 1) throw new UsageError(`Unexpected argument "${args[1]}".`);
+        if (args[0]) {
+          const kind = await pf.kind(args[0]);
+          print(kind, () =>
+            [
+              `${kind.kind} v${kind.version}: ${bilingual(kind.title)} — started by ${kind.startedBy.join(', ')}`,
+              '',
+              table(['state', '状态', 'status', 'waits for', 'allowed events (roles)'], kind.states.map((s) => [s.id, s.label['zh-CN'], s.label.en, s.waitsFor, s.allowed.map((a) => `${a.event} (${a.roles.join('/')})`).join(', ')])),
+              '',
+              table(['event', '操作', 'action', 'roles'], kind.events.map((e) => [e.type, e.label['zh-CN'], e.label.en, e.roles.join(', ')])),
+            ].join('\n'),
+          );
+        } else {
+          const kinds = await pf.kinds();
+          print(kinds, () => table(['kind', '名称', 'title', 'started by', 'once per partner'], kinds.map((k) => [k.kind, k.title['zh-CN'], k.title.en, k.startedBy.join(', '), k.oncePerPartner ? 'yes' : ''])));
+        }
+        return 0;
+      }
+      case 'start': {
+        needs(args, 1, 'the kind to start, e.g. partnerflow start nre-milestones --set project=X');
+        const input = payloadOf(values.input, values.set, 'input');
+        const { created, process: p } = await pf.start(
+          { kind: args[0], input, businessKey: values['business-key'], partnerId: values.partner },
+          { idempotencyKey: values['idempotency-key'] },
+        );
+        print({ created, process: p }, () => `${created ? 'Started' : 'Already there (not started again)'}: ${processDetail(p)}`);
+        return 0;
+      }
+      case 'show': {
+        needs(args, 1, 'the process id');
+        const p = await pf.view(args[0]);
+        print(p, () => processDetail(p));
+        return 0;
+      }
+      case 'list': {
+        needs(args, 0, '');
+        const page = await pf.list({ kind: values.kind, state: values.state, partnerId: values.partner, waitingFor: values['waiting-for'], limit: integer(values.limit, 'limit'), cursor: values.cursor });
+        print(page, () => processTable(page.items) + pageFooter(page.next));
+        return 0;
+      }
+      case 'act': {
+        needs(args, 2, 'the process id and the event type, e.g. partnerflow act <id> APPROVE --comment "OK"');
+        const payload = payloadOf(values.data, values.set, 'data');
+        if (values.comment !== undefined) payload.comment = values.comment;
+        const p = await pf.act(args[0], { ...payload, type: args[1] }, { idempotencyKey: values['idempotency-key'], ifMatch: integer(values['if-match'], 'if-match') });
+        print(p, () => processDetail(p));
+        return 0;
+      }
+      case 'tasks': {
+        needs(args, 0, '');
+        const claimed = values.claimed;
+        if (claimed !== undefined && claimed !== 'mine' && claimed !== 'unclaimed' && claimed !== 'any') throw new UsageError('--claimed is mine, unclaimed or any.');
+        const page = await pf.tasks({ kind: values.kind, partnerId: values.partner, overdue: values.overdue, claimed, role: values.role, limit: integer(values.limit, 'limit'), cursor: values.cursor });
+        print(page, () => (page.items.length ? taskTable(page.items) : 'Nothing waits for you · 暂无待办') + pageFooter(page.next));
+        return 0;
+      }
+      case 'claim':
+      case 'release': {
+        needs(args, 1, 'the process id');
+        const item = command === 'claim' ? await pf.claim(args[0]) : await pf.release(args[0]);
+        print(item, () => taskTable([item]));
+        return 0;
+      }
+      case 'events': {
+        needs(args, 1, 'the process id');
+        for await (const e of pf.events(args[0], { after: integer(values.after, 'after') })) {
+          out(values.json ? JSON.stringify(e) : `${e.seq}  ${e.atLocal.slice(0, 19).replace('T', ' ')}  ${e.actor} (${e.role})  ${e.event}  ${e.from ?? '∅'} → ${e.to}${e.comment ? `  “${e.comment}”` : ''}`);
+        }
+        return 0;
+      }
+      case 'notifications': {
+        needs(args, 1, 'the partner id');
+        const page = await pf.notifications(args[0], { limit: integer(values.limit, 'limit'), cursor: values.cursor });
+        print(page, () =>
+          table(['id', 'process', 'seq', 'channel', 'to', 'subject', 'status', 'at (GMT+08:00)'], page.items.map((n) => [n.id, n.processId, n.seq, n.channel, n.recipient, n.subject, n.status, n.createdAtLocal.slice(0, 16).replace('T', ' ')])) +
+            pageFooter(page.next),
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      fail(0, 'usage', `${err.message}\n\n${usage}`);
+      return 2;
+    }
+    if (err instanceof PartnerflowError) {
+      fail(err.status, err.code, err.reason);
+      return err.status >= 400 && err.status < 500 ? 1 : 3;
+    }
+    fail(0, 'failed', (err as Error).message);
+    return 3;
+  }
+}

@@ -1,0 +1,230 @@
+import type { z } from 'zod';
+import {
+  errorBodySchema,
+  kindDescriptionSchema,
+  kindListSchema,
+  notificationPageSchema,
+  processEventSchema,
+  processPageSchema,
+  processViewSchema,
+  taskItemSchema,
+  taskPageSchema,
+  type KindDescription,
+  type Notification,
+  type Page,
+  type ProcessEvent,
+  type ProcessView,
+  type TaskItem,
+} from '../api/schemas';
+import { readEventStream } from './sse';
+
+/**
+ * A typed client of partnerflow's HTTP API v1 for other TypeScript apps. Its types are inferred from
+ * the API's own zod schemas (api/schemas.ts), and every answer is checked against them.
+ *
+ * ```ts
+ * const pf = new PartnerflowClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.PARTNERFLOW_KEY! });
+ * const { process } = await pf.start({ kind: 'nre-milestones', input: { project: 'Smart factory' }, businessKey: 'smart-factory' });
+ * await pf.act(process.id, { type: 'APPLY', milestone: 1 }, { idempotencyKey: 'apply-m1', ifMatch: process.version });
+ * ```
+ */
+
+export type { KindDescription, Notification, Page, ProcessEvent, ProcessView, TaskItem };
+
+/** A refusal or failure answered by the API: its HTTP status and the API's stable code and sentence. */
+export class PartnerflowError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+    /** Seconds to wait before retrying (503 `engine_unavailable`), when the API said. */
+    readonly retryAfter?: number,
+  ) {
+    super(`${status} ${code}: ${reason}`);
+    this.name = 'PartnerflowError';
+  }
+}
+
+export interface PartnerflowClientOptions {
+  /** e.g. http://127.0.0.1:3000 */
+  baseUrl: string;
+  apiKey: string;
+  /** Another fetch (a proxy agent, a test double of the network); default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface StartRequest {
+  kind: string;
+  input?: Record<string, unknown>;
+  businessKey?: string;
+  /** Staff and system name the partner; a partner's key names its own. */
+  partnerId?: string;
+}
+
+export interface ActOptions {
+  /** Makes a retried request apply once (it becomes the Update id). */
+  idempotencyKey?: string;
+  /** Refuse with 412 `version_mismatch` unless the process is still at this version. */
+  ifMatch?: number;
+}
+
+export interface ListQuery {
+  kind?: string;
+  state?: string;
+  partnerId?: string;
+  customerId?: string;
+  waitingFor?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface TaskQuery {
+  kind?: string;
+  partnerId?: string;
+  waitingSinceBefore?: string;
+  overdue?: boolean;
+  claimed?: 'mine' | 'unclaimed' | 'any';
+  role?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class PartnerflowClient {
+  private readonly baseUrl: string;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: PartnerflowClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** Every process kind: states, events with JSON Schema, who may send them, the Mermaid diagram. */
+  async kinds(): Promise<KindDescription[]> {
+    return (await this.request('GET', '/v1/kinds', kindListSchema)).body.items;
+  }
+
+  kind(name: string): Promise<KindDescription> {
+    return this.request('GET', `/v1/kinds/${encodeURIComponent(name)}`, kindDescriptionSchema).then((r) => r.body);
+  }
+
+  /** Starts a process, or finds the one kind + partner + businessKey (or the idempotency key) name: then `created` is false. */
+  async start(request: StartRequest, options: { idempotencyKey?: string } = {}): Promise<{ created: boolean; process: ProcessView }> {
+    const { status, body } = await this.request('POST', '/v1/processes', processViewSchema, {
+      body: { kind: request.kind, input: request.input ?? {}, ...(request.businessKey ? { businessKey: request.businessKey } : {}), ...(request.partnerId ? { partnerId: request.partnerId } : {}) },
+      headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+    });
+    return { created: status === 201, process: body };
+  }
+
+  /** A process with its records, as the caller may see it. */
+  view(id: string): Promise<ProcessView> {
+    return this.request('GET', `/v1/processes/${encodeURIComponent(id)}`, processViewSchema).then((r) => r.body);
+  }
+
+  /** Sends an event (`{ type: 'SUBMIT', ... }`) and answers the new view; a refusal throws PartnerflowError and changed nothing. */
+  act(id: string, action: { type: string } & Record<string, unknown>, options: ActOptions = {}): Promise<ProcessView> {
+    const headers: Record<string, string> = {};
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+    if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    return this.request('POST', `/v1/processes/${encodeURIComponent(id)}/actions`, processViewSchema, { body: action, headers }).then((r) => r.body);
+  }
+
+  /** One page of processes, newest first; pass `next` back as `cursor` for the following one. */
+  list(query: ListQuery = {}): Promise<Page<ProcessView>> {
+    return this.request('GET', '/v1/processes', processPageSchema, { query: { ...query } }).then((r) => r.body);
+  }
+
+  /** Every process the query names, page after page. */
+  async *listAll(query: Omit<ListQuery, 'cursor'> = {}): AsyncGenerator<ProcessView> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ ...query, cursor });
+      yield* page.items;
+      cursor = page.next;
+    } while (cursor);
+  }
+
+  /** The caller's inbox, oldest first, each item with its task (due time, who holds it). */
+  tasks(query: TaskQuery = {}): Promise<Page<TaskItem>> {
+    const { overdue, ...rest } = query;
+    return this.request('GET', '/v1/tasks', taskPageSchema, { query: { ...rest, ...(overdue ? { overdue: 'true' } : {}) } }).then((r) => r.body);
+  }
+
+  claim(processId: string): Promise<TaskItem> {
+    return this.request('POST', `/v1/tasks/${encodeURIComponent(processId)}/claim`, taskItemSchema, { body: {} }).then((r) => r.body);
+  }
+
+  release(processId: string): Promise<TaskItem> {
+    return this.request('POST', `/v1/tasks/${encodeURIComponent(processId)}/release`, taskItemSchema, { body: {} }).then((r) => r.body);
+  }
+
+  /** The messages sent to a partner about its processes, newest first. */
+  notifications(partnerId: string, query: { processId?: string; limit?: number; cursor?: string } = {}): Promise<Page<Notification>> {
+    return this.request('GET', `/v1/partners/${encodeURIComponent(partnerId)}/notifications`, notificationPageSchema, { query }).then((r) => r.body);
+  }
+
+  /**
+   * The process's recorded steps as they happen (server-sent events), from step `after + 1`; ends when
+   * the process has ended and every step was delivered, or when `signal` aborts.
+   */
+  async *events(id: string, options: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<ProcessEvent> {
+    const response = await this.send('GET', `/v1/processes/${encodeURIComponent(id)}/events`, {
+      headers: { accept: 'text/event-stream', ...(options.after !== undefined ? { 'last-event-id': String(options.after) } : {}) },
+      signal: options.signal,
+    });
+    if (!response.ok) throw await this.failure(response);
+    for await (const message of readEventStream(response.body!, options.signal)) {
+      if (message.event === 'end') return;
+      if (message.event === 'record') yield processEventSchema.parse(JSON.parse(message.data));
+    }
+  }
+
+  private async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    options: { body?: unknown; headers?: Record<string, string>; query?: Query } = {},
+  ): Promise<{ status: number; body: z.infer<S> }> {
+    const response = await this.send(method, path, options);
+    if (!response.ok) throw await this.failure(response);
+    const parsed = schema.safeParse(await response.json());
+    if (!parsed.success) throw new PartnerflowError(response.status, 'unexpected_answer', `The API's answer to ${method} ${path} does not have the expected shape: ${parsed.error.message}`);
+    return { status: response.status, body: parsed.data };
+  }
+
+  private async send(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: Query; signal?: AbortSignal }) {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    try {
+      return await this.fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.apiKey}`,
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      throw new PartnerflowError(0, 'unreachable', `Could not reach partnerflow at ${this.baseUrl}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}.`);
+    }
+  }
+
+  private async failure(response: Response): Promise<PartnerflowError> {
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const parsed = errorBodySchema.safeParse(body);
+    const retryAfter = response.headers.get('retry-after');
+    if (parsed.success) return new PartnerflowError(response.status, parsed.data.error.code, parsed.data.error.reason, retryAfter ? Number(retryAfter) : undefined);
+    return new PartnerflowError(response.status, 'http_error', `HTTP ${response.status} ${response.statusText}: ${text.slice(0, 200)}`);
+  }
+}

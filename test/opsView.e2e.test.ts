@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchAttributeKeys } from '../workflows/contract';
+import { eventually } from './support/flows';
+import { startProduct, type Product } from './support/product';
+
+/** What ops read about processes in the Temporal Web UI and with `temporal workflow list` (docs/OPERATIONS.md). */
+
+let product: Product;
+beforeAll(async () => {
+  product = await startProduct();
+});
+afterAll(() => product?.stop());
+
+const handle = (id: string) => product.client.temporal.workflow.getHandle(id);
+const listIds = async (query: string) => {
+  const ids: string[] = [];
+  for await (const w of product.client.temporal.workflow.list({ query })) ids.push(w.workflowId);
+  return ids;
+};
+
+describe('business state in the Temporal Web UI', () => {
+  it('shows summary, memo and current details in both languages, and WaitingFor / ReviewDueAt to filter by', async () => {
+    const acme = product.people.acme.partnerId;
+    const id = (await product.start('acme', 'business-certification')).body.id as string;
+    expect((await product.act('acme', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+    const view = (await product.view('acme', id)).body;
+
+    const described = await handle(id).describe();
+    expect(await described.staticSummary()).toContain(acme);
+    expect(await described.staticSummary()).toContain('Business-information certification');
+    expect(await described.staticDetails()).toContain(`Partner · 合作伙伴: \`${acme}\``);
+    expect(described.memo).toMatchObject({
+      title: { en: expect.any(String), 'zh-CN': expect.any(String) },
+      partner: acme,
+      label: view.label,
+      waitingFor: ['reviewer'],
+      dueAt: view.dueAt,
+      dueAtLocal: view.dueAtLocal,
+    });
+    expect(described.typedSearchAttributes.get(searchAttributeKeys.waitingFor)).toEqual(['reviewer']);
+    expect(described.typedSearchAttributes.get(searchAttributeKeys.reviewDueAt)?.toISOString()).toBe(new Date(view.dueAt).toISOString());
+
+    // The workflow page's "current details" come from the workflow's metadata query, not from history.
+    const metadata = await handle(id).query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toContain(view.label['zh-CN']);
+    expect(metadata.currentDetails).toContain(view.label.en);
+    expect(metadata.currentDetails).toContain('(GMT+08:00)');
+
+    // The list queries of docs/OPERATIONS.md: stuck reviews, a partner's processes, overdue ones.
+    const stuck = `ProcessKind = 'business-certification' AND WaitingFor = 'reviewer' AND PartnerId = '${acme}' AND ExecutionStatus = 'Running'`;
+    await eventually(() => listIds(stuck), (ids) => ids.includes(id));
+    const dueBefore = (at: string) => `PartnerId = '${acme}' AND WaitingFor = 'reviewer' AND ReviewDueAt < '${at}'`;
+    await eventually(() => listIds(dueBefore('2999-01-01T00:00:00Z')), (ids) => ids.includes(id));
+    expect(await listIds(dueBefore('2000-01-01T00:00:00Z'))).toEqual([]);
+
+    expect((await product.act('li', id, { type: 'APPROVE' })).status).toBe(200);
+    await eventually(() => listIds(stuck), (ids) => ids.length === 0);
+    const after = await handle(id).describe();
+    expect(after.typedSearchAttributes.get(searchAttributeKeys.reviewDueAt)).toBeUndefined();
+    // upsertMemo clears a key set to null or empty: nobody's move, no due time.
+    expect(after.memo).toMatchObject({ label: { en: 'Business information certified' } });
+    expect(after.memo?.waitingFor ?? []).toEqual([]);
+    expect(after.memo?.dueAt ?? null).toBeNull();
+  });
+
+  it('writes a search attribute or memo event only when what ops see changed, and labels activities and timers', async () => {
+    const id = (await product.start('globex', 'business-certification')).body.id as string;
+    for (const step of [
+      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }],
+      ['globex', { type: 'WITHDRAW' }],
+      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12Y' }],
+      ['wang', { type: 'REJECT', comment: 'Licence unreadable' }],
+      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12Z' }],
+    ] as const) expect((await product.act(step[0], id, step[1])).status).toBe(200);
+
+    const history = await handle(id).fetchHistory();
+    const seen = new Map<string, string>();
+    let upserts = 0;
+    for (const event of history.events ?? []) {
+      const fields =
+        event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ??
+        event.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields;
+      if (!fields) continue;
+      upserts++;
+      const changed = Object.entries(fields).filter(([name, payload]) => seen.get(name) !== JSON.stringify(payload.data));
+      expect(changed.length, `event ${event.eventId} repeats what ops already see`).toBeGreaterThan(0);
+      for (const [name, payload] of Object.entries(fields)) seen.set(name, JSON.stringify(payload.data));
+    }
+    expect(upserts).toBeGreaterThan(0);
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+    expect(scheduled.length).toBeGreaterThan(0);
+    for (const event of scheduled) expect(event.userMetadata?.summary?.data?.length, `activity event ${event.eventId} has a summary`).toBeGreaterThan(0);
+    const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
+    expect(timers.length, 'review reminder timers').toBeGreaterThan(0);
+    for (const event of timers) expect(event.userMetadata?.summary?.data?.length).toBeGreaterThan(0);
+  });
+
+  it('every list query in docs/OPERATIONS.md is accepted by the server', async () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../docs/OPERATIONS.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## List queries'), doc.indexOf('## Repairing'));
+    const queries = [...section.matchAll(/^\| [^|]+ \| `([^`]+)`/gm)].map((m) => m[1]);
+    expect(queries.length).toBeGreaterThan(5);
+    for (const query of queries) await expect(listIds(query), query).resolves.toBeInstanceOf(Array);
+  });
+});

@@ -1,0 +1,61 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import type { ProcessKind } from '../machines/kind';
+import { labelOf, reviewDueAt, stateKey, waitingFor } from '../machines/policy';
+import { beijingClock, toBeijingTime } from '../machines/time';
+import type { Labels, Role } from '../machines/types';
+
+/**
+ * What ops read about a process in the Temporal Web UI besides its history: search attributes to
+ * filter by, a memo with the business state, and "current details" (user metadata, markdown) for
+ * the workflow's page. Pure, so the driver stays deterministic.
+ */
+export interface OpsView {
+  state: string;
+  label: Labels;
+  waitingFor: Role[];
+  /** ISO UTC, or null when no review is pending. */
+  dueAt: string | null;
+  done: boolean;
+}
+
+export function opsViewOf(kind: ProcessKind, snapshot: AnyMachineSnapshot): OpsView {
+  return {
+    state: stateKey(snapshot.value),
+    label: labelOf(kind, snapshot),
+    waitingFor: waitingFor(snapshot),
+    dueAt: reviewDueAt(snapshot),
+    done: snapshot.status !== 'active',
+  };
+}
+
+/** The memo fields that change with the process; the fixed ones (title, partner, business key) are set at start. */
+export function opsMemo(view: OpsView) {
+  return {
+    label: view.label,
+    waitingFor: view.waitingFor,
+    dueAt: view.dueAt,
+    ...(view.dueAt ? { dueAtLocal: toBeijingTime(view.dueAt) } : { dueAtLocal: null }),
+  };
+}
+
+/** The workflow page's "current details": markdown, both languages, times in GMT+08:00 (R70). */
+export function opsDetails(kind: ProcessKind, view: OpsView, last: { seq: number; event: string; actor: string; at: string }): string {
+  const lines = [
+    `**${view.label['zh-CN']}** · ${view.label.en}`,
+    `${kind.title['zh-CN']} · ${kind.title.en} — state \`${view.state}\`${view.done ? ' (ended · 已结束)' : ''}`,
+    view.waitingFor.length ? `Waiting for · 等待: ${view.waitingFor.join(', ')}` : 'Waiting for nobody · 无待办',
+  ];
+  if (view.dueAt) lines.push(`Review due · 审核截止: ${beijingClock(view.dueAt)}`);
+  lines.push(`Last step ${last.seq}: ${last.event} by ${last.actor} at ${beijingClock(last.at)}`);
+  return lines.join('\n\n');
+}
+
+/** The fixed part of a process's memo and its one-line summary, written once when it starts. */
+export function startMetadata(kind: ProcessKind, partnerId: string, businessKey: string | null) {
+  const summary = `${kind.title['zh-CN']} · ${kind.title.en} — ${partnerId}${businessKey ? ` / ${businessKey}` : ''}`;
+  return {
+    memo: { title: kind.title, partner: partnerId, businessKey },
+    staticSummary: summary,
+    staticDetails: `**${kind.title['zh-CN']}** · ${kind.title.en}\n\nPartner · 合作伙伴: \`${partnerId}\`${businessKey ? `\n\nBusiness key · 业务编号: \`${businessKey}\`` : ''}\n\nKind: \`${kind.name}\` v${kind.version}`,
+  };
+}
