@@ -10,7 +10,7 @@ import { createNotifier } from '../activities/notifier';
 import { ProcessClient } from '../client';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
-import { connectClient, connectionOptions, createProcessWorker } from '../worker';
+import { connectClient, connectionOptions, createProcessWorker, payloadCodec } from '../worker';
 import { ensureSearchAttributes, startDevServer, type DevServer } from './devServer';
 
 /**
@@ -26,10 +26,17 @@ async function main() {
   const keysFile = config.PC_KEYS_FILE ?? (await ensureDevKeys(config.dataDir));
   const keys = await loadKeys(keysFile);
 
+  // The Web UI decodes sealed payloads through the API's codec endpoint, as ops (the key rides in the path:
+  // the UI cannot send our Authorization header). Without an ops key the UI shows them sealed.
+  const opsKey = [...keys.values()].find((identity) => identity.role === 'ops')?.key;
+  const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const codecEndpoint = opsKey ? `${apiUrl}/codec/${encodeURIComponent(opsKey)}` : undefined;
+
   let devServer: DevServer | undefined;
   let address = config.TEMPORAL_ADDRESS;
   if (!address) {
     devServer = await startDevServer({
+      codecEndpoint,
       dataDir: config.dataDir,
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
@@ -61,6 +68,7 @@ async function main() {
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+    codec: { codec: payloadCodec(config), origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`] },
   });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
 
