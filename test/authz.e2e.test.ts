@@ -111,7 +111,8 @@ const tally: Tally = { combinations: 0, allowedSucceeded: 0, allowedRefusedByPre
 
 afterAll(() => writeFigures('authz', { ...tally, personas: [...personas] }));
 
-describe('R72 authorization matrix over HTTP', () => {
+// Kinds run side by side: each waits mostly on the engine's round trips.
+describe.concurrent('R72 authorization matrix over HTTP', () => {
   it.each(Object.values(registry).map((kind) => ({ kind, name: kind.name })))(
     'R72 $name: every persona × event × state — only the allowed succeed; another partner gets 404; nobody decides their own submission',
     async ({ kind }) => {

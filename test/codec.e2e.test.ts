@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AesGcmCodec, ENCRYPTED_ENCODING, payloadCodec } from '../worker/codec';
+import { writeFigures } from './support/figures';
 import { startProduct, type Product } from './support/product';
 
 /** PII in the engine: Temporal's history holds payloads sealed with AES-256-GCM; ops read them through the codec endpoint. */
@@ -48,6 +49,7 @@ describe('PII in the engine', () => {
     const customer = await product.start('acme', 'customer-creation', { customerId: `codec-${randomBytes(3).toString('hex')}`, name: 'Codec Co.', phone });
     expect(customer.status, JSON.stringify(customer.body)).toBe(201);
 
+    const figures = { historiesChecked: 0, payloadsChecked: 0, sealedPayloads: 0, secretsInClear: 0 };
     for (const [id, secret] of [[onboarding.body.id, email], [customer.body.id, phone]] as const) {
       const raw = await rawHistory(id);
       expect(raw.payloads.length).toBeGreaterThan(0);
@@ -57,7 +59,12 @@ describe('PII in the engine', () => {
       expect(sealed.length).toBeGreaterThan(0);
       const opened = await payloadCodec(product.config).decode(sealed);
       expect(opened.map((p) => Buffer.from(p.data ?? []).toString()).join('\n')).toContain(secret);
+      figures.historiesChecked++;
+      figures.payloadsChecked += raw.payloads.length;
+      figures.sealedPayloads += sealed.length;
+      if (raw.text.includes(secret)) figures.secretsInClear++;
     }
+    writeFigures('pii', figures);
   });
 
   it('the codec endpoint decodes for ops only, over Temporal’s remote codec protocol, with CORS for the Web UI', async () => {

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore, StoreInputError, type Store } from '../store/db';
 import type { ProcessRow, TransitionRecord } from '../store/model';
+import { writeFigures } from './support/figures';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-store-'));
 // Ids unique per run, so the same tests can run against a PostgreSQL database that outlives them.
@@ -46,6 +47,7 @@ function record(processId: string, seq: number, over: Partial<TransitionRecord> 
 }
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+afterAll(() => writeFigures('postgres', { dialects: backends.map((b) => b.name), postgres: postgresUrl ? new URL(postgresUrl).host : 'NOT TESTED (no TEST_DATABASE_URL, no PostgreSQL binaries)' }));
 
 describe.each(backends)('records store on $name', ({ open }) => {
   let store: Store;
