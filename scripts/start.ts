@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
 import { fileConsumption } from '../api/consumption';
+import { codecToken } from '../api/codec';
 import { buildServer } from '../api/server';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
@@ -26,11 +27,12 @@ async function main() {
   const keysFile = config.PC_KEYS_FILE ?? (await ensureDevKeys(config.dataDir));
   const keys = await loadKeys(keysFile);
 
-  // The Web UI decodes sealed payloads through the API's codec endpoint, as ops (the key rides in the path:
-  // the UI cannot send our Authorization header). Without an ops key the UI shows them sealed.
+  // The Web UI decodes sealed payloads through the API's codec endpoint, as ops: a token derived from the
+  // ops key rides in the path (the UI cannot send our Authorization header) and opens the codec only.
+  // Without an ops key the UI shows payloads sealed.
   const opsKey = [...keys.values()].find((identity) => identity.role === 'ops')?.key;
   const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
-  const codecEndpoint = opsKey ? `${apiUrl}/codec/${encodeURIComponent(opsKey)}` : undefined;
+  const codecEndpoint = opsKey ? `${apiUrl}/codec/${codecToken(opsKey)}` : undefined;
 
   let devServer: DevServer | undefined;
   let address = config.TEMPORAL_ADDRESS;
