@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // One Temporal dev server (and one workflow bundle) per test run, shared by every file.
-    globalSetup: ['test/support/globalSetup.ts'],
+    globalSetup: ['test/support/globalSetup.ts', 'test/support/postgresSetup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -4,10 +4,12 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from 'pino';
 import { fileBillingSource } from '../billing/fileSource';
 import type { BillingSource } from '../billing/source';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Notifier } from '../activities/notifier';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
+import { codecRoutes } from './codec';
 import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
@@ -34,6 +36,8 @@ export interface ApiDeps {
   notifier?: Notifier;
   /** How often an open event stream looks for new steps (default 500 ms). */
   eventPollMs?: number;
+  /** The engine's payload codec, served to ops and the Temporal Web UI (from these origins) at /codec. */
+  codec?: { codec: PayloadCodec; origins: string[] };
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -66,6 +70,8 @@ export async function buildServer(deps: ApiDeps) {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (deps.codec) await app.register(codecRoutes({ ...deps.codec, keys: deps.keys }));
 
   await app.register(
     async (v1) => {

@@ -45,6 +45,8 @@ export interface DevServerOptions {
    * the API and the worker first and the server last (`npm start`).
    */
   ownProcessGroup?: boolean;
+  /** The remote codec the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -87,6 +89,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--namespace', namespace,
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPES[name]}`]),
     '--log-level', 'warn',
+    ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
   ];
   const address = `${HOST}:${port}`;
   const uiUrl = `http://${HOST}:${uiPort}`;

@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
 import { fileConsumption } from '../api/consumption';
+import { codecToken } from '../api/codec';
 import { buildServer } from '../api/server';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
@@ -10,7 +11,7 @@ import { createNotifier } from '../activities/notifier';
 import { ProcessClient } from '../client';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
-import { connectClient, connectionOptions, createProcessWorker } from '../worker';
+import { connectClient, connectionOptions, createProcessWorker, payloadCodec } from '../worker';
 import { ensureSearchAttributes, startDevServer, type DevServer } from './devServer';
 
 /**
@@ -26,10 +27,18 @@ async function main() {
   const keysFile = config.PC_KEYS_FILE ?? (await ensureDevKeys(config.dataDir));
   const keys = await loadKeys(keysFile);
 
+  // The Web UI decodes sealed payloads through the API's codec endpoint, as ops: a token derived from the
+  // ops key rides in the path (the UI cannot send our Authorization header) and opens the codec only.
+  // Without an ops key the UI shows payloads sealed.
+  const opsKey = [...keys.values()].find((identity) => identity.role === 'ops')?.key;
+  const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const codecEndpoint = opsKey ? `${apiUrl}/codec/${codecToken(opsKey)}` : undefined;
+
   let devServer: DevServer | undefined;
   let address = config.TEMPORAL_ADDRESS;
   if (!address) {
     devServer = await startDevServer({
+      codecEndpoint,
       dataDir: config.dataDir,
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
@@ -61,6 +70,7 @@ async function main() {
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+    codec: { codec: payloadCodec(config), origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`] },
   });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
 

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { registry } from '../machines/registry';
+import { dataConverter } from '../worker/codec';
 import { sampleFigures } from './support/bills';
 import { certifyBusiness, eventually } from './support/flows';
 import { startProduct, type Product } from './support/product';
@@ -91,7 +92,7 @@ describe('determinism of the driver', () => {
     // The milestones process continued-as-new at least once, and each run of each kind is replayed.
     expect(histories.filter((h) => h.workflowId === milestones).length).toBeGreaterThan(1);
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) results.push(result);
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: dataConverter(product.config) }, histories)) results.push(result);
     expect(results.map((r) => [r.workflowId, r.error?.message])).toEqual(histories.map((h) => [h.workflowId, undefined]));
   });
 });

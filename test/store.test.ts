@@ -2,17 +2,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore, StoreInputError, type Store } from '../store/db';
 import type { ProcessRow, TransitionRecord } from '../store/model';
+import { writeFigures } from './support/figures';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-store-'));
 // Ids unique per run, so the same tests can run against a PostgreSQL database that outlives them.
 const run = Date.now().toString(36);
 
+// PostgreSQL comes from test/support/postgresSetup.ts (TEST_DATABASE_URL or a throwaway cluster); without one the run says so loudly.
+const postgresUrl = inject('postgresUrl');
 const backends = [
   { name: 'SQLite', open: () => openStore({ dataDir }) },
-  ...(process.env.TEST_DATABASE_URL ? [{ name: 'PostgreSQL', open: () => openStore({ databaseUrl: process.env.TEST_DATABASE_URL }) }] : []),
+  ...(postgresUrl ? [{ name: 'PostgreSQL', open: () => openStore({ databaseUrl: postgresUrl }) }] : []),
 ];
 
 function view(id: string, over: Partial<ProcessRow> = {}): ProcessRow {
@@ -43,6 +47,7 @@ function record(processId: string, seq: number, over: Partial<TransitionRecord> 
 }
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+afterAll(() => writeFigures('postgres', { dialects: backends.map((b) => b.name), postgres: postgresUrl ? new URL(postgresUrl).host : 'NOT TESTED (no TEST_DATABASE_URL, no PostgreSQL binaries)' }));
 
 describe.each(backends)('records store on $name', ({ open }) => {
   let store: Store;
@@ -272,6 +277,24 @@ describe.each(backends)('records store on $name', ({ open }) => {
     const [sent] = await store.listOutbox({ recipient: 'a@acme.test', processId: message.processId });
     expect(sent.status).toBe('sent');
     expect(sent.sentAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+});
+
+describe.runIf(postgresUrl)('PostgreSQL schema', () => {
+  it('applies every migration (001–006) on PostgreSQL, once, and opening again applies none', async () => {
+    const expected = ['001_initial', '002_record_update_ids', '003_inbox', '004_process_customer', '006_customers'];
+    await (await openStore({ databaseUrl: postgresUrl })).close();
+    await (await openStore({ databaseUrl: postgresUrl })).close();
+    const pg = new Client({ connectionString: postgresUrl });
+    await pg.connect();
+    try {
+      const { rows } = await pg.query<{ name: string }>('select name from kysely_migration order by name');
+      expect(rows.map((r) => r.name)).toEqual(expected);
+      const { rows: tables } = await pg.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public'");
+      expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['processes', 'records', 'customers']));
+    } finally {
+      await pg.end();
+    }
   });
 });
 

@@ -45,6 +45,10 @@ const envSchema = z.object({
   CONSUMPTION_FILE: z.string().optional(),
   /** Partner payment (R52): how long a partner has to pay before the customer is told it may pay another way. */
   PAYMENT_REMINDER_MS: z.coerce.number().int().positive().default(24 * 3600 * 1000),
+  /** AES-256 key (32 bytes, base64) that seals Temporal payloads; default: a development key in DATA_DIR/payload-key. */
+  PAYLOAD_KEY: z.string().optional(),
+  /** Earlier payload keys, base64, comma-separated: they still open older history after a rotation. */
+  PAYLOAD_KEYS_OLD: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

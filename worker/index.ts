@@ -10,7 +10,10 @@ import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
+import { dataConverter } from './codec';
 import { processSettings, type Config } from './config';
+
+export { dataConverter, payloadCodec } from './codec';
 
 /** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
 export const connectionOptions = (config: Config, address: string) => ({
@@ -21,7 +24,8 @@ export const connectionOptions = (config: Config, address: string) => ({
 
 export async function connectClient(config: Config, address: string): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config, address));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Payloads are sealed before they reach Temporal: its history holds no personal data in clear.
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
 }
 
 let runtimeInstalled = false;
@@ -73,6 +77,7 @@ export async function createProcessWorker(opts: {
     connection: await NativeConnection.connect(connectionOptions(config, opts.address)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
+    dataConverter: dataConverter(config),
     activities: { ...activities, ...billActivities },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
   });

@@ -13,7 +13,7 @@ import { createNotifier } from '../../activities/notifier';
 import { ProcessClient } from '../../client';
 import { openStore, type Store } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
-import { connectClient, createProcessWorker } from '../../worker';
+import { connectClient, createProcessWorker, payloadCodec } from '../../worker';
 
 /**
  * The people of the tests, each with an API key, as a keys file would list them. Partner ids carry a
@@ -83,6 +83,7 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+    codec: { codec: payloadCodec(config), origins: [inject('temporalUiUrl')] },
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
@@ -105,6 +106,8 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
     url,
     config,
     people,
+    /** The API's keys, live: a test may add identities of its own (e.g. a fresh partner per process). */
+    keys,
     store,
     client,
     dataDir,

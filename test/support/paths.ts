@@ -1,0 +1,156 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import { describeStates } from '../../machines/describe';
+import type { ProcessKind } from '../../machines/kind';
+import type { Actor, Role } from '../../machines/types';
+import { sampleFigures } from './bills';
+import { actors, drive } from './machine';
+
+/**
+ * Paths to every state of a kind, found on the pure machine (breadth first, as the driver would move it),
+ * so that HTTP tests can put real processes into each state by replaying a path over the API.
+ */
+
+/** A valid payload of every event of every kind (a guard's own values come from the kind's `suggest`). */
+export const validPayloads: Record<string, Record<string, Record<string, unknown>>> = {
+  'partner-onboarding': {
+    REAL_NAME_VERIFIED: {},
+    BIND_EMAIL: { email: 'it@team.example' },
+    SUBMIT: { program: 'solution-provider' },
+    APPROVE: { comment: 'Looks good' },
+    REJECT: { comment: 'Materials incomplete' },
+    WITHDRAW: {},
+  },
+  'business-certification': { SUBMIT: { licenseNumber: '91310000MA1K4AJ12X' }, APPROVE: {}, REJECT: { comment: 'Licence unreadable' }, WITHDRAW: {} },
+  'role-certification': { SUBMIT: {}, APPROVE: {}, REJECT: { comment: 'No project yet' }, WITHDRAW: {} },
+  'nre-milestones': { APPLY: { milestone: 1 }, APPROVE: {}, REJECT: { comment: 'Incomplete' }, WITHDRAW: {} },
+  'initiation-review': {
+    SUBMIT: { solution: 'Smart retail' },
+    APPLY_JOINT_DESIGN: { plan: 'Joint design plan' },
+    APPROVE: { subject: 'initiation' },
+    REJECT: { subject: 'initiation', comment: 'Not yet' },
+    WITHDRAW: {},
+  },
+  'delivery-evaluation': {
+    SUBMIT_EVIDENCE: { evidence: [{ name: 'Sign-off', url: 'https://x.example/sign-off' }] },
+    REQUEST_MORE: { comment: 'More evidence, please' },
+    CONCLUDE: { result: 'passed' },
+    'CONCLUDE#failed': { result: 'failed' },
+    WITHDRAW: {},
+  },
+  'partner-bill': {
+    CONFIRM: {},
+    DISPUTE: { comment: 'Not our usage' },
+    ANSWER_DISPUTE: { comment: 'It is yours' },
+    APPLY_INCENTIVE_PAYOUT: {},
+    WITHDRAW: {},
+    RECEIVE_INVOICE: { invoiceNumber: 'FP-0001' },
+  },
+  'customer-creation': {
+    CLOUD_ACCOUNT_OPENED: { cloudAccountId: 'forged' },
+    CLOUD_ACCOUNT_REFUSED: { reason: 'forged' },
+    CODE_SENT: { phone: '+86 138 0000 0000' },
+    RESEND_CODE: {},
+    PHONE_VERIFIED: { verifiedBy: 'system' },
+  },
+  disassociation: { AGREE: {}, DECLINE: { comment: 'Unpaid orders' }, CANCEL_REQUEST: {}, APPROVE: {}, REJECT: { comment: 'Unpaid orders' }, APPLY: { note: 'Paid now' }, WITHDRAW: {} },
+  'partner-payment': { PAY: {}, DECLINE: {}, PAY_OTHER_WAY: { method: 'online' }, VAT_INVOICE_ISSUED: { invoiceNumber: '0440' }, UNSUBSCRIBE: {}, CLOSE: {} },
+};
+
+/** Start inputs over the pure machine; the HTTP tests put their own customer id where one is named. */
+export const startInputs = (customerId: string): Record<string, Record<string, unknown>> => ({
+  'partner-onboarding': { companyName: 'Team Co.' },
+  'business-certification': {},
+  'role-certification': { role: 'system-integrator' },
+  'nre-milestones': {},
+  'initiation-review': { solution: 'Smart retail' },
+  'delivery-evaluation': { project: 'Smart port', materials: [{ name: 'Handover', url: 'https://x.example/h' }] },
+  'partner-bill': sampleFigures() as unknown as Record<string, unknown>,
+  'customer-creation': { customerId: `${customerId}-new`, name: 'New Customer Co.', phone: '+86 138 0000 0000' },
+  disassociation: { associationType: 'resale', customerId },
+  'partner-payment': { orderId: 'ORD-1', product: 'ECS', orderType: 'cloud-service', amount: '10.00', currency: 'CNY' },
+});
+
+/** Who starts a kind: each of its starters, since some take a different path (a disassociation). */
+export const startersOf = (kind: ProcessKind): Role[] => [...kind.startRoles];
+
+const pureActor: Record<Role, Actor> = {
+  partner: actors.partner,
+  reviewer: actors.reviewer,
+  customer: actors.customer,
+  system: actors.system,
+  ops: actors.ops,
+  manager: { id: 'mei@acme', role: 'manager', partnerId: 'acme' },
+};
+
+export interface Step {
+  role: Role;
+  action: Record<string, unknown> & { type: string };
+}
+
+export interface StatePath {
+  /** The rows of describeStates the process rests in (one per parallel region). */
+  rows: string[];
+  starter: Role;
+  steps: Step[];
+  /** The pure snapshot at the end of the path: its guard values suggest payloads. */
+  snapshot: AnyMachineSnapshot;
+}
+
+/** The payloads of `variant` (`CONCLUDE`, `CONCLUDE#failed`) the machine would accept now: the default with each of the kind's suggestions. */
+export function payloadsFor(kind: ProcessKind, snapshot: AnyMachineSnapshot, variant: string): Array<Record<string, unknown> & { type: string }> {
+  const type = variant.split('#')[0];
+  const suggested = snapshot.status === 'active' ? kind.suggest?.(snapshot, type) : undefined;
+  const list = Array.isArray(suggested) ? suggested : [suggested];
+  return list.map((params) => ({ ...validPayloads[kind.name][variant], ...(params ?? {}), type }));
+}
+
+/** The payload variants of an event (`CONCLUDE` and `CONCLUDE#failed`). */
+export const variantsOf = (kind: ProcessKind, type: string) => Object.keys(validPayloads[kind.name]).filter((v) => v.split('#')[0] === type);
+
+/** Operations' outcomes, as the driver's activities would answer (an account opens; a code is sent). */
+function settle(p: ReturnType<typeof drive>) {
+  for (let ops = p.operations, i = 0; ops.length > 0 && i < 10; ops = p.operations, i++) {
+    for (const op of ops) {
+      if (op.name === 'openCloudAccount') p.outcome({ type: 'CLOUD_ACCOUNT_OPENED', cloudAccountId: 'ca-1' });
+      else if (op.name === 'sendVerificationCode') p.outcome({ type: 'CODE_SENT', phone: op.input.phone });
+    }
+  }
+}
+
+export const rowsOf = (kind: ProcessKind, snapshot: AnyMachineSnapshot) =>
+  describeStates(kind)
+    .filter((row) => snapshot.matches(row.id.split('.').reduceRight<any>((inner, key) => (inner === undefined ? key : { [key]: inner }), undefined)))
+    .map((row) => row.id);
+
+/** The shortest path (by events sent) to a resting configuration holding each row reachable by events. */
+export function pathsToEveryState(kind: ProcessKind, customerId = 'cust-qian'): StatePath[] {
+  const found = new Map<string, StatePath>();
+  const queue: Array<{ starter: Role; steps: Step[] }> = startersOf(kind).map((starter) => ({ starter, steps: [] }));
+  const seenConfigs = new Set<string>();
+  const replay = (starter: Role, steps: Step[]) => {
+    const p = drive(kind, startInputs(customerId)[kind.name], { businessCertified: true }, pureActor[starter]);
+    settle(p);
+    for (const step of steps) {
+      const verdict = p.send(pureActor[step.role], step.action);
+      if (!verdict.ok) return undefined;
+      settle(p);
+    }
+    return p.snapshot;
+  };
+  while (queue.length > 0) {
+    const { starter, steps } = queue.shift()!;
+    const snapshot = replay(starter, steps);
+    if (!snapshot) continue;
+    const rows = rowsOf(kind, snapshot);
+    // Rows and context: the same state with other facts (an email bound, a milestone passed) leads elsewhere.
+    const config = `${rows.join('|')}#${JSON.stringify(snapshot.context)}`;
+    if (seenConfigs.has(config)) continue;
+    seenConfigs.add(config);
+    if (rows.some((row) => ![...found.values()].some((path) => path.rows.includes(row)))) found.set(rows.join('|'), { rows, starter, steps, snapshot });
+    if (snapshot.status !== 'active' || steps.length >= 8 || seenConfigs.size > 3000) continue;
+    for (const variant of Object.keys(validPayloads[kind.name]))
+      for (const action of payloadsFor(kind, snapshot, variant))
+        for (const role of kind.events[action.type].roles) queue.push({ starter, steps: [...steps, { role: role as Role, action }] });
+  }
+  return [...found.values()];
+}

@@ -1,0 +1,120 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import type { Config } from './config';
+
+/**
+ * Payloads encrypted before they reach Temporal (AES-256-GCM), so the engine's history holds no email,
+ * phone number or name in clear. Every payload names the key it was sealed with, so keys can rotate:
+ * a new PAYLOAD_KEY seals from then on, and the old ones (PAYLOAD_KEYS_OLD) still open older history.
+ */
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+const KEY_ID = 'encryption-key-id';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+/** A key's id: a digest of the key itself, so nobody has to name keys and two keys never share an id. */
+export const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 16);
+
+export class AesGcmCodec implements PayloadCodec {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly current: string;
+
+  /** `keys[0]` seals; all of them open. Each must be 32 bytes. */
+  constructor(keys: Buffer[]) {
+    if (keys.length === 0) throw new Error('The payload codec needs at least one key.');
+    for (const key of keys) {
+      if (key.length !== 32) throw new Error(`A payload key must be 32 bytes (AES-256); this one has ${key.length}.`);
+      this.keys.set(keyIdOf(key), key);
+    }
+    this.current = keyIdOf(keys[0]);
+  }
+
+  get keyId() {
+    return this.current;
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
+      // The key id is authenticated too: a payload cannot be passed off as sealed with another key.
+      cipher.setAAD(utf8.encode(this.current));
+      const sealed = Buffer.concat([cipher.update(serialize(payload)), cipher.final()]);
+      return {
+        metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID]: utf8.encode(this.current) },
+        data: Buffer.concat([iv, sealed, cipher.getAuthTag()]),
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.encoding;
+      if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      const keyId = payload.metadata?.[KEY_ID] ? text.decode(payload.metadata[KEY_ID]) : '';
+      const key = this.keys.get(keyId);
+      if (!key) throw new Error(`A payload was sealed with key ${keyId || '(none named)'}, which is not among PAYLOAD_KEY and PAYLOAD_KEYS_OLD.`);
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+      decipher.setAAD(utf8.encode(keyId));
+      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+      return deserialize(Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]));
+    });
+  }
+}
+
+/** A payload as bytes: its metadata and data, base64 in JSON (no protobuf dependency needed). */
+function serialize(payload: Payload): Buffer {
+  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+  return Buffer.from(JSON.stringify({ metadata, data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64') }));
+}
+
+function deserialize(bytes: Buffer): Payload {
+  const { metadata, data } = JSON.parse(bytes.toString('utf8')) as { metadata: Record<string, string>; data: string };
+  return {
+    metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+    data: new Uint8Array(Buffer.from(data, 'base64')),
+  };
+}
+
+function decodeKey(base64: string, name: string): Buffer {
+  const key = Buffer.from(base64.trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`); it decodes to ${key.length} bytes.`);
+  return key;
+}
+
+/**
+ * The sealing key: PAYLOAD_KEY, else a development key kept in DATA_DIR/payload-key (created once, like
+ * dev-keys.json), then the old keys that still open older history.
+ */
+export function payloadKeys(config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>): Buffer[] {
+  const old = (config.PAYLOAD_KEYS_OLD ?? '').split(',').filter((k) => k.trim()).map((k, i) => decodeKey(k, `PAYLOAD_KEYS_OLD entry ${i + 1}`));
+  if (config.PAYLOAD_KEY) return [decodeKey(config.PAYLOAD_KEY, 'PAYLOAD_KEY'), ...old];
+  return [devPayloadKey(config.dataDir), ...old];
+}
+
+function devPayloadKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'payload-key');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    // 'wx': never overwrites a key that sealed existing history; a second starter reads the first one's.
+    fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return decodeKey(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** The codec of this deployment's keys. */
+export const payloadCodec = (config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>) => new AesGcmCodec(payloadKeys(config));
+
+/** What every Temporal client, worker and replay worker of the product takes as `dataConverter`. */
+export const dataConverter = (config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>): DataConverter => ({
+  payloadCodecs: [payloadCodec(config)],
+});
