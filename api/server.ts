@@ -8,6 +8,7 @@ import type { Notifier } from '../activities/notifier';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
+import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
@@ -15,6 +16,7 @@ import { billRoutes } from './routes/bills';
 import { customerRoutes } from './routes/customers';
 import { invitationRoutes } from './routes/invitations';
 import { kindRoutes } from './routes/kinds';
+import { meRoutes } from './routes/me';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
 import { processRoutes } from './routes/processes';
@@ -31,6 +33,8 @@ export interface ApiDeps {
   consumption?: ConsumptionSource;
   /** Sends managers' invitation emails (R65); without it they stay in the outbox. */
   notifier?: Notifier;
+  /** The built console (console/build.ts), served at `/`; without it there is no console. */
+  consoleDir?: string;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -69,6 +73,7 @@ export async function buildServer(deps: ApiDeps) {
       v1.addHook('onRequest', authenticate(deps.keys));
       await v1.register(processRoutes(deps));
       await v1.register(kindRoutes);
+      await v1.register(meRoutes);
       await v1.register(partnerRoutes(deps));
       await v1.register(taskRoutes(deps));
       await v1.register(billRoutes({ store: deps.store, billing: deps.billing ?? fileBillingSource() }));
@@ -78,6 +83,7 @@ export async function buildServer(deps: ApiDeps) {
     },
     { prefix: '/v1' },
   );
+  if (deps.consoleDir) await app.register(consoleRoutes(deps.consoleDir));
   return app;
 }
 
