@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagramText, type KindDescription } from '../console/src/model';
 import { launchBrowser, screenshot, signedIn } from './support/browser';
 import { startProduct, type Product } from './support/product';
 
@@ -123,5 +124,58 @@ describe('the console', () => {
     const events = await partner.locator('[data-testid="timeline"] li').evaluateAll((items) => items.map((li) => li.getAttribute('data-event')));
     expect(events).toEqual(['START', 'SUBMIT', 'REJECT', 'SUBMIT', 'APPROVE']);
     await screenshot(partner, 'partner-certified');
+  });
+
+  it('R20 R24: a reviewer decides one review of a process in two parallel regions; the diagram marks a state in each', async () => {
+    const started = await product.start('acme', 'initiation-review', { solution: 'Smart retail' }, { businessKey: 'console-retail' });
+    expect(started.status).toBe(201);
+    const id: string = started.body.id;
+    const li = await signedIn(browser, product, 'li');
+    await li.goto(`${product.url}/#/processes/${encodeURIComponent(id)}`);
+    await showing(li, started.body.state);
+    // Both regions are marked: initiation under review, joint design not applied for.
+    const marked = li.locator('[data-testid="diagram"] svg g.current');
+    await expect(marked.count()).resolves.toBe(2);
+    expect(await marked.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Initiation under review'), expect.stringContaining('not applied for')]));
+    await screenshot(li, 'parallel-diagram');
+
+    // The decision names its review: the form carries `subject` from the allowed action's params.
+    const reject = li.locator('form[data-action="REJECT"][data-subject="initiation"]');
+    await reject.locator('[name="comment"]').fill('Add the network topology');
+    await reject.locator('button[type="submit"]').click();
+    await li.locator(`[data-testid="process"]:not([data-version="${started.body.version}"])`).waitFor();
+    const after = (await product.view('acme', id)).body;
+    await showing(li, after.state);
+    expect(after.state).toContain('initiation.notPassed');
+    expect(after.records.at(-1)).toMatchObject({ event: 'REJECT', comment: 'Add the network topology' });
+  });
+
+  it('serves its files from the server without a key, and nothing outside its folder; /v1/me names the key holder', async () => {
+    const page = await fetch(product.url + '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('/console/mermaid.min.js');
+    expect((await fetch(product.url + '/console/mermaid.min.js')).status).toBe(200);
+    for (const path of ['/console/..%2Fpackage.json', '/console/%2E%2E/%2E%2E/package.json', '/console/nothing.js'])
+      expect((await fetch(product.url + path)).status).toBe(404);
+    expect((await product.call('li', 'GET', '/v1/me')).body).toEqual({ id: 'li.reviewer', role: 'reviewer' });
+    expect((await product.call('acme', 'GET', '/v1/me')).body).toMatchObject({ role: 'partner', partnerId: product.people.acme.partnerId });
+    expect((await product.call(null, 'GET', '/v1/me')).status).toBe(401);
+  });
+
+  it("R24: every kind's diagram parses in Mermaid, as the API serves it and as the console draws it in either language", async () => {
+    const all = (await product.call('li', 'GET', '/v1/kinds')).body.items as KindDescription[];
+    const texts = all.flatMap((kind) => [
+      { name: `${kind.kind} (API)`, text: kind.mermaid },
+      ...(['en', 'zh-CN'] as const).map((lang) => ({ name: `${kind.kind} (${lang})`, text: diagramText(kind, kind.states[0].id, lang) })),
+    ]);
+    const page = await signedIn(browser, product, 'li');
+    const failures = await page.evaluate(async (texts) => {
+      const mermaid = (globalThis as any).mermaid;
+      const out: string[] = [];
+      for (const { name, text } of texts) await mermaid.parse(text).catch((err: Error) => out.push(`${name}: ${err.message}`));
+      return out;
+    }, texts);
+    expect(failures).toEqual([]);
   });
 });

@@ -67,6 +67,8 @@ export function stateLabel(kind: KindDescription | undefined, state: string, lan
 }
 
 const mermaidId = (path: string) => path.replace(/\./g, '_');
+/** `;` ends a statement in Mermaid, so a label's own is written as Mermaid's entity code. */
+const mermaidText = (text: string) => text.replace(/;/g, '#59;');
 
 /**
  * The kind's Mermaid diagram (from `GET /v1/kinds/:kind`) in the chosen language, with the states the
@@ -74,8 +76,8 @@ const mermaidId = (path: string) => path.replace(/\./g, '_');
  * and each move as `from --> to : EVENT`; both are put into the reader's language.
  */
 export function diagramText(kind: KindDescription, state: string, lang: Lang): string {
-  const states = new Map(kind.states.map((s) => [mermaidId(s.id), s.label[lang]]));
-  const events = new Map(kind.events.map((e) => [e.type, e.label[lang]]));
+  const states = new Map(kind.states.map((s) => [mermaidId(s.id), mermaidText(s.label[lang])]));
+  const events = new Map(kind.events.map((e) => [e.type, mermaidText(e.label[lang])]));
   const lines = kind.mermaid.split('\n').map((line) => {
     const described = line.match(/^(\s*)(\w+) : (.*)$/);
     if (described && states.has(described[2])) return `${described[1]}${described[2]} : ${states.get(described[2])}`;
