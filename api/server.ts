@@ -10,6 +10,7 @@ import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
 import { codecRoutes } from './codec';
+import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
@@ -18,6 +19,7 @@ import { customerRoutes } from './routes/customers';
 import { eventRoutes } from './routes/events';
 import { invitationRoutes } from './routes/invitations';
 import { kindRoutes } from './routes/kinds';
+import { meRoutes } from './routes/me';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
 import { processRoutes } from './routes/processes';
@@ -38,6 +40,8 @@ export interface ApiDeps {
   eventPollMs?: number;
   /** The engine's payload codec, served to ops and the Temporal Web UI (from these origins) at /codec. */
   codec?: { codec: PayloadCodec; origins: string[] };
+  /** The built console (console/build.ts), served at `/`; without it there is no console. */
+  consoleDir?: string;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -79,6 +83,7 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(processRoutes(deps));
       await v1.register(eventRoutes(deps));
       await v1.register(kindRoutes);
+      await v1.register(meRoutes);
       await v1.register(partnerRoutes(deps));
       await v1.register(taskRoutes(deps));
       await v1.register(billRoutes({ store: deps.store, billing: deps.billing ?? fileBillingSource() }));
@@ -88,6 +93,7 @@ export async function buildServer(deps: ApiDeps) {
     },
     { prefix: '/v1' },
   );
+  if (deps.consoleDir) await app.register(consoleRoutes(deps.consoleDir));
   return app;
 }
 

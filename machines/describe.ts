@@ -47,6 +47,9 @@ export function describeStates(kind: ProcessKind): StateDescription[] {
     });
 }
 
+/** A label as Mermaid text: `;` ends a statement there, so it is written as Mermaid's entity code. */
+export const mermaidText = (text: string) => text.replace(/;/g, '#59;');
+
 export function mermaidOf(kind: ProcessKind): string {
   const lines = ['stateDiagram-v2'];
   const id = (path: string) => path.replace(/\./g, '_');
@@ -69,7 +72,7 @@ export function mermaidOf(kind: ProcessKind): string {
         lines.push(`${indent}state ${id(path)} {`);
         visit(child, path, `${indent}  `);
         lines.push(`${indent}}`);
-      } else if (label) lines.push(`${indent}${id(path)} : ${label.en} / ${label['zh-CN']}`);
+      } else if (label) lines.push(`${indent}${id(path)} : ${mermaidText(label.en)} / ${mermaidText(label['zh-CN'])}`);
       for (const [event, transitions] of Object.entries(child.on ?? {})) {
         const name = kind.events[event] ? event : event.startsWith('xstate.done.state.') ? 'done' : undefined;
         if (!name) continue;

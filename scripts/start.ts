@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
+import { buildConsole } from '../console/build';
 import { fileConsumption } from '../api/consumption';
 import { codecToken } from '../api/codec';
 import { buildServer } from '../api/server';
@@ -65,8 +66,10 @@ async function main() {
     taskQueue: config.TASK_QUEUE,
     settings: processSettings(config),
   });
+  // The console is built at each start (about a second), so it always matches this checkout.
+  const consoleDir = await buildConsole();
   const app = await buildServer({
-    client, store, keys, log,
+    client, store, keys, log, consoleDir,
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
@@ -78,6 +81,7 @@ async function main() {
     [
       '',
       'partnerflow is running',
+      `  Console      ${url}/`,
       `  API          ${url}/v1`,
       `  OpenAPI      ${url}/openapi.json`,
       `  Temporal UI  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}`,

@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import type { Identity } from '../../api/keys';
 import { fileConsumption } from '../../api/consumption';
 import { buildServer } from '../../api/server';
+import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
 import { createNotifier } from '../../activities/notifier';
 import { ProcessClient } from '../../client';
@@ -60,9 +61,10 @@ export interface Reply<T = any> {
 
 /**
  * The whole product on the run's real Temporal dev server: a worker with its own task queue, a records
- * store in a fresh SQLite file, and the HTTP API on a free port. Each test file starts one.
+ * store in a fresh SQLite file, and the HTTP API on a free port (with the console at `/` when asked). Each
+ * test file starts one.
  */
-export async function startProduct(options: { historyLimit?: number; env?: Record<string, string> } = {}) {
+export async function startProduct(options: { historyLimit?: number; env?: Record<string, string>; console?: boolean } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
   const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, ...options.env });
   const log = pino({ level: 'warn' });
@@ -78,8 +80,10 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
   });
   const people = makePeople(randomUUID().slice(0, 8));
   const keys = new Map<string, Identity>(Object.values(people).map((p) => [p.key, p as Identity]));
+  // The console is built into this product's own folder, so test files never share a build.
+  const consoleDir = options.console ? await buildConsole(path.join(dataDir, 'console')) : undefined;
   const app = await buildServer({
-    client, store, keys, log,
+    client, store, keys, log, consoleDir,
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),

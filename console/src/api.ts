@@ -1,0 +1,49 @@
+/**
+ * The console's only way to the server: the HTTP API v1 with the signed-in key as a bearer token.
+ * A refusal carries the API's own `code` and `reason`, which the screens show as they are.
+ */
+const keyName = 'pf.key';
+
+export const signedInKey = () => sessionStorage.getItem(keyName);
+export const rememberKey = (key: string) => sessionStorage.setItem(keyName, key);
+export const forgetKey = () => sessionStorage.removeItem(keyName);
+
+export class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown, options: { key?: string | null; headers?: Record<string, string> } = {}): Promise<T> {
+  const key = options.key === undefined ? signedInKey() : options.key;
+  const response = await fetch(path, {
+    method,
+    headers: {
+      ...options.headers,
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    const error = json?.error ?? {};
+    throw new Refusal(response.status, error.code ?? `http_${response.status}`, error.reason ?? response.statusText);
+  }
+  return json as T;
+}
+
+export const processPath = (id: string) => `/v1/processes/${encodeURIComponent(id)}`;
+
+export interface Me {
+  id: string;
+  role: string;
+  partnerId?: string;
+  customerId?: string;
+  name?: string;
+}

@@ -1,0 +1,94 @@
+/**
+ * The console's model of a kind, as `GET /v1/kinds/:kind` describes it, and the pure readings of it the
+ * screens need (no DOM here, so the tests can run these in Node).
+ */
+export type Labels = { en: string; 'zh-CN': string };
+export type Lang = keyof Labels;
+
+/** What `GET /v1/kinds/:kind` tells about a kind; the console builds its forms and diagrams from it. */
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: Array<string | number>;
+  anyOf?: JsonSchema[];
+  const?: string | number;
+  format?: string;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+}
+
+export interface KindDescription {
+  kind: string;
+  title: Labels;
+  startedBy: string[];
+  oncePerPartner: boolean;
+  input: JsonSchema;
+  events: Array<{ type: string; label: Labels; roles: string[]; decision: boolean; payload: JsonSchema }>;
+  states: Array<{ id: string; label: Labels; final: boolean; waitsFor: string | null }>;
+  mermaid: string;
+}
+
+/**
+ * The leaf state paths a view's `state` names: `underReview` → [underReview];
+ * `open.(initiation.underReview | jointDesign.notApplied)` → [open.initiation.underReview, open.jointDesign.notApplied]
+ * (the API joins parallel regions with ` | ` inside parentheses).
+ */
+export function leafPaths(state: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < state.length; i++) {
+    if (state[i] === '(') depth++;
+    else if (state[i] === ')') depth--;
+    else if (depth === 0 && state.startsWith(' | ', i)) {
+      items.push(state.slice(start, i));
+      start = i + 3;
+    }
+  }
+  items.push(state.slice(start));
+  return items.flatMap((item) => {
+    const open = item.indexOf('(');
+    if (open < 0) return [item.trim()];
+    const prefix = item.slice(0, open).replace(/\.$/, '');
+    return leafPaths(item.slice(open + 1, item.lastIndexOf(')'))).map((p) => `${prefix}.${p}`);
+  });
+}
+
+/** A state key as a person reads it: the labels of its leaf states, or the key itself for one the kind does not list. */
+export function stateLabel(kind: KindDescription | undefined, state: string, lang: keyof Labels): string {
+  if (!state) return '';
+  return leafPaths(state)
+    .map((path) => kind?.states.find((s) => s.id === path)?.label[lang] ?? path)
+    .join(lang === 'en' ? '; ' : '；');
+}
+
+const mermaidId = (path: string) => path.replace(/\./g, '_');
+/** `;` ends a statement in Mermaid, so a label's own is written as Mermaid's entity code. */
+const mermaidText = (text: string) => text.replace(/;/g, '#59;');
+
+/**
+ * The kind's Mermaid diagram (from `GET /v1/kinds/:kind`) in the chosen language, with the states the
+ * process is in now marked by a `classDef`/`class` line. The API writes each state as `id : en / zh-CN`
+ * and each move as `from --> to : EVENT`; both are put into the reader's language.
+ */
+export function diagramText(kind: KindDescription, state: string, lang: Lang): string {
+  const states = new Map(kind.states.map((s) => [mermaidId(s.id), mermaidText(s.label[lang])]));
+  const events = new Map(kind.events.map((e) => [e.type, mermaidText(e.label[lang])]));
+  const lines = kind.mermaid.split('\n').map((line) => {
+    const described = line.match(/^(\s*)(\w+) : (.*)$/);
+    if (described && states.has(described[2])) return `${described[1]}${described[2]} : ${states.get(described[2])}`;
+    const move = line.match(/^(.* --> .* : )(\w+)$/);
+    if (move && events.has(move[2])) return `${move[1]}${events.get(move[2])}`;
+    return line;
+  });
+  const current = state ? leafPaths(state).map(mermaidId).filter((id) => states.has(id)) : [];
+  if (current.length) {
+    lines.push('  classDef current fill:#ffd54f,stroke:#e65100,stroke-width:3px,color:#000,font-weight:bold');
+    lines.push(`  class ${current.join(',')} current`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { diagramText, leafPaths, stateLabel, type KindDescription } from '../console/src/model';
+import { describeKind } from '../machines/describe';
+import { kindOf, registry } from '../machines/registry';
+
+/** The console's readings of a kind's description, on the real descriptions `GET /v1/kinds/:kind` serves. */
+
+const described = (name: string) => describeKind(kindOf(name)!) as unknown as KindDescription;
+
+describe('the console model', () => {
+  it('reads the leaf states a view names, parallel regions included', () => {
+    expect(leafPaths('underReview')).toEqual(['underReview']);
+    expect(leafPaths('open.(initiation.underReview | jointDesign.notApplied)')).toEqual(['open.initiation.underReview', 'open.jointDesign.notApplied']);
+    expect(leafPaths('a.(b.(c.d | e) | f.g)')).toEqual(['a.b.c.d', 'a.b.e', 'a.f.g']);
+  });
+
+  it('R24: names every state a process of each region is in, in the reader language', () => {
+    const kind = described('initiation-review');
+    const state = 'open.(initiation.underReview | jointDesign.notApplied)';
+    expect(stateLabel(kind, state, 'zh-CN')).toMatch(/^立项审核中；/);
+    expect(stateLabel(kind, state, 'en')).toMatch(/^Initiation under review; /);
+  });
+
+  it('marks the current states on the diagram with a class and writes states and moves in one language', () => {
+    const kind = described('initiation-review');
+    const text = diagramText(kind, 'open.(initiation.notPassed | jointDesign.underReview)', 'zh-CN');
+    expect(text).toContain('class open_initiation_notPassed,open_jointDesign_underReview current');
+    expect(text).toMatch(/classDef current /);
+    expect(text).toContain('open_initiation_underReview : 立项审核中');
+    expect(text).not.toContain('Initiation under review');
+    expect(text).toMatch(/open_initiation_underReview --> open_initiation_notPassed : 驳回/);
+    // An unknown state (a kind changed since) marks nothing rather than drawing a stray node.
+    expect(diagramText(described('business-certification'), 'gone', 'en')).not.toContain('class ');
+  });
+
+  it("keeps each label on one Mermaid statement: a label's ';' would end it and draw its words as stray states", () => {
+    for (const kind of Object.values(registry)) {
+      const description = describeKind(kind) as unknown as KindDescription;
+      const texts = [description.mermaid, diagramText(description, '', 'en'), diagramText(description, '', 'zh-CN')];
+      for (const text of texts) expect(text.split('\n').filter((line) => line.replace(/#59;/g, '').includes(';')), kind.name).toEqual([]);
+    }
+    expect(described('initiation-review').mermaid).toContain('complete : Initiation complete#59; joint design & verification passed');
+  });
+});

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Person, Product } from './product';
+
+/**
+ * Headless Chromium from the system's package (`.ci/run` installs Debian's `chromium`), driven by
+ * playwright-core: nothing is downloaded. `CHROMIUM_PATH` names another binary.
+ */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const screenshotDir = path.join(__dirname, '..', '..', '.artifacts', 'screenshots');
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(chromiumPath))
+    throw new Error(`No Chromium at ${chromiumPath}: install Debian's package (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH.`);
+  // As root (CI here) Chromium refuses its sandbox; the pages it opens are the product's own.
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+/** One person at their own browser window, signed in to the console with their API key. */
+export async function signedIn(browser: Browser, product: Product, who: Person): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Europe/London' });
+  const page = await context.newPage();
+  await page.goto(product.url + '/');
+  await page.fill('input[name="apiKey"]', product.people[who].key);
+  await page.click('form[data-testid="signin"] button[type="submit"]');
+  await page.locator('[data-testid="who"]').waitFor();
+  return page;
+}
+
+let shots = 0;
+
+/** A full-page screenshot under .artifacts/screenshots, numbered in the order the story takes them. */
+export async function screenshot(page: Page, name: string) {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
