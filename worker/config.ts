@@ -45,6 +45,10 @@ const envSchema = z.object({
   CONSUMPTION_FILE: z.string().optional(),
   /** Partner payment (R52): how long a partner has to pay before the customer is told it may pay another way. */
   PAYMENT_REMINDER_MS: z.coerce.number().int().positive().default(24 * 3600 * 1000),
+  /** Worker tuning (docs/PERFORMANCE.md); unset means the SDK's defaults. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,3 +68,10 @@ export const processSettings =
     review: { due: config.REVIEW_DUE[kind] ?? config.REVIEW_DUE['*'] ?? { workingDays: 3 }, remindBeforeMs: config.REVIEW_REMIND_BEFORE_MS },
     payment: { reminderMs: config.PAYMENT_REMINDER_MS },
   });
+
+/** The worker options the environment tunes; the SDK's defaults for what it leaves unset. */
+export const workerTuning = (config: Config) => ({
+  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined ? { maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES } : {}),
+});

@@ -10,7 +10,7 @@ import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
-import { processSettings, type Config } from './config';
+import { processSettings, workerTuning, type Config } from './config';
 
 /** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
 export const connectionOptions = (config: Config, address: string) => ({
@@ -74,6 +74,7 @@ export async function createProcessWorker(opts: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     activities: { ...activities, ...billActivities },
+    ...workerTuning(config),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
   });
 }
