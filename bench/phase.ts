@@ -23,6 +23,8 @@ export interface SideResult {
   updateLatencyMs: { p50: number; p95: number; p99: number };
   historyEventsPerTransition: number;
   workerRssMB: { max: number; end: number };
+  /** CPU time of the worker processes per transition: what the machine pays, whatever its neighbours' load. */
+  workerCpuMsPerTransition: number;
 }
 
 export interface PhaseContext {
@@ -64,11 +66,14 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
     const driver: Driver =
       side === 'product' ? productDriver(new ProcessClient(ctx.temporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue);
     await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
+    const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
     const memory = sampleMemory(workers);
     const began = performance.now();
     const { latencies, processIds } = await drive(driver, partnerIds.slice(WARMUP), opts.concurrency);
     const seconds = (performance.now() - began) / 1000;
     const rss = await memory.stop();
+    const cpuAfter = await Promise.all(workers.map((w) => w.cpuMs()));
+    const cpuMs = cpuAfter.reduce((sum, ms, i) => sum + ms - cpuBefore[i], 0);
     const sample = processIds.slice(0, HISTORY_SAMPLE).flat();
     let events = 0;
     for (const id of sample) events += (await ctx.temporal.workflow.getHandle(id).fetchHistory()).events?.length ?? 0;
@@ -87,6 +92,7 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
       updateLatencyMs: { p50: round(percentile(latencies, 50), 1), p95: round(percentile(latencies, 95), 1), p99: round(percentile(latencies, 99), 1) },
       historyEventsPerTransition: round(events / sampledTransitions),
       workerRssMB: { max: round(rss.maxBytes / MB, 0), end: round(rss.lastBytes / MB, 0) },
+      workerCpuMsPerTransition: round(cpuMs / transitions),
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

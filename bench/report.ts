@@ -31,6 +31,7 @@ const rows: Array<[string, (s: Summary) => string]> = [
   ['Update latency p99 (ms)', (s) => s.updateLatencyMs.p99.toFixed(1)],
   ['history events / transition', (s) => s.historyEventsPerTransition.toFixed(2)],
   ['worker RSS max (MB)', (s) => String(s.workerRssMB.max)],
+  ['worker CPU per transition (ms)', (s) => s.workerCpuMsPerTransition.toFixed(2)],
 ];
 
 /** A Markdown table of both sides and their ratio, for the terminal and docs/PERFORMANCE.md. */

@@ -9,6 +9,7 @@
  *   --scale            10,000 open processes on one worker, then one worker against two
  *   --open 10000       processes held open by --scale
  *   --profile DIR      CPU profiles of the workers (--cpu-prof) into DIR
+ *   --server-db memory   the dev server's state in memory (default) or in a SQLite `file`
  *   --out DIR          results folder (default bench/results); --no-doc leaves docs/PERFORMANCE.md alone
  */
 import fs from 'node:fs';
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { freePort, startDevServer } from '../scripts/devServer';
+import { workflowBundleOptions } from '../worker/bundle';
 import { openMany, runSide, type PhaseContext, type Side, type SideResult } from './phase';
 import { machineFacts, ratioLine, replaceSection, summaryTable, writeResults, type Ratios, type Summary } from './report';
 import { median, round } from './stats';
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     out: { type: 'string', default: path.join(root, 'bench/results') },
     'no-doc': { type: 'boolean', default: false },
+    'server-db': { type: 'string', default: 'memory' },
   },
 });
 
@@ -60,6 +63,7 @@ function summarize(results: SideResult[]): Summary {
     updateLatencyMs: { p50: m((r) => r.updateLatencyMs.p50), p95: m((r) => r.updateLatencyMs.p95), p99: m((r) => r.updateLatencyMs.p99) },
     historyEventsPerTransition: m((r) => r.historyEventsPerTransition),
     workerRssMB: { max: m((r) => r.workerRssMB.max), end: m((r) => r.workerRssMB.end) },
+    workerCpuMsPerTransition: m((r) => r.workerCpuMsPerTransition),
   };
 }
 
@@ -67,14 +71,16 @@ async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-bench-'));
   const machine = { ...machineFacts() };
   log(`Benchmark: ${args.scale ? 'scale' : `${n} lifecycles per side, concurrency ${concurrency}, ${runs} run(s), ${workers} worker(s)`}; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
-  const server = await startDevServer({ dataDir: workDir, port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
+  if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') throw new Error(`--server-db must be memory or file, not "${args['server-db']}".`);
+  const server = await startDevServer({ dataDir: workDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
   const connection = await Connection.connect({ address: server.address });
   const temporal = new Client({ connection });
   try {
     const logger = new DefaultLogger('WARN');
     const bundles = {} as Record<Side, string>;
-    for (const [side, workflowsPath] of [['product', 'workflows/index.ts'], ['bare', 'bench/bare/workflows.ts']] as const) {
-      const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, workflowsPath), logger });
+    const options = { product: workflowBundleOptions, bare: { workflowsPath: path.join(root, 'bench/bare/workflows.ts') } };
+    for (const side of ['product', 'bare'] as const) {
+      const { code } = await bundleWorkflowCode({ ...options[side], logger });
       bundles[side] = path.join(workDir, `${side}-bundle.js`);
       fs.writeFileSync(bundles[side], code);
     }
@@ -99,7 +105,7 @@ async function compare(ctx: PhaseContext, machine: ReturnType<typeof machineFact
       results[side].push(result);
       log(
         `run ${run + 1}/${runs} ${side.padEnd(7)}: ${result.transitionsPerSecond} transitions/s, p99 ${result.updateLatencyMs.p99} ms, ` +
-          `${result.historyEventsPerTransition} events/transition, RSS ${result.workerRssMB.max} MB (${result.seconds} s, load ${os.loadavg()[0].toFixed(2)})`,
+          `${result.historyEventsPerTransition} events/transition, RSS ${result.workerRssMB.max} MB, worker CPU ${result.workerCpuMsPerTransition} ms/transition (${result.seconds} s, load ${os.loadavg()[0].toFixed(2)})`,
       );
     }
   }

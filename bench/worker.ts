@@ -23,7 +23,7 @@ export interface WorkerSpec {
 }
 
 export type ToWorker = { type: 'rss' } | { type: 'stop' };
-export type FromWorker = { type: 'ready' } | { type: 'rss'; rss: number; heapUsed: number } | { type: 'stopped' };
+export type FromWorker = { type: 'ready' } | { type: 'rss'; rss: number; heapUsed: number; cpuMs: number } | { type: 'stopped' };
 
 const send = (message: FromWorker) => process.send!(message);
 
@@ -57,7 +57,8 @@ async function main() {
   process.on('message', async (message: ToWorker) => {
     if (message.type === 'rss') {
       const { rss, heapUsed } = process.memoryUsage();
-      send({ type: 'rss', rss, heapUsed });
+      const { user, system } = process.cpuUsage();
+      send({ type: 'rss', rss, heapUsed, cpuMs: (user + system) / 1000 });
     } else if (message.type === 'stop') {
       worker.shutdown();
       await running;

@@ -5,6 +5,8 @@ import type { FromWorker, ToWorker, WorkerSpec } from './worker';
 /** Benchmark workers as child processes: started, asked for their memory, stopped. */
 export interface WorkerProcess {
   rss(): Promise<number>;
+  /** CPU time the worker process has used so far, all its threads. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startWorker(spec: WorkerSpec, opts: { cpuProfileDir?: stri
   });
   return {
     rss: async () => ((await request(child, { type: 'rss' }, 'rss')) as { rss: number }).rss,
+    cpuMs: async () => ((await request(child, { type: 'rss' }, 'rss')) as { cpuMs: number }).cpuMs,
     async stop() {
       await request(child, { type: 'stop' }, 'stopped');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));

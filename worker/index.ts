@@ -10,6 +10,7 @@ import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
+import { workflowBundleOptions } from './bundle';
 import { processSettings, workerTuning, type Config } from './config';
 
 /** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
@@ -75,6 +76,6 @@ export async function createProcessWorker(opts: {
     taskQueue: config.TASK_QUEUE,
     activities: { ...activities, ...billActivities },
     ...workerTuning(config),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
   });
 }
