@@ -6,9 +6,8 @@ import path from 'node:path';
  * The worker reuses one V8 context for all workflows, but evaluates the bundle's modules afresh for each
  * workflow it loads, unless they are preloaded: then they are evaluated once and deep-frozen. xstate
  * keeps no per-workflow state at module level (it caches in WeakMaps), so it is shared. zod cannot be:
- * it resets `lastIndex` on its (then frozen) regular expressions. The machines hold zod schemas, so
- * instead the registry loads only the kind a workflow runs (machines/registry.ts). The replay tests run
- * on this bundle.
+ * it resets `lastIndex` on its (then frozen) regular expressions, and the machines hold zod schemas.
+ * The replay tests run on this bundle.
  */
 export const workflowsPath = path.join(__dirname, '../workflows/index.ts');
 
