@@ -38,6 +38,11 @@ export interface DevServerOptions {
   log?: (line: string) => void;
   /** The CLI to run; found or built with findOrBuildTemporalCli when omitted. */
   cliPath?: string;
+  /**
+   * Keep the server's state in `dataDir/temporal.sqlite` (default). False keeps it in memory, gone when
+   * the server stops: the benchmark measures the engine's cost, not a single SQLite file's fsyncs.
+   */
+  persist?: boolean;
   /** How long to wait for the server to answer; default 60 s. */
   readyTimeoutMs?: number;
   /**
@@ -82,7 +87,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const args = [
     'server', 'start-dev',
-    '--db-filename', path.join(opts.dataDir, 'temporal.sqlite'),
+    ...(opts.persist === false ? [] : ['--db-filename', path.join(opts.dataDir, 'temporal.sqlite')]),
     '--ip', HOST,
     '--port', String(port),
     '--ui-port', String(uiPort),

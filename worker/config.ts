@@ -49,6 +49,10 @@ const envSchema = z.object({
   PAYLOAD_KEY: z.string().optional(),
   /** Earlier payload keys, base64, comma-separated: they still open older history after a rotation. */
   PAYLOAD_KEYS_OLD: z.string().optional(),
+  /** Worker tuning (docs/PERFORMANCE.md); unset means the SDK's defaults. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,3 +72,10 @@ export const processSettings =
     review: { due: config.REVIEW_DUE[kind] ?? config.REVIEW_DUE['*'] ?? { workingDays: 3 }, remindBeforeMs: config.REVIEW_REMIND_BEFORE_MS },
     payment: { reminderMs: config.PAYMENT_REMINDER_MS },
   });
+
+/** The worker options the environment tunes; the SDK's defaults for what it leaves unset. */
+export const workerTuning = (config: Config) => ({
+  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
+  ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined ? { maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES } : {}),
+});

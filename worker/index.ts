@@ -11,7 +11,8 @@ import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
 import { dataConverter } from './codec';
-import { processSettings, type Config } from './config';
+import { workflowBundleOptions } from './bundle';
+import { processSettings, workerTuning, type Config } from './config';
 
 export { dataConverter, payloadCodec } from './codec';
 
@@ -79,6 +80,7 @@ export async function createProcessWorker(opts: {
     taskQueue: config.TASK_QUEUE,
     dataConverter: dataConverter(config),
     activities: { ...activities, ...billActivities },
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
+    ...workerTuning(config),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
   });
 }

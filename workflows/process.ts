@@ -245,6 +245,9 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     for (const stepSeq of undelivered) deliver(stepSeq);
   }
 
+  /** The verdict of the Update the validator just accepted, which its handler runs next (judging is the costliest part of a step). */
+  let accepted: { updateId: string | undefined; snapshot: AnyMachineSnapshot; verdict: ReturnType<typeof judge> } | undefined;
+
   // Handlers before the first await, so that Updates and signals arriving with the first task are not lost.
   setHandler(
     act,
@@ -252,7 +255,9 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       const updateId = currentUpdateInfo()?.id;
       const earlier = updateId ? recentUpdates.get(updateId) : undefined;
       if (earlier) return earlier;
-      const verdict = judge(kind, snapshot!, action, actor, new Date().toISOString());
+      // The validator judged this very Update a moment ago, on this snapshot; on replay (no validator) it is judged again, alike.
+      const verdict = accepted?.updateId === updateId && accepted?.snapshot === snapshot ? accepted!.verdict : judge(kind, snapshot!, action, actor, new Date().toISOString());
+      accepted = undefined;
       if (!verdict.ok) throw refusal(verdict.refusal);
       // Only an id the caller chose (actor + Idempotency-Key) is worth keeping; Temporal's own are random.
       const done = apply(verdict.event, verdict.event.type, undefined, updateId?.startsWith(`${actor.id}:`) ? updateId : undefined);
@@ -275,6 +280,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
         if (expectedVersion !== undefined && expectedVersion !== seq)
           throw refusal({ status: 412, code: 'version_mismatch', reason: `The process moved on: it is at version ${seq}, not ${expectedVersion}. Reload it and decide again.` });
         if (!verdict.ok) throw refusal(verdict.refusal);
+        accepted = { updateId, snapshot, verdict };
       },
     },
   );

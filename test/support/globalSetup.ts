@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { freePort, startDevServer } from '../../scripts/devServer';
+import { workflowBundleOptions } from '../../worker/bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,7 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-test-'));
   const server = await startDevServer({ dataDir: dir, port: await freePort(), uiPort: await freePort(), log: (line) => console.log(`[temporal] ${line}`) });
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, code);
   project.provide('temporalAddress', server.address);

@@ -1,0 +1,82 @@
+import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { act, settled } from '../../workflows/contract';
+import type { BareActivities } from './activities';
+import { barePlan, endsAfter, type BareKind } from './plan';
+
+/**
+ * The benchmark's baseline: the same Updates, timers and activities (no-ops) as the product's driver,
+ * in the same order and with the same waiting, but no XState, no validation, no records, no search
+ * attributes. What the product costs is the difference between the two.
+ */
+const { openProcess, recordStep, announce, sendNotifications } = proxyActivities<BareActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** The product's review timers: a reminder and an overdue escalation, days away, cancelled by the decision. */
+const reviewTimers = ['2 days', '3 days'];
+
+export async function bareProcess(args: { kind: BareKind }): Promise<{ steps: number }> {
+  const plan = barePlan[args.kind];
+  const last = endsAfter[args.kind];
+  let seq = 0;
+  let started = false;
+  let lastSeen = 0;
+  let ended = false;
+  let effects: Promise<void> = Promise.resolve();
+  let recording = 0;
+  let deliveries: Promise<void> = Promise.resolve();
+  let sending = 0;
+  let timers: CancellationScope[] = [];
+
+  // Records in order; an Update waits for its own. Messages on a chain nobody waits for.
+  const step = (type: string) => {
+    const s = plan[type] ?? {};
+    seq += 1;
+    const stepSeq = seq;
+    if (s.timers === 'start')
+      for (const delay of reviewTimers) {
+        const scope = new CancellationScope();
+        timers.push(scope);
+        scope.run(() => sleep(delay)).catch((err) => {
+          if (!isCancellation(err)) throw err;
+        });
+      }
+    if (s.timers === 'cancel') {
+      for (const scope of timers) scope.cancel();
+      timers = [];
+    }
+    recording++;
+    effects = effects
+      .then(async () => {
+        await recordStep(stepSeq);
+        if (s.announce) await announce(stepSeq);
+      })
+      .finally(() => recording--);
+    const recorded = effects;
+    if (s.notify) {
+      sending++;
+      deliveries = Promise.all([deliveries, recorded])
+        .then(() => sendNotifications(stepSeq))
+        .finally(() => sending--);
+    }
+    if (type === last.type && ++lastSeen === last.times) ended = true;
+    return recorded;
+  };
+
+  setHandler(act, async ({ action }) => {
+    await step((action as { type: string }).type);
+    return { version: seq };
+  });
+  setHandler(settled, async () => {
+    await condition(() => started);
+    await effects;
+    return { version: seq };
+  });
+
+  await openProcess(0);
+  started = true;
+  void step('START');
+  await condition(() => ended && allHandlersFinished() && recording === 0 && sending === 0);
+  return { steps: seq };
+}

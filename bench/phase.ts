@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { ProcessClient } from '../client';
+import { openStore } from '../store/db';
+import { processSettings, readConfig } from '../worker/config';
+import { round, percentile } from './stats';
+import { sampleMemory, startWorker } from './workers';
+import { bareDriver, drive, lifecycle, processesPerLifecycle, productDriver, transitionsPerLifecycle, type Driver } from './workload';
+
+export type Side = 'product' | 'bare';
+
+export interface SideResult {
+  side: Side;
+  workers: number;
+  lifecycles: number;
+  processes: number;
+  transitions: number;
+  updates: number;
+  seconds: number;
+  processesPerSecond: number;
+  transitionsPerSecond: number;
+  updateLatencyMs: { p50: number; p95: number; p99: number };
+  historyEventsPerTransition: number;
+  workerRssMB: { max: number; end: number };
+  /** CPU time of the worker processes per transition: what the machine pays, whatever its neighbours' load. */
+  workerCpuMsPerTransition: number;
+}
+
+export interface PhaseContext {
+  temporal: Client;
+  address: string;
+  bundles: Record<Side, string>;
+  workDir: string;
+  /** Environment every worker of both sides reads: tuning and log level. */
+  workerEnv: Record<string, string>;
+  cpuProfileDir?: string;
+  log: (line: string) => void;
+}
+
+const MB = 1024 * 1024;
+/** Lifecycles run before the clock starts, so both sides are measured warm. */
+const WARMUP = 2;
+/** Histories read to count events per transition. */
+const HISTORY_SAMPLE = 10;
+
+/** Runs `n` lifecycles on one side with its own worker processes and task queue, and measures them. */
+export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; concurrency: number; workers: number; tag: string }): Promise<SideResult> {
+  const taskQueue = `bench-${side}-${opts.tag}`;
+  const dataDir = path.join(ctx.workDir, `${side}-${opts.tag}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const partnerIds = Array.from({ length: WARMUP + opts.n }, (_, i) => `${opts.tag}-${side}-${i}`);
+  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: taskQueue, ...ctx.workerEnv });
+  if (side === 'product') {
+    // NRE milestones need business certification (R10): the fact its own process would have announced.
+    const store = await openStore({ dataDir });
+    for (const id of partnerIds) await store.setPartnerFact(id, { fact: 'businessCertified', value: true });
+    await store.close();
+  }
+  const workers = await Promise.all(
+    Array.from({ length: opts.workers }, () =>
+      startWorker({ mode: side, address: ctx.address, taskQueue, dataDir, bundlePath: ctx.bundles[side], env: ctx.workerEnv }, { cpuProfileDir: ctx.cpuProfileDir }),
+    ),
+  );
+  try {
+    const driver: Driver =
+      side === 'product' ? productDriver(new ProcessClient(ctx.temporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue);
+    await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
+    const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
+    const memory = sampleMemory(workers);
+    const began = performance.now();
+    const { latencies, processIds } = await drive(driver, partnerIds.slice(WARMUP), opts.concurrency);
+    const seconds = (performance.now() - began) / 1000;
+    const rss = await memory.stop();
+    const cpuAfter = await Promise.all(workers.map((w) => w.cpuMs()));
+    const cpuMs = cpuAfter.reduce((sum, ms, i) => sum + ms - cpuBefore[i], 0);
+    const sample = processIds.slice(0, HISTORY_SAMPLE).flat();
+    let events = 0;
+    for (const id of sample) events += (await ctx.temporal.workflow.getHandle(id).fetchHistory()).events?.length ?? 0;
+    const sampledTransitions = (sample.length / processesPerLifecycle) * transitionsPerLifecycle;
+    const transitions = opts.n * transitionsPerLifecycle;
+    return {
+      side,
+      workers: opts.workers,
+      lifecycles: opts.n,
+      processes: opts.n * processesPerLifecycle,
+      transitions,
+      updates: latencies.length,
+      seconds: round(seconds, 1),
+      processesPerSecond: round((opts.n * processesPerLifecycle) / seconds),
+      transitionsPerSecond: round(transitions / seconds),
+      updateLatencyMs: { p50: round(percentile(latencies, 50), 1), p95: round(percentile(latencies, 95), 1), p99: round(percentile(latencies, 99), 1) },
+      historyEventsPerTransition: round(events / sampledTransitions),
+      workerRssMB: { max: round(rss.maxBytes / MB, 0), end: round(rss.lastBytes / MB, 0) },
+      workerCpuMsPerTransition: round(cpuMs / transitions),
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+/** Opens `n` processes (onboarding, left waiting for the partner) on one product worker and reports its memory per open process. */
+export async function openMany(ctx: PhaseContext, opts: { n: number; concurrency: number; tag: string }) {
+  const taskQueue = `bench-open-${opts.tag}`;
+  const dataDir = path.join(ctx.workDir, `open-${opts.tag}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: taskQueue, ...ctx.workerEnv });
+  // Every open process stays in the worker's cache, so the memory measured is that of open processes.
+  const env = { ...ctx.workerEnv, WORKER_MAX_CACHED_WORKFLOWS: String(opts.n + 100) };
+  const worker = await startWorker({ mode: 'product', address: ctx.address, taskQueue, dataDir, bundlePath: ctx.bundles.product, env });
+  try {
+    const driver = productDriver(new ProcessClient(ctx.temporal, { taskQueue, settings: processSettings(config) }));
+    const onboarding = (id: string) => lifecycle(id)[0];
+    for (let i = 0; i < 20; i++) await driver.start(onboarding(`${opts.tag}-warm-${i}`), `${opts.tag}-warm-${i}`);
+    const before = await worker.rss();
+    const began = performance.now();
+    let next = 0;
+    const lane = async () => {
+      while (next < opts.n) {
+        const id = `${opts.tag}-open-${next++}`;
+        await driver.start(onboarding(id), id);
+      }
+    };
+    await Promise.all(Array.from({ length: opts.concurrency }, lane));
+    const seconds = (performance.now() - began) / 1000;
+    (globalThis as { gc?: () => void }).gc?.();
+    const after = await worker.rss();
+    const open = await ctx.temporal.workflow
+      .count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`)
+      .then((c) => c.count)
+      .catch(() => null);
+    return {
+      opened: opts.n,
+      runningOnServer: open,
+      seconds: round(seconds, 1),
+      startsPerSecond: round(opts.n / seconds),
+      workerRssMB: { before: round(before / MB, 0), after: round(after / MB, 0) },
+      kBPerOpenProcess: round((after - before) / 1024 / opts.n, 1),
+    };
+  } finally {
+    await worker.stop();
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: the product against bare Temporal, on a dev server of its own (docs/PERFORMANCE.md).
+ *
+ *   --n 1000           lifecycles per side (each: onboarding + NRE milestones, 2 processes, 12 transitions)
+ *   --concurrency 32   lifecycles in flight at once
+ *   --runs 3           runs, sides alternating first; the medians are reported
+ *   --workers 1        worker processes per side
+ *   --quick            a few lifecycles, one run, no docs: proves the benchmark still works
+ *   --scale            10,000 open processes on one worker, then one worker against two
+ *   --open 10000       processes held open by --scale
+ *   --profile DIR      CPU profiles of the workers (--cpu-prof) into DIR
+ *   --server-db memory   the dev server's state in memory (default) or in a SQLite `file`
+ *   --out DIR          results folder (default bench/results); --no-doc leaves docs/PERFORMANCE.md alone
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { freePort, startDevServer } from '../scripts/devServer';
+import { workflowBundleOptions } from '../worker/bundle';
+import { openMany, runSide, type PhaseContext, type Side, type SideResult } from './phase';
+import { machineFacts, ratioLine, replaceSection, summaryTable, writeResults, type Ratios, type Summary } from './report';
+import { median, round } from './stats';
+
+const root = path.join(__dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string' },
+    concurrency: { type: 'string' },
+    runs: { type: 'string' },
+    workers: { type: 'string', default: '1' },
+    quick: { type: 'boolean', default: false },
+    scale: { type: 'boolean', default: false },
+    open: { type: 'string', default: '10000' },
+    profile: { type: 'string' },
+    out: { type: 'string', default: path.join(root, 'bench/results') },
+    'no-doc': { type: 'boolean', default: false },
+    'server-db': { type: 'string', default: 'memory' },
+  },
+});
+
+const int = (name: string, value: string | undefined, fallback: number) => {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1, not "${value}".`);
+  return n;
+};
+const n = int('n', args.n, args.quick ? 3 : 1000);
+const concurrency = int('concurrency', args.concurrency, args.quick ? 3 : 32);
+const runs = int('runs', args.runs, args.quick ? 1 : 3);
+const workers = int('workers', args.workers, 1);
+const writeDoc = !args.quick && !args['no-doc'];
+const docPath = path.join(root, 'docs/PERFORMANCE.md');
+const log = (line: string) => console.log(line);
+
+/** The median of each measure over the runs of one side. */
+function summarize(results: SideResult[]): Summary {
+  const m = (pick: (r: SideResult) => number) => round(median(results.map(pick)), 2);
+  return {
+    processesPerSecond: m((r) => r.processesPerSecond),
+    transitionsPerSecond: m((r) => r.transitionsPerSecond),
+    updateLatencyMs: { p50: m((r) => r.updateLatencyMs.p50), p95: m((r) => r.updateLatencyMs.p95), p99: m((r) => r.updateLatencyMs.p99) },
+    historyEventsPerTransition: m((r) => r.historyEventsPerTransition),
+    workerRssMB: { max: m((r) => r.workerRssMB.max), end: m((r) => r.workerRssMB.end) },
+    workerCpuMsPerTransition: m((r) => r.workerCpuMsPerTransition),
+  };
+}
+
+async function main() {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-bench-'));
+  const machine = { ...machineFacts() };
+  log(`Benchmark: ${args.scale ? 'scale' : `${n} lifecycles per side, concurrency ${concurrency}, ${runs} run(s), ${workers} worker(s)`}; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
+  if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') throw new Error(`--server-db must be memory or file, not "${args['server-db']}".`);
+  const server = await startDevServer({ dataDir: workDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
+  const connection = await Connection.connect({ address: server.address });
+  const temporal = new Client({ connection });
+  try {
+    const logger = new DefaultLogger('WARN');
+    const bundles = {} as Record<Side, string>;
+    const options = { product: workflowBundleOptions, bare: { workflowsPath: path.join(root, 'bench/bare/workflows.ts') } };
+    for (const side of ['product', 'bare'] as const) {
+      const { code } = await bundleWorkflowCode({ ...options[side], logger });
+      bundles[side] = path.join(workDir, `${side}-bundle.js`);
+      fs.writeFileSync(bundles[side], code);
+    }
+    if (args.profile) fs.mkdirSync(args.profile, { recursive: true });
+    const ctx: PhaseContext = { temporal, address: server.address, bundles, workDir, workerEnv: {}, cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined, log };
+    if (args.scale) await scale(ctx, machine);
+    else await compare(ctx, machine);
+  } finally {
+    await connection.close();
+    await server.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function compare(ctx: PhaseContext, machine: ReturnType<typeof machineFacts>) {
+  const results: Record<Side, SideResult[]> = { product: [], bare: [] };
+  for (let run = 0; run < runs; run++) {
+    // Sides alternate which goes first, so a server warming up or a neighbour's load favours neither.
+    const order: Side[] = run % 2 === 0 ? ['bare', 'product'] : ['product', 'bare'];
+    for (const side of order) {
+      const result = await runSide(ctx, side, { n, concurrency, workers, tag: `r${run}` });
+      results[side].push(result);
+      log(
+        `run ${run + 1}/${runs} ${side.padEnd(7)}: ${result.transitionsPerSecond} transitions/s, p99 ${result.updateLatencyMs.p99} ms, ` +
+          `${result.historyEventsPerTransition} events/transition, RSS ${result.workerRssMB.max} MB, worker CPU ${result.workerCpuMsPerTransition} ms/transition (${result.seconds} s, load ${os.loadavg()[0].toFixed(2)})`,
+      );
+    }
+  }
+  const product = summarize(results.product);
+  const bare = summarize(results.bare);
+  const ratios: Ratios = {
+    throughput: round(product.transitionsPerSecond / bare.transitionsPerSecond),
+    p99Latency: round(product.updateLatencyMs.p99 / bare.updateLatencyMs.p99),
+    extraHistoryEventsPerTransition: round(product.historyEventsPerTransition - bare.historyEventsPerTransition),
+  };
+  const goals = { throughputAtLeast: 0.9, p99AtMost: 1.2, extraHistoryEventsAtMost: 2 };
+  const met = ratios.throughput >= goals.throughputAtLeast && ratios.p99Latency <= goals.p99AtMost && ratios.extraHistoryEventsPerTransition <= goals.extraHistoryEventsAtMost;
+  const options = { n, concurrency, runs, workers, quick: args.quick };
+  const file = writeResults(args.out!, { at: new Date().toISOString(), machine: { ...machine, loadAverageAfter: os.loadavg().map((l) => round(l)) }, options, product, bare, ratios, goals, goalsMet: met, runs: results });
+  const table = summaryTable(product, bare);
+  log('');
+  log(`Median of ${runs} run(s), ${n} lifecycles per side (${n * 2} processes, ${n * 12} transitions), concurrency ${concurrency}:`);
+  log(table);
+  log(`extra history events per transition: ${ratios.extraHistoryEventsPerTransition}; goals ${met ? 'met' : 'NOT met'} (throughput ≥ 0.90, p99 ≤ 1.20, ≤ 2 extra events)`);
+  log(`results: ${path.relative(process.cwd(), file)}`);
+  if (writeDoc) {
+    replaceSection(
+      docPath,
+      'summary',
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, ` +
+        `load average ${machine.loadAverage[0]} at the start; ${n} lifecycles per side, concurrency ${concurrency}, ${workers} worker(s), median of ${runs} run(s) ` +
+        `([${path.basename(file)}](../bench/results/${path.basename(file)})).\n\n${table}\n\n${ratioLine(ratios)}`,
+    );
+    log(`docs/PERFORMANCE.md updated`);
+  }
+  log(ratioLine(ratios));
+}
+
+async function scale(ctx: PhaseContext, machine: ReturnType<typeof machineFacts>) {
+  const openCount = int('open', args.open, 10_000);
+  log(`Opening ${openCount} processes on one worker…`);
+  const open = await openMany(ctx, { n: openCount, concurrency: Math.max(concurrency, 64), tag: 'scale' });
+  log(`${open.opened} open (${open.runningOnServer ?? '?'} running on the server), ${open.startsPerSecond} starts/s; worker RSS ${open.workerRssMB.before} → ${open.workerRssMB.after} MB: ${open.kBPerOpenProcess} kB per open process`);
+  const throughput: Record<string, SideResult> = {};
+  for (const count of [1, 2]) {
+    throughput[count] = await runSide(ctx, 'product', { n, concurrency, workers: count, tag: `w${count}` });
+    log(`${count} worker(s): ${throughput[count].transitionsPerSecond} transitions/s, p99 ${throughput[count].updateLatencyMs.p99} ms`);
+  }
+  const gain = round(throughput[2].transitionsPerSecond / throughput[1].transitionsPerSecond);
+  const file = writeResults(args.out!, { at: new Date().toISOString(), machine: { ...machine, loadAverageAfter: os.loadavg().map((l) => round(l)) }, options: { scale: true, open: openCount, n, concurrency }, open, workers: throughput, twoWorkerGain: gain });
+  log(`two workers ÷ one: throughput ${gain.toFixed(2)}; results: ${path.relative(process.cwd(), file)}`);
+  if (writeDoc) {
+    const row = (k: string) => `| ${k} | ${throughput[k].transitionsPerSecond} | ${throughput[k].processesPerSecond} | ${throughput[k].updateLatencyMs.p99} | ${throughput[k].workerRssMB.max} |`;
+    replaceSection(
+      docPath,
+      'scale',
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} CPUs, ${machine.memoryGB} GB, Node ${machine.node}, load average ${machine.loadAverage[0]} at the start ` +
+        `([${path.basename(file)}](../bench/results/${path.basename(file)})).\n\n` +
+        `- **${open.opened} processes open at once on one worker** (every one in the worker's cache): worker RSS ${open.workerRssMB.before} MB → ${open.workerRssMB.after} MB, ` +
+        `**${open.kBPerOpenProcess} kB per open process**; ${open.startsPerSecond} starts/s.\n` +
+        `- **One worker process against two** (${n} lifecycles, concurrency ${concurrency}): throughput × ${gain.toFixed(2)}.\n\n` +
+        `| workers | transitions/s | processes/s | Update p99 (ms) | worker RSS, all (MB) |\n|---:|---:|---:|---:|---:|\n${row('1')}\n${row('2')}`,
+    );
+    log(`docs/PERFORMANCE.md updated`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
