@@ -23,10 +23,14 @@ import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/typ
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
 
-const { openProcess, recordStep, announce, sendNotifications, performOperation } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
+// A worker that dies mid-activity is only noticed when the attempt times out, so the records store's
+// short writes get a short timeout: after a crash they are retried within seconds, not a minute.
+const { openProcess, recordStep, announce } = proxyActivities<Activities>({ startToCloseTimeout: '15 seconds', retry });
+const { performOperation } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// Sending may wait on a slow mail server, so it heartbeats between messages instead (R74: a claimed
+// message is never sent again, so a retry after a lost heartbeat sends only what nobody claimed).
+const { sendNotifications } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
 
 const system: Actor = { id: 'partnerflow', role: 'system' };
 const recentUpdateLimit = 200;
