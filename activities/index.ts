@@ -22,6 +22,8 @@ export interface ActivityDeps {
   cloudAccounts?: CloudAccounts;
   /** How long an SMS verification code is valid (R66). */
   codeTtlMs?: number;
+  /** Tells Temporal the activity is alive (the worker passes `heartbeat`), so a dead worker's attempt is retried soon. */
+  heartbeat?: () => void;
 }
 
 /** The only I/O the workflow calls: each function is safe to retry, which is how Temporal runs activities. */
@@ -79,7 +81,11 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Sends what one step queued, each message at most once (R74). */
     async sendNotifications(input: { processId: string; seq: number }): Promise<void> {
-      for (const message of await store.listOutbox({ processId: input.processId })) if (message.seq === input.seq) await deliver(message);
+      for (const message of await store.listOutbox({ processId: input.processId })) {
+        if (message.seq !== input.seq) continue;
+        deps.heartbeat?.();
+        await deliver(message);
+      }
     },
 
     /** Runs what a machine asked for with `perform` and answers the event that reports its outcome. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   Client,
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -27,6 +28,10 @@ export class EngineUnavailable extends Error {
     this.name = 'EngineUnavailable';
   }
 }
+
+/** The server refuses Updates while a workflow task is retried after a failure or a timeout (a worker crash). */
+const workflowTaskRetrying = (err: unknown) =>
+  err instanceof ServiceError && /FAILED_PRECONDITION/.test(String(err.cause?.message)) && /Workflow Task in failed state/i.test(String(err.cause?.message));
 
 /** An Idempotency-Key is the caller's own: two people using the same key never collide. */
 export const updateIdFor = (actor: Actor, idempotencyKey: string) => `${actor.id}:${idempotencyKey}`;
@@ -119,13 +124,22 @@ export class ProcessClient {
     return this.answered(() => this.temporal.workflow.getHandle(processId).executeUpdate(settled));
   }
 
-  /** Runs an Update that a worker must take, giving up (EngineUnavailable) when none does in time. */
+  /**
+   * Runs an Update that a worker must take, giving up (EngineUnavailable) when none does in time.
+   * While the process's workflow task is being retried (its worker died mid-task), the server turns
+   * Updates away before admitting them; they are sent again until the deadline, which is safe.
+   */
   private async answered<T>(update: () => Promise<T>): Promise<T> {
-    try {
-      return await this.temporal.withDeadline(Date.now() + (this.options.answerWithinMs ?? 20_000), update);
-    } catch (err) {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new EngineUnavailable();
-      throw err;
+    const deadline = Date.now() + (this.options.answerWithinMs ?? 20_000);
+    for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
+      try {
+        return await this.temporal.withDeadline(deadline, update);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new EngineUnavailable();
+        if (!workflowTaskRetrying(err)) throw err;
+        if (Date.now() + pause >= deadline) throw new EngineUnavailable();
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { heartbeat } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -65,6 +66,7 @@ export async function createProcessWorker(opts: {
       ...(config.OPS_EMAIL ? { ops: config.OPS_EMAIL } : {}),
     },
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    heartbeat: () => heartbeat(),
   });
   // The billing run starts bills the way the API starts any process.
   const processes = new ProcessClient(client, { taskQueue: config.TASK_QUEUE, settings: processSettings(config) });

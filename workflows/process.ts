@@ -26,22 +26,32 @@ import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
 import { opsDetails, opsMemo, opsViewOf, type OpsView } from './opsView';
 
-const activityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-} as const;
-const activities = proxyActivities<Activities>(activityOptions);
+const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
+// A worker that dies mid-activity is only noticed when the attempt times out, so the records store's
+// short writes get a short timeout: after a crash they are retried within seconds, not a minute.
+const recordOptions = { startToCloseTimeout: '15 seconds', retry } as const;
+const operationOptions = { startToCloseTimeout: '1 minute', retry } as const;
+// Sending may wait on a slow mail server, so it heartbeats between messages instead (R74: a claimed
+// message is never sent again, so a retry after a lost heartbeat sends only what nobody claimed).
+const sendOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry } as const;
+const activities = proxyActivities<Activities>(recordOptions);
 
 /** Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra event). */
-function run<K extends keyof Activities>(name: K, summary: string, ...args: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>> {
-  return (activities[name] as any).executeWithOptions({ ...activityOptions, summary }, args);
+function run<K extends keyof Activities>(
+  name: K,
+  options: typeof recordOptions | typeof operationOptions | typeof sendOptions,
+  summary: string,
+  ...args: Parameters<Activities[K]>
+): Promise<Awaited<ReturnType<Activities[K]>>> {
+  return (activities[name] as any).executeWithOptions({ ...options, summary }, args);
 }
-const openProcess: Activities['openProcess'] = (arg) => run('openProcess', 'Open the process in the records store', arg);
+const openProcess: Activities['openProcess'] = (arg) => run('openProcess', recordOptions, 'Open the process in the records store', arg);
 const recordStep: Activities['recordStep'] = (step) =>
-  run('recordStep', `Record step ${step.records.map((r) => `${r.seq} ${r.event} → ${r.to}`).join(', ')}`, step);
-const announce: Activities['announce'] = (arg) => run('announce', `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
-const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', `Send the messages of step ${arg.seq}`, arg);
-const performOperation: Activities['performOperation'] = (arg) => run('performOperation', `Perform ${arg.operation.name} (step ${arg.seq})`, arg);
+  run('recordStep', recordOptions, `Record step ${step.records.map((r) => `${r.seq} ${r.event} → ${r.to}`).join(', ')}`, step);
+const announce: Activities['announce'] = (arg) => run('announce', recordOptions, `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
+const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', sendOptions, `Send the messages of step ${arg.seq}`, arg);
+const performOperation: Activities['performOperation'] = (arg) =>
+  run('performOperation', operationOptions, `Perform ${arg.operation.name} (step ${arg.seq})`, arg);
 
 const system: Actor = { id: 'partnerflow', role: 'system' };
 const recentUpdateLimit = 200;

@@ -64,15 +64,29 @@ export interface Reply<T = any> {
  * store in a fresh SQLite file, and the HTTP API on a free port (with the console at `/` when asked). Each
  * test file starts one.
  */
-export async function startProduct(options: { historyLimit?: number; env?: Record<string, string>; console?: boolean } = {}) {
+export async function startProduct(
+  options: {
+    historyLimit?: number;
+    env?: Record<string, string>;
+    /** Serve the console at `/` (built into a temporary folder). */
+    console?: boolean;
+    /** Another Temporal than the run's shared dev server (a test that restarts its own). */
+    temporalAddress?: string;
+    /** false: no worker in this process; the test runs one elsewhere (a child process it kills). */
+    worker?: boolean;
+  } = {},
+) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
   const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, ...options.env });
   const log = pino({ level: 'warn' });
-  const address = inject('temporalAddress');
+  const address = options.temporalAddress ?? inject('temporalAddress');
   const store: Store = await openStore({ dataDir, log });
   const temporal = await connectClient(config, address);
-  const worker: Worker = await createProcessWorker({ config, address, store, client: temporal, log, workflowBundle: { codePath: inject('workflowBundlePath') } });
-  const running = worker.run();
+  const worker: Worker | undefined =
+    options.worker === false
+      ? undefined
+      : await createProcessWorker({ config, address, store, client: temporal, log, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const running = worker?.run();
   const client = new ProcessClient(temporal, {
     taskQueue: config.TASK_QUEUE,
     settings: processSettings(config),
@@ -115,6 +129,7 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
     store,
     client,
     dataDir,
+    address,
     call,
     start: (who: Person, kind: string, input: unknown = {}, extra: Record<string, unknown> = {}) => call(who, 'POST', '/v1/processes', { kind, input, ...extra }),
     act: (who: Person, id: string, action: Record<string, unknown>, headers?: Record<string, string>) =>
@@ -122,7 +137,7 @@ export async function startProduct(options: { historyLimit?: number; env?: Recor
     view: (who: Person, id: string) => call(who, 'GET', `/v1/processes/${encodeURIComponent(id)}`),
     async stop() {
       await app.close();
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await temporal.connection.close();
       await store.close();

@@ -1,0 +1,27 @@
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { registry } from '../machines/registry';
+import { loadHistories } from './support/histories';
+
+/**
+ * Replay safety: the committed histories of every kind and version (recorded by `npm run record-histories`)
+ * replay against today's driver and machines. A change that would break processes already running fails here.
+ */
+describe('recorded histories', () => {
+  const histories = loadHistories();
+
+  it('are committed for the current version of every kind', () => {
+    const folders = new Set(histories.map((h) => h.folder));
+    const missing = Object.values(registry)
+      .map((kind) => `${kind.name}@v${kind.version}`)
+      .filter((folder) => !folders.has(folder));
+    expect(missing, 'record them with `npm run record-histories`').toEqual([]);
+  });
+
+  it('replay against the current workflow code without nondeterminism', async () => {
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories))
+      results.push([result.workflowId, result.error?.message]);
+    expect(results).toEqual(histories.map((h) => [h.workflowId, undefined]));
+  });
+});
