@@ -28,7 +28,10 @@ export interface SideResult {
 }
 
 export interface PhaseContext {
+  /** A plain client: the bare side, and reading histories. */
   temporal: Client;
+  /** The product's client, with its payload codec (the workers get the same key through workerEnv). */
+  productTemporal: Client;
   address: string;
   bundles: Record<Side, string>;
   workDir: string;
@@ -64,7 +67,7 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
   );
   try {
     const driver: Driver =
-      side === 'product' ? productDriver(new ProcessClient(ctx.temporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue);
+      side === 'product' ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue);
     await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
     const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
     const memory = sampleMemory(workers);
@@ -109,7 +112,7 @@ export async function openMany(ctx: PhaseContext, opts: { n: number; concurrency
   const env = { ...ctx.workerEnv, WORKER_MAX_CACHED_WORKFLOWS: String(opts.n + 100) };
   const worker = await startWorker({ mode: 'product', address: ctx.address, taskQueue, dataDir, bundlePath: ctx.bundles.product, env });
   try {
-    const driver = productDriver(new ProcessClient(ctx.temporal, { taskQueue, settings: processSettings(config) }));
+    const driver = productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config) }));
     const onboarding = (id: string) => lifecycle(id)[0];
     for (let i = 0; i < 20; i++) await driver.start(onboarding(`${opts.tag}-warm-${i}`), `${opts.tag}-warm-${i}`);
     const before = await worker.rss();

@@ -12,12 +12,14 @@
  *   --server-db memory   the dev server's state in memory (default) or in a SQLite `file`
  *   --out DIR          results folder (default bench/results); --no-doc leaves docs/PERFORMANCE.md alone
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { dataConverter } from '../worker/codec';
 import { freePort, startDevServer } from '../scripts/devServer';
 import { workflowBundleOptions } from '../worker/bundle';
 import { openMany, runSide, type PhaseContext, type Side, type SideResult } from './phase';
@@ -75,6 +77,9 @@ async function main() {
   const server = await startDevServer({ dataDir: workDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
   const connection = await Connection.connect({ address: server.address });
   const temporal = new Client({ connection });
+  // The product runs with its payload codec on, as in production: one key for the run, shared with its workers.
+  const payloadKey = randomBytes(32).toString('base64');
+  const productTemporal = new Client({ connection, dataConverter: dataConverter({ PAYLOAD_KEY: payloadKey, dataDir: workDir }) });
   try {
     const logger = new DefaultLogger('WARN');
     const bundles = {} as Record<Side, string>;
@@ -85,7 +90,7 @@ async function main() {
       fs.writeFileSync(bundles[side], code);
     }
     if (args.profile) fs.mkdirSync(args.profile, { recursive: true });
-    const ctx: PhaseContext = { temporal, address: server.address, bundles, workDir, workerEnv: {}, cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined, log };
+    const ctx: PhaseContext = { temporal, productTemporal, address: server.address, bundles, workDir, workerEnv: { PAYLOAD_KEY: payloadKey }, cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined, log };
     if (args.scale) await scale(ctx, machine);
     else await compare(ctx, machine);
   } finally {

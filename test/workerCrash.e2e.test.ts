@@ -25,6 +25,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: product.address,
     TASK_QUEUE: product.config.TASK_QUEUE,
     DATA_DIR: product.dataDir,
+    PAYLOAD_KEY: inject('payloadKey'),
     SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
     WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     LOG_LEVEL: 'warn',

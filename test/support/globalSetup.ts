@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalUiUrl: string;
     workflowBundlePath: string;
+    /** One payload key for the run: every product shares the namespace, and ops' list queries read every memo. */
+    payloadKey: string;
   }
 }
 
@@ -24,6 +27,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', server.address);
   project.provide('temporalUiUrl', server.uiUrl);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('payloadKey', randomBytes(32).toString('base64'));
   return async () => {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -77,7 +77,7 @@ export async function startProduct(
   } = {},
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
-  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, ...options.env });
+  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, PAYLOAD_KEY: inject('payloadKey'), ...options.env });
   const log = pino({ level: 'warn' });
   const address = options.temporalAddress ?? inject('temporalAddress');
   const store: Store = await openStore({ dataDir, log });
