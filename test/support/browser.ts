@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,7 +11,20 @@ import type { Person, Product } from './product';
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = path.join(__dirname, '..', '..', '.artifacts', 'screenshots');
 
+/** Installs Debian's Chromium when it is missing and this may install packages (root with apt-get), as `.ci/run` does. */
+function installChromium() {
+  if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) return;
+  const install = () => execFileSync('apt-get', ['install', '-y', '-qq', 'chromium', 'fonts-noto-cjk'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  try {
+    install();
+  } catch {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+    install();
+  }
+}
+
 export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(chromiumPath) && !process.env.CHROMIUM_PATH) installChromium();
   if (!fs.existsSync(chromiumPath))
     throw new Error(`No Chromium at ${chromiumPath}: install Debian's package (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH.`);
   // As root (CI here) Chromium refuses its sandbox; the pages it opens are the product's own.
