@@ -18,6 +18,10 @@ const titles: Record<string, string> = {
   'server-restart': 'Temporal server restarted on its SQLite file (test/serverRestart.e2e.test.ts)',
   races: 'Two reviewers deciding at once (test/races.e2e.test.ts)',
   idempotency: 'Concurrent retries with one Idempotency-Key (test/races.e2e.test.ts)',
+  abuse: 'Hostile HTTP requests and random action sequences (test/abuse.e2e.test.ts)',
+  authz: 'Authorization matrix, every role × event × state over HTTP, R72 (test/authz.e2e.test.ts)',
+  postgres: 'Records store on PostgreSQL (test/store.test.ts)',
+  pii: 'Payloads sealed in the engine (test/codec.e2e.test.ts)',
 };
 
 type Figures = Record<string, unknown> & { name: string; recordedAt: string };
