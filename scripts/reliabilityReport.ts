@@ -44,8 +44,9 @@ export function render(all: Figures[]): string {
   const summary = [
     `kills survived: ${sum(all, 'kills')}`,
     `server restarts: ${sum(all, 'restarts')}`,
-    ...(all.some((f) => 'fuzzCases' in f) ? [`fuzz cases: ${sum(all, 'fuzzCases')}`] : []),
-    ...(all.some((f) => 'authzCombinations' in f) ? [`authz combinations: ${sum(all, 'authzCombinations')}`] : []),
+    `fuzz cases: ${sum(all.filter((f) => f.name === 'abuse'), 'cases')}`,
+    `authz combinations: ${sum(all.filter((f) => f.name === 'authz'), 'combinations')}`,
+    `5xx answers: ${sum(all, 'serverErrors')}`,
     `race rounds: ${sum(all.filter((f) => f.name === 'races'), 'rounds')}`,
     `duplicates found: ${duplicates}`,
   ];
