@@ -27,25 +27,37 @@ import { machineFacts, ratioLine, replaceSection, summaryTable, writeResults, ty
 import { median, round } from './stats';
 
 const root = path.join(__dirname, '..');
-const { values: args } = parseArgs({
-  options: {
-    n: { type: 'string' },
-    concurrency: { type: 'string' },
-    runs: { type: 'string' },
-    workers: { type: 'string', default: '1' },
-    quick: { type: 'boolean', default: false },
-    scale: { type: 'boolean', default: false },
-    open: { type: 'string', default: '10000' },
-    profile: { type: 'string' },
-    out: { type: 'string', default: path.join(root, 'bench/results') },
-    'no-doc': { type: 'boolean', default: false },
-    'server-db': { type: 'string', default: 'memory' },
-  },
-});
+const usage = 'npm run bench -- [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file]';
+
+/** A wrong command line is told in one line with the usage, never a stack trace. */
+function refuse(reason: string): never {
+  console.error(`${reason}\nUsage: ${usage}`);
+  process.exit(2);
+}
+
+const options = {
+  n: { type: 'string' },
+  concurrency: { type: 'string' },
+  runs: { type: 'string' },
+  workers: { type: 'string', default: '1' },
+  quick: { type: 'boolean', default: false },
+  scale: { type: 'boolean', default: false },
+  open: { type: 'string', default: '10000' },
+  profile: { type: 'string' },
+  out: { type: 'string', default: path.join(root, 'bench/results') },
+  'no-doc': { type: 'boolean', default: false },
+  'server-db': { type: 'string', default: 'memory' },
+} as const;
+let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+try {
+  ({ values: args } = parseArgs({ options }));
+} catch (error) {
+  refuse((error as Error).message);
+}
 
 const int = (name: string, value: string | undefined, fallback: number) => {
   const n = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1, not "${value}".`);
+  if (!Number.isInteger(n) || n < 1) refuse(`--${name} must be a whole number of at least 1, not "${value}".`);
   return n;
 };
 const n = int('n', args.n, args.quick ? 3 : 1000);
@@ -73,7 +85,7 @@ async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-bench-'));
   const machine = { ...machineFacts() };
   log(`Benchmark: ${args.scale ? 'scale' : `${n} lifecycles per side, concurrency ${concurrency}, ${runs} run(s), ${workers} worker(s)`}; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
-  if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') throw new Error(`--server-db must be memory or file, not "${args['server-db']}".`);
+  if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') refuse(`--server-db must be memory or file, not "${args['server-db']}".`);
   const server = await startDevServer({ dataDir: workDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
   const connection = await Connection.connect({ address: server.address });
   const temporal = new Client({ connection });
