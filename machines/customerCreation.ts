@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import type { EventsOf, ProcessKind, StartInput } from './kind';
+import { guardsFrom, type EventsOf, type ProcessKind, type StartInput } from './kind';
 import { operationEffects } from './operations';
 import { effects } from './review';
 import { label } from './types';
@@ -56,6 +56,19 @@ const openAccount = ({ context }: { context: Context }) => ({
   input: { customerId: context.customerId, name: context.name, ...(context.email ? { email: context.email } : {}), ...(context.phone ? { phone: context.phone } : {}) },
 });
 
+/** Codes one customer creation may send: enough for a lost SMS or two, not a way to flood a phone or reset the guessing limit. */
+const maxCodes = 5;
+
+const preconditions = {
+  mayResendCode: ({ context }: { context: Context }) =>
+    context.codesSent >= maxCodes
+      ? {
+          code: 'too_many_codes',
+          reason: `${maxCodes} verification codes have been sent to this customer already; ask ops to check the phone number before sending more.`,
+        }
+      : undefined,
+};
+
 const sendCode = ({ context }: { context: Context }) => ({ name: 'sendVerificationCode', input: { customerId: context.customerId, phone: context.phone! } });
 
 const machine = setup({
@@ -71,6 +84,7 @@ const machine = setup({
     rememberVerified: assign({ phoneVerified: true }),
   },
   guards: {
+    ...guardsFrom(preconditions),
     phoneGiven: ({ context }) => context.phone !== undefined,
   },
 }).createMachine({
@@ -105,7 +119,7 @@ const machine = setup({
       on: {
         CODE_SENT: { actions: 'rememberCodeSent' },
         // A new code replaces the old one (its hash is overwritten): re-entering sends it.
-        RESEND_CODE: { target: 'verifyingPhone', reenter: true },
+        RESEND_CODE: { guard: 'mayResendCode', target: 'verifyingPhone', reenter: true },
         PHONE_VERIFIED: { target: 'created', actions: 'rememberVerified' },
       },
     },
@@ -123,5 +137,5 @@ export const customerCreation: ProcessKind = {
   startRoles: ['partner'],
   oncePerPartner: false,
   events,
-  preconditions: {},
+  preconditions,
 };

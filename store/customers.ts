@@ -227,12 +227,19 @@ export function createCustomerStore(db: Kysely<Database>) {
       return (await db.selectFrom('verification_codes').selectAll().where('process_id', '=', processId).executeTakeFirst()) ?? null;
     },
 
-    async countWrongAttempt(processId: string) {
-      await db
+    /**
+     * Counts one try at this code before it is checked, in one conditional UPDATE: false when the tries are
+     * used up, so that concurrent guesses cannot slip past the limit between the check and the count.
+     */
+    async takeAttempt(processId: string, issuedSeq: number, max: number) {
+      const result = await db
         .updateTable('verification_codes')
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
         .where('process_id', '=', processId)
-        .execute();
+        .where('issued_seq', '=', issuedSeq)
+        .where('attempts', '<', max)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async markCodeVerified(processId: string, at: string) {
@@ -245,6 +252,11 @@ export function createCustomerStore(db: Kysely<Database>) {
         .values({ reseller_id: resellerId, distributor_id: distributorId, since: at, set_by: by })
         .onConflict((oc) => oc.column('reseller_id').doUpdateSet({ distributor_id: distributorId, since: at, set_by: by }))
         .execute();
+    },
+
+    /** Whether any reseller has this partner as its master distributor. */
+    async hasResellers(distributorId: string) {
+      return (await db.selectFrom('distributor_relations').select('reseller_id').where('distributor_id', '=', distributorId).executeTakeFirst()) !== undefined;
     },
 
     async getDistributor(resellerId: string) {

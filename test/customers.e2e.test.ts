@@ -155,6 +155,26 @@ describe('R66 creating a customer', () => {
     const verified = await product.call('acme', 'POST', `/v1/customers/${id}/phone-verification`, { code: fresh });
     expect(verified.status).toBe(200);
   });
+
+  it('R66 guesses at the SMS code are limited even when they arrive at once, and so are new codes', async () => {
+    const id = customerId('guess');
+    const phone = '+86 139 0000 5678';
+    const started = await create('acme', { customerId: id, name: 'Guess Co.', phone });
+    const [code] = codeSentTo(phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const verify = (guess: string) => product.call('acme', 'POST', `/v1/customers/${id}/phone-verification`, { code: guess });
+    const replies = await Promise.all(Array.from({ length: 12 }, () => verify(wrong)));
+    const codes = replies.map((r) => r.body.error.code);
+    expect(codes.filter((c) => c === 'code_wrong')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'too_many_attempts')).toHaveLength(7);
+    // Now even the right code is refused until a new one is sent.
+    expect((await verify(code)).body.error.code).toBe('too_many_attempts');
+    for (let sent = 2; sent <= 5; sent++) expect((await product.act('acme', started.body.id, { type: 'RESEND_CODE' })).status).toBe(200);
+    const flood = await product.act('acme', started.body.id, { type: 'RESEND_CODE' });
+    expect(flood.status).toBe(409);
+    expect(flood.body.error.code).toBe('too_many_codes');
+    expect(codeSentTo(phone)).toHaveLength(5);
+  });
 });
 
 describe('R65 customer managers', () => {
@@ -190,8 +210,11 @@ describe('R65 customer managers', () => {
     const accepted = await product.call('lin', 'POST', email.body.acceptPath);
     expect(accepted.status).toBe(200);
     expect(accepted.body.manager).toMatchObject({ managerId: product.people.lan.id, via: 'invitation' });
-    // Someone else cannot use the emailed invitation; a customer of another partner cannot join by a link.
-    expect((await product.call('hua', 'POST', email.body.acceptPath)).body.error.code).toBe('invitation_used');
+    // A used emailed invitation is refused; a customer who has a manager is refused before an invitation is used up.
+    expect((await product.call('hua', 'POST', email.body.acceptPath)).body.error.code).toBe('already_managed');
+    const unused = await product.call('lan', 'POST', '/v1/invitations', { channel: 'email', email: 'later@customer.example' });
+    expect((await product.call('hua', 'POST', unused.body.acceptPath)).body.error.code).toBe('already_managed');
+    expect((await product.store.customers.getInvitation(unused.body.acceptPath.split('/').at(-2)))?.used_by).toBeNull();
     const globexLink = await product.call('kai', 'POST', '/v1/invitations', { channel: 'link' });
     const elsewhere = await product.call('hua', 'POST', globexLink.body.acceptPath);
     expect(elsewhere.status).toBe(409);
@@ -259,6 +282,10 @@ describe('R67 sales-expansion tasks', () => {
     expect(related.status).toBe(200);
     expect((await product.call('ops', 'PUT', `/v1/partners/${product.people.globex.partnerId}/distributor`, { distributorId: reseller.partnerId })).body.error.code).toBe(
       'distributor_is_reseller',
+    );
+    // One level only: a master distributor does not become someone's reseller either.
+    expect((await product.call('ops', 'PUT', `/v1/partners/${distributor.partnerId}/distributor`, { distributorId: product.people.globex.partnerId })).body.error.code).toBe(
+      'reseller_is_distributor',
     );
 
     const sub = `sub-${reseller.partnerId}`;

@@ -104,6 +104,19 @@ describe('the inbox', () => {
   });
 });
 
+describe('claims and four-eyes', () => {
+  it('R72 nobody claims the review of their own submission, so nobody can block it', async () => {
+    // chen holds a partner key (initech) and a reviewer key: one person.
+    const { body } = await product.start('chenPartner', 'delivery-evaluation', { project: 'Own work', materials: handover }, { businessKey: 'own-work' });
+    await product.act('chenPartner', body.id, { type: 'SUBMIT_EVIDENCE', evidence });
+    const claimed = await product.call('chenReviewer', 'POST', `/v1/tasks/${encodeURIComponent(body.id)}/claim`);
+    expect(claimed.status).toBe(403);
+    expect(claimed.body.error.code).toBe('four_eyes');
+    expect((await product.store.getTask(body.id, 'reviewer'))?.claimedBy).toBeNull();
+    expect((await product.act('li', body.id, { type: 'CONCLUDE', result: 'passed' })).status).toBe(200);
+  });
+});
+
 describe('review deadlines', () => {
   it('reminds the reviewers before the due time and tells ops once it is overdue; the item shows as overdue', async () => {
     const { body } = await product.start('acme', 'delivery-evaluation', { project: 'Late review', materials: handover }, { businessKey: 'late' });

@@ -143,15 +143,14 @@ export const customerRoutes =
         const pending = processId ? await store.customers.getVerificationCode(processId) : null;
         if (!processId || !pending || pending.verified_at || customer.phoneVerified)
           throw new HttpError(409, 'no_code_pending', 'No verification code is waiting for this customer (none was sent, or the phone is verified already).');
-        if (pending.attempts >= maxAttempts)
-          throw new HttpError(409, 'too_many_attempts', `The code was entered wrongly ${maxAttempts} times; ask the partner to send a new one (RESEND_CODE).`);
         if (new Date().toISOString() >= pending.expires_at)
           throw new HttpError(409, 'code_expired', 'This verification code has expired; ask the partner to send a new one (RESEND_CODE).');
-        if (!(await codeMatches(request.body.code, pending))) {
-          // Counted outside the process: the process itself does not change (R73), but guessing is limited.
-          await store.customers.countWrongAttempt(processId);
-          throw new HttpError(409, 'code_wrong', `That is not the code sent to the phone; ${maxAttempts - pending.attempts - 1} attempts left.`);
-        }
+        // Every try is counted before the code is compared, outside the process (R73: the process does not change),
+        // so that guessing is limited even when many guesses arrive at once.
+        if (!(await store.customers.takeAttempt(processId, pending.issued_seq, maxAttempts)))
+          throw new HttpError(409, 'too_many_attempts', `The code was entered ${maxAttempts} times; ask the partner to send a new one (RESEND_CODE).`);
+        if (!(await codeMatches(request.body.code, pending)))
+          throw new HttpError(409, 'code_wrong', `That is not the code sent to the phone; at most ${Math.max(0, maxAttempts - pending.attempts - 1)} attempts left.`);
         // Only the verdict reaches the process: the code stays out of its history.
         await client.act(processId, { action: { type: 'PHONE_VERIFIED', verifiedBy: actor.id }, actor: { id: 'phone-verification', role: 'system' }, idempotencyKey: `verify-${pending.issued_seq}` });
         await store.customers.markCodeVerified(processId, new Date().toISOString());

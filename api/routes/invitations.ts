@@ -88,12 +88,15 @@ export const invitationRoutes =
         const existing = await store.customers.getCustomer(actor.customerId);
         if (existing && existing.partnerId !== invitation.partner_id)
           throw new HttpError(409, 'associated_with_another_partner', `Your account is associated with partner ${existing.partnerId}; disassociate first to join ${invitation.partner_id}.`);
+        // A customer who already has a manager keeps it: refused before an emailed invitation is used up for nothing.
+        const managed = existing && (await store.customers.managerPeriods({ customerId: existing.id })).some((p) => p.until === null);
+        if (managed)
+          throw new HttpError(409, 'already_managed', 'Your account already has a customer manager; the partner can assign another one.');
         if (invitation.channel === 'email' && !(await store.customers.useInvitation(invitation.token, actor.customerId, now)))
           throw new HttpError(409, 'invitation_used', 'This emailed invitation was already used by another customer.');
         const customer = existing ?? (await store.customers.associateByInvitation({ id: actor.customerId, partnerId: invitation.partner_id, name: actor.id, at: now }));
-        const current = (await store.customers.managerPeriods({ customerId: customer.id })).find((p) => p.until === null);
-        // Joining through the invitation makes the inviting manager the customer's manager, unless the customer already has one.
-        if (!current) await store.customers.assignManager({ customerId: customer.id, partnerId: customer.partnerId, managerId: invitation.manager_id, via: 'invitation', at: now, by: actor });
+        // Joining through the invitation makes the inviting manager the customer's manager.
+        await store.customers.assignManager({ customerId: customer.id, partnerId: customer.partnerId, managerId: invitation.manager_id, via: 'invitation', at: now, by: actor });
         return customerView(customer, await store.customers.managerPeriods({ customerId: customer.id }));
       },
     );

@@ -99,6 +99,8 @@ export const salesTaskRoutes =
         // One level only: a master distributor is not itself a reseller under someone else, and a reseller has no resellers.
         if (await store.customers.getDistributor(distributorId))
           throw new HttpError(409, 'distributor_is_reseller', `${distributorId.slice(0, 100)} is itself a reseller; a master distributor must be a first-tier distributor.`);
+        if (await store.customers.hasResellers(id))
+          throw new HttpError(409, 'reseller_is_distributor', `${id.slice(0, 100)} is the master distributor of other resellers; it cannot be a reseller itself.`);
         const now = new Date().toISOString();
         await store.customers.setDistributor(id, distributorId, actor.id, now);
         return { resellerId: id, distributorId, since: now, sinceLocal: toBeijingTime(now) };

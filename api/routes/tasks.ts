@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Reviewing } from '../../machines/review';
 import { toBeijingTime } from '../../machines/time';
 import { roles, type Actor, type Role } from '../../machines/types';
 import type { Store } from '../../store/db';
@@ -89,7 +90,11 @@ export const taskRoutes =
     app.post('/tasks/:processId/claim', { schema: { params, summary: 'Take a pending review, so that other reviewers see you hold it' } }, async (request) => {
       const { actor } = request;
       if (actor.role !== 'reviewer') throw new HttpError(403, 'role_not_allowed', `Only reviewers claim reviews; you act as ${actor.role}.`);
-      await reviewTask(actor, request.params.processId);
+      const { process } = await reviewTask(actor, request.params.processId);
+      // Nobody reviews their own submission (R72): holding it would only keep the others from deciding it.
+      const reviews = Object.values((process.context as Partial<Reviewing> | null)?.reviews ?? {});
+      if (reviews.some((review) => review.submittedBy === actor.id))
+        throw new HttpError(403, 'four_eyes', 'You submitted what is under review here; another reviewer must take and decide it.');
       const task = await store.claimTask(request.params.processId, 'reviewer', actor.id);
       if (!task) throw new HttpError(409, 'not_waiting_for_review', 'The review was decided meanwhile; there is nothing to claim.');
       if (task.claimedBy !== actor.id)
