@@ -18,13 +18,13 @@ import {
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { Activities } from '../activities';
 import type { StartInput } from '../machines/kind';
-import { judge, labelOf, reviewDueAt, stateKey, waitingFor, type StampedEvent } from '../machines/policy';
-import { kindOf } from '../machines/registry';
+import type { StampedEvent } from '../machines/policy';
 import type { Operation } from '../machines/operations';
 import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/types';
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
-import { opsDetails, opsMemo, opsViewOf, type OpsView } from './opsView';
+import type { OpsView } from './opsView';
+import { policy } from './sharedPolicy';
 
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
 // A worker that dies mid-activity is only noticed when the attempt times out, so the records store's
@@ -64,6 +64,7 @@ const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, m
  * synchronously, and runs the effects the machine asks for, in order, as activities.
  */
 export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
+  const { kindOf, judge, labelOf, reviewDueAt, stateKey, waitingFor, opsDetails, opsMemo, opsViewOf } = policy();
   const kind = kindOf(args.kind, args.kindVersion);
   if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
   const { machine } = kind;
