@@ -10,7 +10,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
 import type { Actor, Refusal } from '../machines/types';
-import { act, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
+import { act, liveState, refusalType, opsViewVersion, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
 import { startMetadata } from '../workflows/opsView';
 
 /** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
@@ -94,6 +94,7 @@ export class ProcessClient {
             input: request.input,
             settings: this.options.settings?.(request.kind.name) ?? defaultSettings,
             historyLimit: this.options.historyLimit,
+            opsView: opsViewVersion,
           },
         ],
         // An ended process is never started again under the same id: it is returned as it is.

@@ -32,14 +32,7 @@ describe('business state in the Temporal Web UI', () => {
     expect(await described.staticSummary()).toContain(acme);
     expect(await described.staticSummary()).toContain('Business-information certification');
     expect(await described.staticDetails()).toContain(`Partner · 合作伙伴: \`${acme}\``);
-    expect(described.memo).toMatchObject({
-      title: { en: expect.any(String), 'zh-CN': expect.any(String) },
-      partner: acme,
-      label: view.label,
-      waitingFor: ['reviewer'],
-      dueAt: view.dueAt,
-      dueAtLocal: view.dueAtLocal,
-    });
+    expect(described.memo).toMatchObject({ title: { en: expect.any(String), 'zh-CN': expect.any(String) }, partner: acme });
     expect(described.typedSearchAttributes.get(searchAttributeKeys.waitingFor)).toEqual(['reviewer']);
     expect(described.typedSearchAttributes.get(searchAttributeKeys.reviewDueAt)?.toISOString()).toBe(new Date(view.dueAt).toISOString());
 
@@ -47,7 +40,8 @@ describe('business state in the Temporal Web UI', () => {
     const metadata = await handle(id).query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toContain(view.label['zh-CN']);
     expect(metadata.currentDetails).toContain(view.label.en);
-    expect(metadata.currentDetails).toContain('(GMT+08:00)');
+    expect(metadata.currentDetails).toContain('Waiting for · 等待: reviewer');
+    expect(metadata.currentDetails).toContain(`Review due · 审核截止: ${view.dueAtLocal.slice(0, 16).replace('T', ' ')}`);
 
     // The list queries of docs/OPERATIONS.md: stuck reviews, a partner's processes, overdue ones.
     const stuck = `ProcessKind = 'business-certification' AND WaitingFor = 'reviewer' AND PartnerId = '${acme}' AND ExecutionStatus = 'Running'`;
@@ -60,13 +54,14 @@ describe('business state in the Temporal Web UI', () => {
     await eventually(() => listIds(stuck), (ids) => ids.length === 0);
     const after = await handle(id).describe();
     expect(after.typedSearchAttributes.get(searchAttributeKeys.reviewDueAt)).toBeUndefined();
-    // upsertMemo clears a key set to null or empty: nobody's move, no due time.
-    expect(after.memo).toMatchObject({ label: { en: 'Business information certified' } });
-    expect(after.memo?.waitingFor ?? []).toEqual([]);
-    expect(after.memo?.dueAt ?? null).toBeNull();
+    expect(after.typedSearchAttributes.get(searchAttributeKeys.state)).toBe('certified');
+    const ended = await handle(id).query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
+    expect(ended.currentDetails).toContain('Business information certified');
+    expect(ended.currentDetails).toContain('Waiting for nobody');
+    expect(ended.currentDetails).not.toContain('Review due');
   });
 
-  it('writes a search attribute or memo event only when what ops see changed, and labels activities and timers', async () => {
+  it('writes a search attribute event only when what ops see changed, at most one per step, and labels activities and timers', async () => {
     const id = (await product.start('globex', 'business-certification')).body.id as string;
     for (const step of [
       ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }],
@@ -90,6 +85,9 @@ describe('business state in the Temporal Web UI', () => {
       for (const [name, payload] of Object.entries(fields)) seen.set(name, JSON.stringify(payload.data));
     }
     expect(upserts).toBeGreaterThan(0);
+    // Six steps (the start and five actions): each writes what changed in one event, the memo never again.
+    expect(upserts).toBeLessThanOrEqual(6);
+    expect(history.events?.filter((e) => e.workflowPropertiesModifiedEventAttributes)).toEqual([]);
     const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
     expect(scheduled.length).toBeGreaterThan(0);
     for (const event of scheduled) expect(event.userMetadata?.summary?.data?.length, `activity event ${event.eventId} has a summary`).toBeGreaterThan(0);

@@ -4,6 +4,13 @@ import type { Actor, Announcement } from '../machines/types';
 
 /** What the driver workflow offers the outside: start arguments, Updates, the query and the signal. */
 
+/**
+ * What a new run writes for ops: 2 is one search-attribute event per step that changed them, with the
+ * business state in the current details. (1 also upserted the memo, in separate events.) Carried in
+ * the start input rather than checked with `patched()`, which costs two history events per run.
+ */
+export const opsViewVersion = 2;
+
 export interface ProcessArgs {
   kind: string;
   /** The version of the kind this run follows (a new version never changes a running process). */
@@ -15,6 +22,11 @@ export interface ProcessArgs {
   settings: ProcessSettings;
   /** Continue-as-new once history is this long, even before Temporal suggests it. */
   historyLimit?: number;
+  /**
+   * How the run shows itself to ops in the Web UI (`opsViewVersion`). Fixed when the process starts, so
+   * a run never changes what it writes; runs started before this field existed tell by a patch marker.
+   */
+  opsView?: number;
   /** Present when this run continues an earlier one. */
   carried?: Carried;
 }

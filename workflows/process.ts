@@ -123,32 +123,42 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     updatedAt: new Date().toISOString(),
   });
 
-  // What ops see in the Web UI; each upsert is a history event, so only a change is written. Runs
-  // recorded before the inbox attributes and the richer memo existed replay without them.
-  const richOpsView = patched('ops-view-v1');
+  // What ops see in the Web UI. Each upsert is a history event, so only a change is written, and since
+  // version 2 all of a step's changes go in one event: the search attributes ops filter by. The business
+  // state and labels are the workflow's current details, which cost no event at all; the memo keeps what
+  // was set at start. Earlier runs replay as written: v1 (marked by a patch) also upserted the inbox
+  // attributes and the memo separately, runs before it the state and a memo'd label.
+  const opsView = args.opsView ?? (patched('ops-view-v1') ? 1 : 0);
   let shown = {
     state: args.carried ? stateKey(args.carried.value as AnyMachineSnapshot['value']) : '',
-    label: '',
+    memo: '',
     waitingFor: args.carried ? undefined : '[]',
     dueAt: args.carried ? undefined : (null as string | null | undefined),
   };
   const showState = (s: AnyMachineSnapshot, last: { seq: number; event: string; actor: string; at: string }) => {
     const view: OpsView = opsViewOf(kind, s);
-    if (view.state !== shown.state) upsertSearchAttributes([{ key: searchAttributeKeys.state, value: view.state }]);
-    if (!richOpsView) {
-      if (JSON.stringify(view.label) !== shown.label) upsertMemo({ label: view.label });
-      shown = { ...shown, state: view.state, label: JSON.stringify(view.label) };
-      return;
-    }
     const waiting = JSON.stringify(view.waitingFor);
+    const state = view.state !== shown.state ? [{ key: searchAttributeKeys.state, value: view.state }] : [];
     const inbox = [
       ...(waiting !== shown.waitingFor ? [{ key: searchAttributeKeys.waitingFor, value: view.waitingFor.length ? view.waitingFor : null }] : []),
       ...(view.dueAt !== shown.dueAt ? [{ key: searchAttributeKeys.reviewDueAt, value: view.dueAt ? new Date(view.dueAt) : null }] : []),
     ];
-    if (inbox.length) upsertSearchAttributes(inbox);
-    const memo = JSON.stringify(opsMemo(view));
-    if (memo !== shown.label) upsertMemo(opsMemo(view));
-    shown = { state: view.state, label: memo, waitingFor: waiting, dueAt: view.dueAt };
+    if (opsView === 2) {
+      if (state.length + inbox.length) upsertSearchAttributes([...state, ...inbox]);
+      shown = { ...shown, state: view.state, waitingFor: waiting, dueAt: view.dueAt };
+    } else if (opsView === 1) {
+      if (state.length) upsertSearchAttributes(state);
+      if (inbox.length) upsertSearchAttributes(inbox);
+      const memo = JSON.stringify(opsMemo(view));
+      if (memo !== shown.memo) upsertMemo(opsMemo(view));
+      shown = { state: view.state, memo, waitingFor: waiting, dueAt: view.dueAt };
+    } else {
+      if (state.length) upsertSearchAttributes(state);
+      const memo = JSON.stringify(view.label);
+      if (memo !== shown.memo) upsertMemo({ label: view.label });
+      shown = { ...shown, state: view.state, memo };
+      return;
+    }
     // Served by the workflow's metadata query: no history event at all.
     setCurrentDetails(opsDetails(kind, view, last));
   };
