@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { migrationProvider } from './migrations';
@@ -33,7 +33,27 @@ function connect({ databaseUrl, dataDir }: StoreOptions): { db: Kysely<Database>
   // WAL lets the API read while a worker writes; busy_timeout makes a second process wait instead of failing.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', where: file };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: preparingOnce(sqlite) }) }), dialect: 'sqlite', where: file };
+}
+
+/**
+ * The SQLite file as Kysely sees it, with each statement prepared once. Kysely prepares every query it
+ * runs, and a worker runs the same dozen statements on every step. Bounded, in case some caller builds
+ * many different ones (an `in` list of each length is a statement of its own).
+ */
+function preparingOnce(sqlite: SQLite.Database, limit = 200): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement) statements.delete(sql);
+      else statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+      if (statements.size > limit) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 /** Opens the records store and brings its schema up to date. */
