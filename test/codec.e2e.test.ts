@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { codecToken } from '../api/codec';
@@ -129,5 +129,23 @@ describe('PII in the engine', () => {
     await expect(rotated.decode([tampered])).rejects.toThrow();
     expect(() => new AesGcmCodec([randomBytes(16)])).toThrow(/32 bytes/);
     expect(() => payloadCodec({ PAYLOAD_KEY: 'c2hvcnQ=', dataDir: product.dataDir })).toThrow(/PAYLOAD_KEY must be 32 random bytes/);
+  });
+
+  it('a step of history sealed in far fewer bytes than its JSON, and payloads sealed by the first format still open', async () => {
+    const key = randomBytes(32);
+    const codec = new AesGcmCodec([key]);
+    const step = JSON.stringify({ view: { id: 'nre-milestones:acme:x', label: { en: 'Milestone 1 under review', 'zh-CN': '里程碑1验收审核中' } }, records: Array(8).fill({ event: 'APPLY', actor: email }) });
+    const [sealed] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(step) }]);
+    expect(sealed.data!.length).toBeLessThan(step.length / 2);
+    expect(Buffer.from((await codec.decode([sealed]))[0].data!).toString()).toBe(step);
+
+    // The first format: base64 metadata and data in JSON, sealed alike, and no format named.
+    const keyId = codec.keyId;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(keyId));
+    const inner = JSON.stringify({ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from(email).toString('base64') });
+    const legacy = { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), 'encryption-key-id': Buffer.from(keyId) }, data: Buffer.concat([iv, cipher.update(inner), cipher.final(), cipher.getAuthTag()]) };
+    expect(Buffer.from((await codec.decode([legacy]))[0].data!).toString()).toBe(email);
   });
 });
