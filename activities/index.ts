@@ -68,9 +68,8 @@ export function createActivities(deps: ActivityDeps) {
         log.info({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
       if (step.notifications.length === 0) return;
       const processId = step.view.id;
-      const seqs = new Set(step.notifications.map((n) => n.seq));
       // Recipients are resolved once: a retry after the partner changed its contact must not reach a second address.
-      if ((await store.listOutbox({ processId })).some((m) => seqs.has(m.seq))) return;
+      for (const seq of new Set(step.notifications.map((n) => n.seq))) if ((await store.listOutbox({ processId, seq })).length > 0) return;
       const partner = await store.getPartner(step.view.partnerId);
       const createdAt = new Date().toISOString();
       const messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
@@ -81,8 +80,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Sends what one step queued, each message at most once (R74). */
     async sendNotifications(input: { processId: string; seq: number }): Promise<void> {
-      for (const message of await store.listOutbox({ processId: input.processId })) {
-        if (message.seq !== input.seq) continue;
+      for (const message of await store.listOutbox({ processId: input.processId, seq: input.seq })) {
         deps.heartbeat?.();
         await deliver(message);
       }

@@ -83,7 +83,8 @@ export interface Store {
   openProcess(view: ProcessRow): Promise<void>;
   /** Records and the view in one transaction; a view never moves back to an older version (R71). */
   saveStep(step: Step): Promise<void>;
-  listOutbox(filter: { processId?: string; recipient?: string }): Promise<OutboxEntry[]>;
+  /** `seq` narrows to one step's messages: the workers' question on every step, which must not grow with the process. */
+  listOutbox(filter: { processId?: string; seq?: number; recipient?: string }): Promise<OutboxEntry[]>;
   /** Messages whose key is already there are left as they are (R74). */
   insertOutbox(messages: OutboxEntry[]): Promise<void>;
   /** Takes a pending or failed message for sending; false when someone took it before (R74). */
@@ -345,11 +346,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return this.getTask(processId, role);
     },
 
-    async listOutbox({ processId, recipient }) {
+    async listOutbox({ processId, seq, recipient }) {
       const rows = await db
         .selectFrom('outbox')
         .selectAll()
         .$if(processId !== undefined, (qb) => qb.where('process_id', '=', processId!))
+        .$if(seq !== undefined, (qb) => qb.where('seq', '=', seq!))
         .$if(recipient !== undefined, (qb) => qb.where('recipient', '=', recipient!))
         .orderBy('process_id')
         .orderBy('seq')

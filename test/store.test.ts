@@ -268,6 +268,9 @@ describe.each(backends)('records store on $name', ({ open }) => {
     await store.insertOutbox([message]);
     await store.insertOutbox([{ ...message, subject: 'changed' }]);
     expect(await store.listOutbox({ processId: message.processId })).toEqual([message]);
+    // One step's messages, without reading the rest of the process's.
+    await store.insertOutbox([{ ...message, key: `${key}/2`, seq: 2 }]);
+    expect((await store.listOutbox({ processId: message.processId, seq: 2 })).map((m) => m.key)).toEqual([`${key}/2`]);
 
     expect(await Promise.all([store.claimOutbox(key), store.claimOutbox(key)])).toEqual([true, false]);
     await store.markOutbox(key, 'failed');
