@@ -25,6 +25,10 @@ export interface SideResult {
   workerRssMB: { max: number; end: number };
   /** CPU time of the worker processes per transition: what the machine pays, whatever its neighbours' load. */
   workerCpuMsPerTransition: number;
+  /** The Temporal server's CPU time per transition: what the side's histories, payloads and visibility cost the engine. */
+  serverCpuMsPerTransition: number;
+  /** The benchmark process's own CPU time per transition: the side's client (and, for the product, its payload codec). */
+  clientCpuMsPerTransition: number;
 }
 
 export interface PhaseContext {
@@ -38,8 +42,26 @@ export interface PhaseContext {
   /** Environment every worker of both sides reads: tuning and log level. */
   workerEnv: Record<string, string>;
   cpuProfileDir?: string;
+  /** The Temporal server's process id, to read its CPU time. */
+  serverPid: number;
   log: (line: string) => void;
 }
+
+/** CPU time (user + system) of a process so far, in ms, from /proc (Linux); undefined elsewhere. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const clientCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 const MB = 1024 * 1024;
 /** Lifecycles run before the clock starts, so both sides are measured warm. */
@@ -70,12 +92,16 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
       side === 'product' ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue);
     await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
     const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
+    const serverBefore = processCpuMs(ctx.serverPid);
+    const clientBefore = clientCpuMs();
     const memory = sampleMemory(workers);
     const began = performance.now();
     const { latencies, processIds } = await drive(driver, partnerIds.slice(WARMUP), opts.concurrency);
     const seconds = (performance.now() - began) / 1000;
     const rss = await memory.stop();
     const cpuAfter = await Promise.all(workers.map((w) => w.cpuMs()));
+    const serverMs = serverBefore === undefined ? NaN : processCpuMs(ctx.serverPid)! - serverBefore;
+    const clientMs = clientCpuMs() - clientBefore;
     const cpuMs = cpuAfter.reduce((sum, ms, i) => sum + ms - cpuBefore[i], 0);
     const sample = processIds.slice(0, HISTORY_SAMPLE).flat();
     let events = 0;
@@ -96,6 +122,8 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
       historyEventsPerTransition: round(events / sampledTransitions),
       workerRssMB: { max: round(rss.maxBytes / MB, 0), end: round(rss.lastBytes / MB, 0) },
       workerCpuMsPerTransition: round(cpuMs / transitions),
+      serverCpuMsPerTransition: round(serverMs / transitions),
+      clientCpuMsPerTransition: round(clientMs / transitions),
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

@@ -32,6 +32,8 @@ const rows: Array<[string, (s: Summary) => string]> = [
   ['history events / transition', (s) => s.historyEventsPerTransition.toFixed(2)],
   ['worker RSS max (MB)', (s) => String(s.workerRssMB.max)],
   ['worker CPU per transition (ms)', (s) => s.workerCpuMsPerTransition.toFixed(2)],
+  ['Temporal server CPU per transition (ms)', (s) => s.serverCpuMsPerTransition.toFixed(2)],
+  ['client CPU per transition (ms)', (s) => s.clientCpuMsPerTransition.toFixed(2)],
 ];
 
 /** A Markdown table of both sides and their ratio, for the terminal and docs/PERFORMANCE.md. */

@@ -78,6 +78,8 @@ function summarize(results: SideResult[]): Summary {
     historyEventsPerTransition: m((r) => r.historyEventsPerTransition),
     workerRssMB: { max: m((r) => r.workerRssMB.max), end: m((r) => r.workerRssMB.end) },
     workerCpuMsPerTransition: m((r) => r.workerCpuMsPerTransition),
+    serverCpuMsPerTransition: m((r) => r.serverCpuMsPerTransition),
+    clientCpuMsPerTransition: m((r) => r.clientCpuMsPerTransition),
   };
 }
 
@@ -102,7 +104,7 @@ async function main() {
       fs.writeFileSync(bundles[side], code);
     }
     if (args.profile) fs.mkdirSync(args.profile, { recursive: true });
-    const ctx: PhaseContext = { temporal, productTemporal, address: server.address, bundles, workDir, workerEnv: { PAYLOAD_KEY: payloadKey }, cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined, log };
+    const ctx: PhaseContext = { temporal, productTemporal, address: server.address, bundles, workDir, workerEnv: { PAYLOAD_KEY: payloadKey }, serverPid: server.pid, cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined, log };
     if (args.scale) await scale(ctx, machine);
     else await compare(ctx, machine);
   } finally {
@@ -122,7 +124,7 @@ async function compare(ctx: PhaseContext, machine: ReturnType<typeof machineFact
       results[side].push(result);
       log(
         `run ${run + 1}/${runs} ${side.padEnd(7)}: ${result.transitionsPerSecond} transitions/s, p99 ${result.updateLatencyMs.p99} ms, ` +
-          `${result.historyEventsPerTransition} events/transition, RSS ${result.workerRssMB.max} MB, worker CPU ${result.workerCpuMsPerTransition} ms/transition (${result.seconds} s, load ${os.loadavg()[0].toFixed(2)})`,
+          `${result.historyEventsPerTransition} events/transition, RSS ${result.workerRssMB.max} MB, CPU ms/transition: worker ${result.workerCpuMsPerTransition}, server ${result.serverCpuMsPerTransition}, client ${result.clientCpuMsPerTransition} (${result.seconds} s, load ${os.loadavg()[0].toFixed(2)})`,
       );
     }
   }

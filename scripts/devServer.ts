@@ -58,6 +58,8 @@ export interface DevServer {
   /** host:port for Connection.connect. */
   address: string;
   uiUrl: string;
+  /** The server's process, for measuring what it costs (the benchmark). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     throw err;
   }
   log(`The Temporal dev server is ready: ${address}, Web UI ${uiUrl}`);
-  return { address, uiUrl, stop };
+  return { address, uiUrl, pid: child.pid!, stop };
 }
 
 function captureOutput(child: ChildProcess, log: (line: string) => void) {
