@@ -23,17 +23,10 @@ import type { Operation } from '../machines/operations';
 import type { Actor, Announcement, NotifyParams, Refusal } from '../machines/types';
 import type { ProcessRow, Step, TransitionRecord } from '../store/model';
 import { act, fact, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
+import { operationOptions, recordOptions, sendOptions } from './activityOptions';
 import type { OpsView } from './opsView';
 import { policy } from './sharedPolicy';
 
-const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
-// A worker that dies mid-activity is only noticed when the attempt times out, so the records store's
-// short writes get a short timeout: after a crash they are retried within seconds, not a minute.
-const recordOptions = { startToCloseTimeout: '15 seconds', retry } as const;
-const operationOptions = { startToCloseTimeout: '1 minute', retry } as const;
-// Sending may wait on a slow mail server, so it heartbeats between messages instead (R74: a claimed
-// message is never sent again, so a retry after a lost heartbeat sends only what nobody claimed).
-const sendOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry } as const;
 const activities = proxyActivities<Activities>(recordOptions);
 
 /** Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra event). */

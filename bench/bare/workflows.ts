@@ -1,17 +1,16 @@
 import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { recordOptions, sendOptions } from '../../workflows/activityOptions';
 import { act, settled } from '../../workflows/contract';
 import type { BareActivities } from './activities';
 import { barePlan, endsAfter, type BareKind } from './plan';
 
 /**
- * The benchmark's baseline: the same Updates, timers and activities (no-ops) as the product's driver,
- * in the same order and with the same waiting, but no XState, no validation, no records, no search
+ * The benchmark's baseline: the same Updates, timers and activities (no-ops, with the driver's timeouts)
+ * as the product's driver, in the same order and with the same waiting, but no XState, no validation, no records, no search
  * attributes. What the product costs is the difference between the two.
  */
-const { openProcess, recordStep, announce, sendNotifications } = proxyActivities<BareActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { openProcess, recordStep, announce } = proxyActivities<BareActivities>(recordOptions);
+const { sendNotifications } = proxyActivities<BareActivities>(sendOptions);
 
 /** The product's review timers: a reminder and an overdue escalation, days away, cancelled by the decision. */
 const reviewTimers = ['2 days', '3 days'];
