@@ -21,9 +21,10 @@ describe('npm start', () => {
   it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 serves the API with dev keys, runs the README walkthroughs end to end, and stops cleanly on Ctrl-C', async () => {
     const port = await freePort();
     // Pointed at this run's Temporal server, as at an external cluster: it registers its search attributes itself.
+    // It seals with the run's key, as every deployment on one namespace must: ops' list queries read all memos.
     const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: `start-${port}`, LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, TEMPORAL_ADDRESS: inject('temporalAddress'), PAYLOAD_KEY: inject('payloadKey'), TASK_QUEUE: `start-${port}`, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
