@@ -83,17 +83,42 @@ function summarize(results: SideResult[]): Summary {
   };
 }
 
+/** What every phase shares: the bundles, the payload key and where to put their files. */
+interface Setup {
+  workDir: string;
+  bundles: Record<Side, string>;
+  payloadKey: string;
+}
+
+/** Runs `phase` against a dev server of its own, started empty and stopped after. */
+async function withServer<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise<T>): Promise<T> {
+  const dataDir = fs.mkdtempSync(path.join(setup.workDir, 'server-'));
+  const server = await startDevServer({ dataDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    return await phase({
+      temporal: new Client({ connection }),
+      // The product runs with its payload codec on, as in production: one key for the run, shared with its workers.
+      productTemporal: new Client({ connection, dataConverter: dataConverter({ PAYLOAD_KEY: setup.payloadKey, dataDir: setup.workDir }) }),
+      address: server.address,
+      bundles: setup.bundles,
+      workDir: setup.workDir,
+      workerEnv: { PAYLOAD_KEY: setup.payloadKey },
+      serverPid: server.pid,
+      cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined,
+      log,
+    });
+  } finally {
+    await connection.close();
+    await server.stop();
+  }
+}
+
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-bench-'));
   const machine = { ...machineFacts() };
   log(`Benchmark: ${args.scale ? 'scale' : `${n} lifecycles per side, concurrency ${concurrency}, ${runs} run(s), ${workers} worker(s)`}; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
   if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') refuse(`--server-db must be memory or file, not "${args['server-db']}".`);
-  const server = await startDevServer({ dataDir: workDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
-  const connection = await Connection.connect({ address: server.address });
-  const temporal = new Client({ connection });
-  // The product runs with its payload codec on, as in production: one key for the run, shared with its workers.
-  const payloadKey = randomBytes(32).toString('base64');
-  const productTemporal = new Client({ connection, dataConverter: dataConverter({ PAYLOAD_KEY: payloadKey, dataDir: workDir }) });
   try {
     const logger = new DefaultLogger('WARN');
     const bundles = {} as Record<Side, string>;
@@ -104,23 +129,23 @@ async function main() {
       fs.writeFileSync(bundles[side], code);
     }
     if (args.profile) fs.mkdirSync(args.profile, { recursive: true });
-    const ctx: PhaseContext = { temporal, productTemporal, address: server.address, bundles, workDir, workerEnv: { PAYLOAD_KEY: payloadKey }, serverPid: server.pid, cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined, log };
-    if (args.scale) await scale(ctx, machine);
-    else await compare(ctx, machine);
+    const setup: Setup = { workDir, bundles, payloadKey: randomBytes(32).toString('base64') };
+    if (args.scale) await withServer(setup, (ctx) => scale(ctx, machine));
+    else await compare(setup, machine);
   } finally {
-    await connection.close();
-    await server.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
-async function compare(ctx: PhaseContext, machine: ReturnType<typeof machineFacts>) {
+async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
   const results: Record<Side, SideResult[]> = { product: [], bare: [] };
   for (let run = 0; run < runs; run++) {
-    // Sides alternate which goes first, so a server warming up or a neighbour's load favours neither.
+    // Each side runs on a server of its own, started empty: a server slows as its store fills, and
+    // whichever side ran second would pay for the first. Sides alternate which goes first, so a
+    // neighbour's load favours neither.
     const order: Side[] = run % 2 === 0 ? ['bare', 'product'] : ['product', 'bare'];
     for (const side of order) {
-      const result = await runSide(ctx, side, { n, concurrency, workers, tag: `r${run}` });
+      const result = await withServer(setup, (ctx) => runSide(ctx, side, { n, concurrency, workers, tag: `r${run}` }));
       results[side].push(result);
       log(
         `run ${run + 1}/${runs} ${side.padEnd(7)}: ${result.transitionsPerSecond} transitions/s, p99 ${result.updateLatencyMs.p99} ms, ` +
