@@ -15,6 +15,5 @@ let loaded: Policy | undefined;
 
 export function policy(): Policy {
   // A require inside the function: webpack bundles the module but evaluates it only when this runs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (loaded ??= require('./policy') as Policy);
 }
