@@ -94,22 +94,25 @@ interface Setup {
 async function withServer<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(setup.workDir, 'server-'));
   const server = await startDevServer({ dataDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
-  const connection = await Connection.connect({ address: server.address });
   try {
-    return await phase({
-      temporal: new Client({ connection }),
-      // The product runs with its payload codec on, as in production: one key for the run, shared with its workers.
-      productTemporal: new Client({ connection, dataConverter: dataConverter({ PAYLOAD_KEY: setup.payloadKey, dataDir: setup.workDir }) }),
-      address: server.address,
-      bundles: setup.bundles,
-      workDir: setup.workDir,
-      workerEnv: { PAYLOAD_KEY: setup.payloadKey },
-      serverPid: server.pid,
-      cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined,
-      log,
-    });
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      return await phase({
+        temporal: new Client({ connection }),
+        // The product runs with its payload codec on, as in production: one key for the run, shared with its workers.
+        productTemporal: new Client({ connection, dataConverter: dataConverter({ PAYLOAD_KEY: setup.payloadKey, dataDir: setup.workDir }) }),
+        address: server.address,
+        bundles: setup.bundles,
+        workDir: setup.workDir,
+        workerEnv: { PAYLOAD_KEY: setup.payloadKey },
+        serverPid: server.pid,
+        cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined,
+        log,
+      });
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
     await server.stop();
   }
 }

@@ -138,6 +138,8 @@ describe('PII in the engine', () => {
     const [sealed] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(step) }]);
     expect(sealed.data!.length).toBeLessThan(step.length / 2);
     expect(Buffer.from((await codec.decode([sealed]))[0].data!).toString()).toBe(step);
+    // The format's label is sealed with the bytes: changed, the payload does not open.
+    await expect(codec.decode([{ ...sealed, metadata: { ...sealed.metadata, 'encryption-format': Buffer.from('pb') } }])).rejects.toThrow();
 
     // The first format: base64 metadata and data in JSON, sealed alike, and no format named.
     const keyId = codec.keyId;

@@ -48,9 +48,10 @@ export class AesGcmCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
-      // The key id is authenticated too: a payload cannot be passed off as sealed with another key.
-      cipher.setAAD(utf8.encode(this.current));
       const { bytes, format } = serialize(payload);
+      // The key id and the format are authenticated too: a payload cannot be passed off as sealed with
+      // another key, nor its label changed to send its bytes to another parser.
+      cipher.setAAD(utf8.encode(`${this.current}:${format}`));
       const sealed = Buffer.concat([cipher.update(bytes), cipher.final()]);
       return {
         metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID]: utf8.encode(this.current), [FORMAT]: utf8.encode(format) },
@@ -68,9 +69,9 @@ export class AesGcmCodec implements PayloadCodec {
       if (!key) throw new Error(`A payload was sealed with key ${keyId || '(none named)'}, which is not among PAYLOAD_KEY and PAYLOAD_KEYS_OLD.`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-      decipher.setAAD(utf8.encode(keyId));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const format = payload.metadata?.[FORMAT] ? text.decode(payload.metadata[FORMAT]) : undefined;
+      decipher.setAAD(utf8.encode(format === undefined ? keyId : `${keyId}:${format}`));
+      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       return deserialize(Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]), format);
     });
   }
