@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { registry } from '../machines/registry';
-import { loadHistories } from './support/histories';
+import { historyFolder, loadHistories } from './support/histories';
 
 /**
  * Replay safety: the committed histories of every kind and version (recorded by `npm run record-histories`)
@@ -13,7 +13,7 @@ describe('recorded histories', () => {
   it('are committed for the current version of every kind', () => {
     const folders = new Set(histories.map((h) => h.folder));
     const missing = Object.values(registry)
-      .map((kind) => `${kind.name}@v${kind.version}`)
+      .map(historyFolder)
       .filter((folder) => !folders.has(folder));
     expect(missing, 'record them with `npm run record-histories`').toEqual([]);
   });

@@ -2,7 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { registry } from '../machines/registry';
-import { dataConverter } from '../worker/codec';
+import { dataConverter, payloadCodec } from '../worker/codec';
 import { sampleFigures } from './support/bills';
 import { saveNewHistories } from './support/histories';
 import { certifyBusiness, eventually } from './support/flows';
@@ -93,7 +93,7 @@ describe('determinism of the driver', () => {
     // The milestones process continued-as-new at least once, and each run of each kind is replayed.
     expect(histories.filter((h) => h.workflowId === milestones).length).toBeGreaterThan(1);
     // `npm run record-histories`: keep the histories of each kind version not recorded yet (test/histories.test.ts replays them).
-    if (process.env.RECORD_HISTORIES === '1') console.log(`Recorded histories: ${saveNewHistories(histories).join(', ') || 'none new'}`);
+    if (process.env.RECORD_HISTORIES === '1') console.log(`Recorded histories: ${(await saveNewHistories(histories, payloadCodec(product.config))).join(', ') || 'none new'}`);
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: dataConverter(product.config) }, histories)) results.push(result);
     expect(results.map((r) => [r.workflowId, r.error?.message])).toEqual(histories.map((h) => [h.workflowId, undefined]));

@@ -1,12 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import type { ProcessKind } from '../../machines/kind';
 import { kindOf } from '../../machines/registry';
+import { opsViewVersion } from '../../workflows/contract';
+
+/** The folder the histories of new processes of `kind` belong in. */
+export const historyFolder = (kind: ProcessKind) => `${kind.name}@v${kind.version}${opsViewVersion >= 2 ? `+ops${opsViewVersion}` : ''}`;
 
 /**
- * Recorded histories, one folder per kind and version (`test/histories/<kind>@v<N>/`). A folder, once
- * written, is never written again: the histories of a version are what processes of that version did,
- * and every later build of the driver and machines must still replay them.
+ * Recorded histories, one folder per kind version and ops view of the driver (`test/histories/<kind>@v<N>/`
+ * for runs of the first ops views, `<kind>@v<N>+ops<M>/` since ops view M; workflows/contract.ts). A
+ * folder, once written, is never written again: its histories are what such processes did, and every
+ * later build of the driver and machines must still replay them.
  */
 export const historiesDir = path.join(__dirname, '../histories');
 
@@ -19,14 +26,28 @@ const History = temporal.api.history.v1.History;
 /** protobufjs's own JSON form (enums as names, 64-bit numbers and bytes as strings), which `fromObject` reads back exactly. */
 const toJson = (history: temporal.api.history.v1.IHistory) => History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
 
+/**
+ * Every sealed payload in a history, opened: histories are kept readable, so that they replay without
+ * the recording run's key.
+ */
+async function opened(value: unknown, codec: PayloadCodec): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map((v) => opened(v, codec)));
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  const record = value as Record<string, unknown>;
+  if (record.metadata && record.data !== undefined && typeof record.metadata === 'object') return (await codec.decode([record as Payload]))[0];
+  const entries = await Promise.all(Object.entries(record).map(async ([k, v]) => [k, await opened(v, codec)] as const));
+  return Object.fromEntries(entries);
+}
+
 /** Writes the histories of each kind whose current version has no folder yet; returns the folders written. */
-export function saveNewHistories(histories: RecordedHistory[], dir = historiesDir): string[] {
+export async function saveNewHistories(recorded: RecordedHistory[], codec: PayloadCodec, dir = historiesDir): Promise<string[]> {
+  const histories = await Promise.all(recorded.map(async (h) => ({ ...h, json: toJson((await opened(h.history, codec)) as temporal.api.history.v1.IHistory) })));
   const written: string[] = [];
-  const byFolder = new Map<string, RecordedHistory[]>();
+  const byFolder = new Map<string, typeof histories>();
   for (const h of histories) {
     const kind = kindOf(h.workflowId.split(':')[0]);
     if (!kind) throw new Error(`No kind for ${h.workflowId}`);
-    const folder = `${kind.name}@v${kind.version}`;
+    const folder = historyFolder(kind);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), h]);
   }
   for (const [folder, runs] of byFolder) {
@@ -36,7 +57,7 @@ export function saveNewHistories(histories: RecordedHistory[], dir = historiesDi
     const partial = `${target}.partial`;
     fs.rmSync(partial, { recursive: true, force: true });
     fs.mkdirSync(partial, { recursive: true });
-    runs.forEach((run, i) => fs.writeFileSync(path.join(partial, `run-${i + 1}.json`), JSON.stringify(toJson(run.history), null, 1) + '\n'));
+    runs.forEach((run, i) => fs.writeFileSync(path.join(partial, `run-${i + 1}.json`), JSON.stringify(run.json, null, 1) + '\n'));
     fs.renameSync(partial, target);
     written.push(folder);
   }
@@ -48,7 +69,7 @@ export function loadHistories(dir = historiesDir): { folder: string; workflowId:
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((folder) => /@v\d+$/.test(folder))
+    .filter((folder) => /@v\d+(\+ops\d+)?$/.test(folder))
     .sort()
     .flatMap((folder) =>
       fs
