@@ -22,3 +22,12 @@ export function decodeCursor(text: string): PageCursor {
   }
   return { at: parsed[0], id: parsed[1] };
 }
+
+/**
+ * One page of a keyset list: the query asked for `limit + 1` rows, so a row beyond the limit means there
+ * is a next page, which starts after the last item kept.
+ */
+export function pageOf<Row, Item>(rows: Row[], limit: number, toItem: (row: Row) => Item, cursorOf: (item: Item) => PageCursor): { items: Item[]; next?: string } {
+  const items = rows.slice(0, limit).map(toItem);
+  return rows.length > limit ? { items, next: encodeCursor(cursorOf(items[items.length - 1])) } : { items };
+}

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { noFacts, type Announcement, type PartnerTopic, type Role } from '../machines/types';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, pageOf } from './cursor';
 import { createCustomerStore, type CustomerStore } from './customers';
 import { StoreInputError } from './errors';
 import {
@@ -196,9 +196,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .orderBy('id', 'desc')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit).map(processFromRow);
-      const last = items[items.length - 1];
-      return rows.length > limit ? { items, next: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
+      return pageOf(rows, limit, processFromRow, (p) => ({ at: p.createdAt, id: p.id }));
     },
 
     async listRecords(processId) {
@@ -311,12 +309,15 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .orderBy('tasks.process_id')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit).map((row) => ({
-        task: taskFromRow({ process_id: row.process_id, role: row.role, since: row.since, due_at: row.task_due_at, claimed_by: row.claimed_by, claimed_at: row.claimed_at }),
-        process: processFromRow(row),
-      }));
-      const last = items[items.length - 1]?.task;
-      return rows.length > limit ? { items, next: encodeCursor({ at: last.since, id: last.processId }) } : { items };
+      return pageOf(
+        rows,
+        limit,
+        (row) => ({
+          task: taskFromRow({ process_id: row.process_id, role: row.role, since: row.since, due_at: row.task_due_at, claimed_by: row.claimed_by, claimed_at: row.claimed_at }),
+          process: processFromRow(row),
+        }),
+        ({ task }) => ({ at: task.since, id: task.processId }),
+      );
     },
 
     async getTask(processId, role) {
@@ -415,9 +416,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .orderBy('outbox.key', 'desc')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit).map(outboxFromRow);
-      const last = items[items.length - 1];
-      return rows.length > limit ? { items, next: encodeCursor({ at: last.createdAt, id: last.key }) } : { items };
+      return pageOf(rows, limit, outboxFromRow, (m) => ({ at: m.createdAt, id: m.key }));
     },
 
     customers: createCustomerStore(db),
