@@ -10,6 +10,7 @@
  *   --open 10000       processes held open by --scale
  *   --profile DIR      CPU profiles of the workers (--cpu-prof) into DIR
  *   --server-db memory   the dev server's state in memory (default) or in a SQLite `file`
+ *   --only product     run one side alone (no ratios, no docs): to weigh a change to that side
  *   --out DIR          results folder (default bench/results); --no-doc leaves docs/PERFORMANCE.md alone
  */
 import { randomBytes } from 'node:crypto';
@@ -27,7 +28,7 @@ import { machineFacts, ratioLine, replaceSection, summaryTable, writeResults, ty
 import { median, round } from './stats';
 
 const root = path.join(__dirname, '..');
-const usage = 'npm run bench -- [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file]';
+const usage = 'npm run bench -- [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare]';
 
 /** A wrong command line is told in one line with the usage, never a stack trace. */
 function refuse(reason: string): never {
@@ -47,6 +48,7 @@ const options = {
   out: { type: 'string', default: path.join(root, 'bench/results') },
   'no-doc': { type: 'boolean', default: false },
   'server-db': { type: 'string', default: 'memory' },
+  only: { type: 'string' },
 } as const;
 let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
 try {
@@ -64,7 +66,9 @@ const n = int('n', args.n, args.quick ? 3 : 1000);
 const concurrency = int('concurrency', args.concurrency, args.quick ? 3 : 32);
 const runs = int('runs', args.runs, args.quick ? 1 : 3);
 const workers = int('workers', args.workers, 1);
-const writeDoc = !args.quick && !args['no-doc'];
+const only = args.only as Side | undefined;
+if (only !== undefined && only !== 'product' && only !== 'bare') refuse(`--only must be product or bare, not "${only}".`);
+const writeDoc = !args.quick && !args['no-doc'] && !only;
 const docPath = path.join(root, 'docs/PERFORMANCE.md');
 const log = (line: string) => console.log(line);
 
@@ -146,7 +150,7 @@ async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
     // Each side runs on a server of its own, started empty: a server slows as its store fills, and
     // whichever side ran second would pay for the first. Sides alternate which goes first, so a
     // neighbour's load favours neither.
-    const order: Side[] = run % 2 === 0 ? ['bare', 'product'] : ['product', 'bare'];
+    const order: Side[] = only ? [only] : run % 2 === 0 ? ['bare', 'product'] : ['product', 'bare'];
     for (const side of order) {
       const result = await withServer(setup, (ctx) => runSide(ctx, side, { n, concurrency, workers, tag: `r${run}` }));
       results[side].push(result);
@@ -155,6 +159,10 @@ async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
           `${result.historyEventsPerTransition} events/transition, RSS ${result.workerRssMB.max} MB, CPU ms/transition: worker ${result.workerCpuMsPerTransition}, server ${result.serverCpuMsPerTransition}, client ${result.clientCpuMsPerTransition} (${result.seconds} s, load ${os.loadavg()[0].toFixed(2)})`,
       );
     }
+  }
+  if (only) {
+    log(`${only} alone, median of ${runs}: ${JSON.stringify(summarize(results[only]))}`);
+    return;
   }
   const product = summarize(results.product);
   const bare = summarize(results.bare);
