@@ -29,20 +29,24 @@ import { policy } from './sharedPolicy';
 
 const activities = proxyActivities<Activities>(recordOptions);
 
-/** Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra event). */
+/**
+ * Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra
+ * event). Only the rare activities carry one: each summary is stored, sealed and sent with its event,
+ * and on every step's `recordStep` and `sendNotifications` that cost the engine more than the names,
+ * which say what they do, are worth (docs/PERFORMANCE.md); their input names the step.
+ */
 function run<K extends keyof Activities>(
   name: K,
   options: typeof recordOptions | typeof operationOptions | typeof sendOptions,
-  summary: string,
+  summary: string | undefined,
   ...args: Parameters<Activities[K]>
 ): Promise<Awaited<ReturnType<Activities[K]>>> {
-  return (activities[name] as any).executeWithOptions({ ...options, summary }, args);
+  return (activities[name] as any).executeWithOptions(summary ? { ...options, summary } : options, args);
 }
 const openProcess: Activities['openProcess'] = (arg) => run('openProcess', recordOptions, 'Open the process in the records store', arg);
-const recordStep: Activities['recordStep'] = (step) =>
-  run('recordStep', recordOptions, `Record step ${step.records.map((r) => `${r.seq} ${r.event} → ${r.to}`).join(', ')}`, step);
+const recordStep: Activities['recordStep'] = (step) => run('recordStep', recordOptions, undefined, step);
 const announce: Activities['announce'] = (arg) => run('announce', recordOptions, `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
-const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', sendOptions, `Send the messages of step ${arg.seq}`, arg);
+const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', sendOptions, undefined, arg);
 const performOperation: Activities['performOperation'] = (arg) =>
   run('performOperation', operationOptions, `Perform ${arg.operation.name} (step ${arg.seq})`, arg);
 
