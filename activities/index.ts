@@ -63,19 +63,19 @@ export function createActivities(deps: ActivityDeps) {
      * activity, so that a slow or failing mail server never holds up the decision that caused it.
      */
     async recordStep(step: Step): Promise<void> {
-      await store.saveStep(step);
-      for (const r of step.records)
-        log.info({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
-      if (step.notifications.length === 0) return;
       const processId = step.view.id;
-      // Recipients are resolved once: a retry after the partner changed its contact must not reach a second address.
-      for (const seq of new Set(step.notifications.map((n) => n.seq))) if ((await store.listOutbox({ processId, seq })).length > 0) return;
-      const partner = await store.getPartner(step.view.partnerId);
-      const createdAt = new Date().toISOString();
-      const messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
-      if (messages.length < step.notifications.length)
-        log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
-      await store.insertOutbox(messages);
+      let messages: OutboxEntry[] = [];
+      if (step.notifications.length > 0) {
+        const partner = await store.getPartner(step.view.partnerId);
+        const createdAt = new Date().toISOString();
+        messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
+        if (messages.length < step.notifications.length)
+          log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
+      }
+      await store.saveStep(step, messages);
+      // The records store is the audit trail (R71); this line is for following a process in the logs.
+      for (const r of step.records)
+        log.debug({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
     },
 
     /** Sends what one step queued, each message at most once (R74). */

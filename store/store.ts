@@ -82,7 +82,11 @@ export interface Store {
   /** Inserts the view of a new process; never overwrites one already there. */
   openProcess(view: ProcessRow): Promise<void>;
   /** Records and the view in one transaction; a view never moves back to an older version (R71). */
-  saveStep(step: Step): Promise<void>;
+  /**
+   * Records a step and queues its messages, in one transaction. A step whose record is already there
+   * (a retried activity) changes nothing: its messages were queued with it, to whom they were then (R74).
+   */
+  saveStep(step: Step, messages?: OutboxEntry[]): Promise<void>;
   /** `seq` narrows to one step's messages: the workers' question on every step, which must not grow with the process. */
   listOutbox(filter: { processId?: string; seq?: number; recipient?: string }): Promise<OutboxEntry[]>;
   /** Messages whose key is already there are left as they are (R74). */
@@ -235,16 +239,18 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       await db.insertInto('processes').values(processToRow(view)).onConflict((oc) => oc.column('id').doNothing()).execute();
     },
 
-    async saveStep({ view, records }) {
+    async saveStep({ view, records }, messages = []) {
       await db.transaction().execute(async (trx) => {
         const since = records[0]?.at ?? view.updatedAt;
         if (records.length > 0) {
-          await trx
+          const inserted = await trx
             .insertInto('records')
             .values(records.map(recordToRow))
             .onConflict((oc) => oc.columns(['process_id', 'seq']).doNothing())
-            .execute();
+            .executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
         }
+        if (messages.length > 0) await trx.insertInto('outbox').values(messages.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
         const written = await trx
           .insertInto('processes')
           .values(processToRow(view))

@@ -259,6 +259,20 @@ describe.each(backends)('records store on $name', ({ open }) => {
     expect((await store.listOpenProcesses(partnerId)).map((p) => p.id)).toEqual([`openlist-${run}-open`]);
   });
 
+  it('R74 R71 queues a step\'s messages with its record, once: writing the step again queues nothing, to nobody new', async () => {
+    const id = `step-outbox-${run}`;
+    const message = (recipient: string) => ({
+      key: `${id}/1/email/${recipient}`, processId: id, seq: 1, channel: 'email' as const, recipient, audience: 'partner' as const,
+      subject: 'S', body: 'B', status: 'pending' as const, createdAt: '2025-03-05T04:00:00.000Z', sentAt: null,
+    });
+    const step = { view: view(id, { version: 1, state: 'review' }), records: [record(id, 1)], notifications: [] };
+    await store.saveStep(step, [message('old@acme.test')]);
+    // A retried activity, composed after the partner changed its address.
+    await store.saveStep(step, [message('new@acme.test')]);
+    expect((await store.listOutbox({ processId: id, seq: 1 })).map((m) => m.recipient)).toEqual(['old@acme.test']);
+    expect(await store.listRecords(id)).toHaveLength(1);
+  });
+
   it('R74 lets exactly one claimer take an outbox message; a failed one can be claimed again', async () => {
     const key = `outbox-${run}/1/email/a@acme.test`;
     const message = {
