@@ -26,10 +26,14 @@ export function createNotifier({ smtpUrl, smsWebhookUrl, from = 'Partner Center 
   // Each attempt must end well inside the sending activity's timeout (1 minute): an attempt that outlived
   // it would leave its message claimed while Temporal retries, and a claimed message is never resent (R74).
   const mailer = smtpUrl ? createTransport(smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }) : undefined;
+  // Said once, not per message: each message is in the outbox (`GET /v1/partners/:id/notifications`), and a
+  // line per message would copy its recipient into the logs.
+  if (!smtpUrl) log.warn('SMTP_URL is not set: email stays in the outbox, unsent');
+  if (!smsWebhookUrl) log.warn('SMS_WEBHOOK_URL is not set: SMS stays in the outbox, unsent');
 
   async function sendEmail(message: OutboxMessage): Promise<void> {
     if (!mailer) {
-      log.info({ key: message.key, to: message.recipient, subject: message.subject }, 'email not sent: no SMTP_URL, kept in the outbox');
+      log.debug({ key: message.key, to: message.recipient, subject: message.subject }, 'email not sent: no SMTP_URL, kept in the outbox');
       return;
     }
     await mailer.sendMail({ from, to: message.recipient, subject: message.subject, text: message.body, messageId: messageIdFor(message.key) });
@@ -37,7 +41,7 @@ export function createNotifier({ smtpUrl, smsWebhookUrl, from = 'Partner Center 
 
   async function sendSms(message: OutboxMessage): Promise<void> {
     if (!smsWebhookUrl) {
-      log.info({ key: message.key, to: message.recipient }, 'sms not sent: no SMS_WEBHOOK_URL, kept in the outbox');
+      log.debug({ key: message.key, to: message.recipient }, 'sms not sent: no SMS_WEBHOOK_URL, kept in the outbox');
       return;
     }
     const response = await fetch(smsWebhookUrl, {
