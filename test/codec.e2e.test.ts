@@ -131,6 +131,22 @@ describe('PII in the engine', () => {
     expect(() => payloadCodec({ PAYLOAD_KEY: 'c2hvcnQ=', dataDir: product.dataDir })).toThrow(/PAYLOAD_KEY must be 32 random bytes/);
   });
 
+  it('an empty value (an activity that returns nothing) passes as it is; a payload with any bytes or other metadata is sealed', async () => {
+    const codec = new AesGcmCodec([randomBytes(32)]);
+    const empty = { metadata: { encoding: Buffer.from('binary/null') } };
+    expect(await codec.encode([empty])).toEqual([empty]);
+    expect(await codec.decode([empty])).toEqual([empty]);
+    for (const payload of [
+      { metadata: { encoding: Buffer.from('binary/null') }, data: Buffer.from(email) },
+      { metadata: { encoding: Buffer.from('binary/null'), note: Buffer.from(email) } },
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('null') },
+    ]) {
+      const [sealed] = await codec.encode([payload]);
+      expect(Buffer.from(sealed.metadata!.encoding).toString()).toBe(ENCRYPTED_ENCODING);
+      expect(await codec.decode([sealed])).toMatchObject([{ metadata: payload.metadata }]);
+    }
+  });
+
   it('a step of history sealed in far fewer bytes than its JSON, and payloads sealed by the first format still open', async () => {
     const key = randomBytes(32);
     const codec = new AesGcmCodec([key]);
