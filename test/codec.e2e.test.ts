@@ -136,11 +136,12 @@ describe('PII in the engine', () => {
     const empty = { metadata: { encoding: Buffer.from('binary/null') } };
     expect(await codec.encode([empty])).toEqual([empty]);
     expect(await codec.decode([empty])).toEqual([empty]);
-    for (const payload of [
+    const payloads: Array<{ metadata: Record<string, Uint8Array>; data?: Uint8Array }> = [
       { metadata: { encoding: Buffer.from('binary/null') }, data: Buffer.from(email) },
       { metadata: { encoding: Buffer.from('binary/null'), note: Buffer.from(email) } },
       { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('null') },
-    ]) {
+    ];
+    for (const payload of payloads) {
       const [sealed] = await codec.encode([payload]);
       expect(Buffer.from(sealed.metadata!.encoding).toString()).toBe(ENCRYPTED_ENCODING);
       expect(await codec.decode([sealed])).toMatchObject([{ metadata: payload.metadata }]);
