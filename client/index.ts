@@ -9,9 +9,9 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
-import type { Actor, Refusal } from '../machines/types';
+import { noFacts, type Actor, type Refusal } from '../machines/types';
 import { act, liveState, refusalType, opsViewVersion, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
-import { startMetadata } from '../workflows/opsView';
+import { openingSearchAttributes, startMetadata } from '../workflows/opsView';
 
 /** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
 export class ProcessRefusal extends Error {
@@ -80,6 +80,16 @@ export class ProcessClient {
     let created = true;
     // What ops read in the Web UI's list and on the workflow's page (memo, summary, details); the driver keeps the rest current.
     const { memo, staticSummary, staticDetails } = startMetadata(request.kind, request.partnerId, request.businessKey);
+    const settings = this.options.settings?.(request.kind.name) ?? defaultSettings;
+    const opening = openingSearchAttributes(request.kind, {
+      processId: request.processId,
+      partnerId: request.partnerId,
+      startedBy: request.startedBy,
+      at: new Date().toISOString(),
+      input: request.input,
+      facts: noFacts,
+      settings,
+    });
     try {
       await this.temporal.workflow.start(workflowTypeOf(request.kind.name), {
         workflowId: request.processId,
@@ -92,7 +102,7 @@ export class ProcessClient {
             businessKey: request.businessKey,
             startedBy: request.startedBy,
             input: request.input,
-            settings: this.options.settings?.(request.kind.name) ?? defaultSettings,
+            settings,
             historyLimit: this.options.historyLimit,
             opsView: opsViewVersion,
           },
@@ -104,6 +114,7 @@ export class ProcessClient {
         typedSearchAttributes: [
           { key: searchAttributeKeys.kind, value: request.kind.name },
           { key: searchAttributeKeys.partner, value: request.partnerId },
+          ...opening,
         ],
         memo,
         staticSummary,

@@ -98,6 +98,20 @@ describe('business state in the Temporal Web UI', () => {
     for (const event of timers) expect(event.userMetadata?.summary?.data?.length).toBeGreaterThan(0);
   });
 
+  it('a process is listed by its opening state from its start: the first step writes no search attribute when the opening held', async () => {
+    // A partner of its own: a once-per-partner kind another test started would be found, not started.
+    const initech = product.people.chenPartner.partnerId;
+    const id = (await product.start('chenPartner', 'business-certification')).body.id as string;
+    const history = await handle(id).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? {};
+    expect(Object.keys(started).sort()).toEqual(['PartnerId', 'ProcessKind', 'ProcessState', 'WaitingFor']);
+    expect(history.events?.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toEqual([]);
+    const described = await handle(id).describe();
+    expect(described.typedSearchAttributes.get(searchAttributeKeys.state)).toBe((await product.view('chenPartner', id)).body.state);
+    expect(described.typedSearchAttributes.get(searchAttributeKeys.waitingFor)).toEqual(['partner']);
+    await eventually(() => listIds(`PartnerId = '${initech}' AND WaitingFor = 'partner' AND ProcessKind = 'business-certification'`), (ids) => ids.includes(id));
+  });
+
   it('every list query in docs/OPERATIONS.md is accepted by the server', async () => {
     const doc = fs.readFileSync(path.join(__dirname, '../docs/OPERATIONS.md'), 'utf8');
     const section = doc.slice(doc.indexOf('## List queries'), doc.indexOf('## Repairing'));

@@ -6,10 +6,12 @@ import type { Actor, Announcement } from '../machines/types';
 
 /**
  * What a new run writes for ops: 2 is one search-attribute event per step that changed them, with the
- * business state in the current details. (1 also upserted the memo, in separate events.) Carried in
- * the start input rather than checked with `patched()`, which costs two history events per run.
+ * business state in the current details (1 also upserted the memo, in separate events); 3 starts with
+ * the search attributes of the kind's opening state, set by the client with the start, so that the
+ * first step writes only what differs. Carried in the start input rather than checked with `patched()`,
+ * which costs two history events per run.
  */
-export const opsViewVersion = 2;
+export const opsViewVersion = 3;
 
 export interface ProcessArgs {
   kind: string;

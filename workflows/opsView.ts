@@ -1,8 +1,9 @@
-import type { AnyMachineSnapshot } from 'xstate';
-import type { ProcessKind } from '../machines/kind';
+import { initialTransition, type AnyMachineSnapshot } from 'xstate';
+import type { ProcessKind, StartInput } from '../machines/kind';
 import { labelOf, reviewDueAt, stateKey, waitingFor } from '../machines/policy';
 import { beijingClock, toBeijingTime } from '../machines/time';
 import type { Labels, Role } from '../machines/types';
+import { searchAttributeKeys } from './contract';
 
 /**
  * What ops read about a process in the Temporal Web UI besides its history: search attributes to
@@ -26,6 +27,21 @@ export function opsViewOf(kind: ProcessKind, snapshot: AnyMachineSnapshot): OpsV
     dueAt: reviewDueAt(snapshot),
     done: snapshot.status !== 'active',
   };
+}
+
+/**
+ * The search attributes a new process starts with: those of the state its machine opens in with these
+ * facts. The client, which cannot know the partner's facts for sure, passes none; the first step then
+ * writes only what turned out otherwise.
+ */
+export function openingSearchAttributes(kind: ProcessKind, start: StartInput) {
+  const [first] = initialTransition(kind.machine, start);
+  const view = opsViewOf(kind, first);
+  return [
+    { key: searchAttributeKeys.state, value: view.state },
+    ...(view.waitingFor.length ? [{ key: searchAttributeKeys.waitingFor, value: view.waitingFor }] : []),
+    ...(view.dueAt ? [{ key: searchAttributeKeys.reviewDueAt, value: new Date(view.dueAt) }] : []),
+  ];
 }
 
 /** The memo fields that change with the process; the fixed ones (title, partner, business key) are set at start. */

@@ -126,7 +126,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   // was set at start. Earlier runs replay as written: v1 (marked by a patch) also upserted the inbox
   // attributes and the memo separately, runs before it the state and a memo'd label.
   const opsView = args.opsView ?? (patched('ops-view-v1') ? 1 : 0);
-  let shown = {
+  let shown = opsView >= 3 ? startedWith() : {
     state: args.carried ? stateKey(args.carried.value as AnyMachineSnapshot['value']) : '',
     memo: '',
     waitingFor: args.carried ? undefined : '[]',
@@ -140,7 +140,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       ...(waiting !== shown.waitingFor ? [{ key: searchAttributeKeys.waitingFor, value: view.waitingFor.length ? view.waitingFor : null }] : []),
       ...(view.dueAt !== shown.dueAt ? [{ key: searchAttributeKeys.reviewDueAt, value: view.dueAt ? new Date(view.dueAt) : null }] : []),
     ];
-    if (opsView === 2) {
+    if (opsView >= 2) {
       if (state.length + inbox.length) upsertSearchAttributes([...state, ...inbox]);
       shown = { ...shown, state: view.state, waitingFor: waiting, dueAt: view.dueAt };
     } else if (opsView === 1) {
@@ -357,4 +357,17 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     undelivered: [...undelivered],
   };
   return continueAsNew<typeof processWorkflow>({ ...args, kindVersion: moved ? newest.version : kind.version, carried });
+}
+
+/** What ops already see: the search attributes the run started with (set by the client, or carried over by continue-as-new). */
+function startedWith() {
+  const attributes = workflowInfo().typedSearchAttributes;
+  const waiting = attributes.get(searchAttributeKeys.waitingFor) ?? [];
+  const dueAt = attributes.get(searchAttributeKeys.reviewDueAt);
+  return {
+    state: attributes.get(searchAttributeKeys.state) ?? '',
+    memo: '',
+    waitingFor: JSON.stringify(waiting) as string | undefined,
+    dueAt: (dueAt ? dueAt.toISOString() : null) as string | null | undefined,
+  };
 }
