@@ -8,7 +8,10 @@ import { round, percentile } from './stats';
 import { sampleMemory, startWorker } from './workers';
 import { bareDriver, drive, lifecycle, processesPerLifecycle, productDriver, transitionsPerLifecycle, type Driver } from './workload';
 
-export type Side = 'product' | 'bare';
+/** `bare-sa` is bare Temporal writing the search attributes the product writes for ops: what they alone cost the engine. */
+export type Side = 'product' | 'bare' | 'bare-sa';
+export type Bundle = 'product' | 'bare';
+const bundleOf = (side: Side): Bundle => (side === 'product' ? 'product' : 'bare');
 
 export interface SideResult {
   side: Side;
@@ -37,7 +40,7 @@ export interface PhaseContext {
   /** The product's client, with its payload codec (the workers get the same key through workerEnv). */
   productTemporal: Client;
   address: string;
-  bundles: Record<Side, string>;
+  bundles: Record<Bundle, string>;
   workDir: string;
   /** Environment every worker of both sides reads: tuning and log level. */
   workerEnv: Record<string, string>;
@@ -84,12 +87,12 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
   }
   const workers = await Promise.all(
     Array.from({ length: opts.workers }, () =>
-      startWorker({ mode: side, address: ctx.address, taskQueue, dataDir, bundlePath: ctx.bundles[side], env: ctx.workerEnv }, { cpuProfileDir: ctx.cpuProfileDir }),
+      startWorker({ mode: bundleOf(side), address: ctx.address, taskQueue, dataDir, bundlePath: ctx.bundles[bundleOf(side)], env: ctx.workerEnv }, { cpuProfileDir: ctx.cpuProfileDir }),
     ),
   );
   try {
     const driver: Driver =
-      side === 'product' ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue);
+      side === 'product' ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue, { searchAttributes: side === 'bare-sa' });
     await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
     const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
     const serverBefore = processCpuMs(ctx.serverPid);

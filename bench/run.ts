@@ -11,6 +11,8 @@
  *   --profile DIR      CPU profiles of the workers (--cpu-prof) into DIR
  *   --server-db memory   the dev server's state in memory (default) or in a SQLite `file`
  *   --only product     run one side alone (no ratios, no docs): to weigh a change to that side
+ *   --decompose        also run bare Temporal writing the product's search attributes (`bare-sa`): what
+ *                      the ops view alone costs the engine
  *   --out DIR          results folder (default bench/results); --no-doc leaves docs/PERFORMANCE.md alone
  */
 import { randomBytes } from 'node:crypto';
@@ -23,12 +25,12 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { dataConverter } from '../worker/codec';
 import { freePort, startDevServer } from '../scripts/devServer';
 import { workflowBundleOptions } from '../worker/bundle';
-import { openMany, runSide, type PhaseContext, type Side, type SideResult } from './phase';
+import { openMany, runSide, type Bundle, type PhaseContext, type Side, type SideResult } from './phase';
 import { machineFacts, ratioLine, replaceSection, summaryTable, writeResults, type Ratios, type Summary } from './report';
 import { median, round } from './stats';
 
 const root = path.join(__dirname, '..');
-const usage = 'npm run bench -- [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare]';
+const usage = 'npm run bench -- [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare|bare-sa] [--decompose]';
 
 /** A wrong command line is told in one line with the usage, never a stack trace. */
 function refuse(reason: string): never {
@@ -49,6 +51,7 @@ const options = {
   'no-doc': { type: 'boolean', default: false },
   'server-db': { type: 'string', default: 'memory' },
   only: { type: 'string' },
+  decompose: { type: 'boolean', default: false },
 } as const;
 let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
 try {
@@ -67,7 +70,7 @@ const concurrency = int('concurrency', args.concurrency, args.quick ? 3 : 32);
 const runs = int('runs', args.runs, args.quick ? 1 : 3);
 const workers = int('workers', args.workers, 1);
 const only = args.only as Side | undefined;
-if (only !== undefined && only !== 'product' && only !== 'bare') refuse(`--only must be product or bare, not "${only}".`);
+if (only !== undefined && !['product', 'bare', 'bare-sa'].includes(only)) refuse(`--only must be product, bare or bare-sa, not "${only}".`);
 const writeDoc = !args.quick && !args['no-doc'] && !only;
 const docPath = path.join(root, 'docs/PERFORMANCE.md');
 const log = (line: string) => console.log(line);
@@ -90,7 +93,7 @@ function summarize(results: SideResult[]): Summary {
 /** What every phase shares: the bundles, the payload key and where to put their files. */
 interface Setup {
   workDir: string;
-  bundles: Record<Side, string>;
+  bundles: Record<Bundle, string>;
   payloadKey: string;
 }
 
@@ -128,7 +131,7 @@ async function main() {
   if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') refuse(`--server-db must be memory or file, not "${args['server-db']}".`);
   try {
     const logger = new DefaultLogger('WARN');
-    const bundles = {} as Record<Side, string>;
+    const bundles = {} as Record<Bundle, string>;
     const options = { product: workflowBundleOptions, bare: { workflowsPath: path.join(root, 'bench/bare/workflows.ts') } };
     for (const side of ['product', 'bare'] as const) {
       const { code } = await bundleWorkflowCode({ ...options[side], logger });
@@ -145,12 +148,13 @@ async function main() {
 }
 
 async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
-  const results: Record<Side, SideResult[]> = { product: [], bare: [] };
+  const results: Record<Side, SideResult[]> = { product: [], bare: [], 'bare-sa': [] };
   for (let run = 0; run < runs; run++) {
     // Each side runs on a server of its own, started empty: a server slows as its store fills, and
     // whichever side ran second would pay for the first. Sides alternate which goes first, so a
     // neighbour's load favours neither.
-    const order: Side[] = only ? [only] : run % 2 === 0 ? ['bare', 'product'] : ['product', 'bare'];
+    const sides: Side[] = only ? [only] : ['bare', 'product', ...(args.decompose ? (['bare-sa'] as const) : [])];
+    const order = run % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
       const result = await withServer(setup, (ctx) => runSide(ctx, side, { n, concurrency, workers, tag: `r${run}` }));
       results[side].push(result);
@@ -171,15 +175,27 @@ async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
     p99Latency: round(product.updateLatencyMs.p99 / bare.updateLatencyMs.p99),
     extraHistoryEventsPerTransition: round(product.historyEventsPerTransition - bare.historyEventsPerTransition),
   };
+  // What the ops view's search attributes alone cost bare Temporal: the part of the product's cost that is the engine's.
+  const withSearch = args.decompose ? summarize(results['bare-sa']) : undefined;
+  const searchAttributesAlone = withSearch && {
+    throughput: round(withSearch.transitionsPerSecond / bare.transitionsPerSecond),
+    p99Latency: round(withSearch.updateLatencyMs.p99 / bare.updateLatencyMs.p99),
+    extraHistoryEventsPerTransition: round(withSearch.historyEventsPerTransition - bare.historyEventsPerTransition),
+  };
+  const searchLine = searchAttributesAlone
+    ? `bare Temporal writing the product's search attributes ÷ bare: throughput ${searchAttributesAlone.throughput.toFixed(2)}, p99 latency ${searchAttributesAlone.p99Latency.toFixed(2)}, ` +
+      `${searchAttributesAlone.extraHistoryEventsPerTransition} extra events per transition`
+    : '';
   const goals = { throughputAtLeast: 0.9, p99AtMost: 1.2, extraHistoryEventsAtMost: 2 };
   const met = ratios.throughput >= goals.throughputAtLeast && ratios.p99Latency <= goals.p99AtMost && ratios.extraHistoryEventsPerTransition <= goals.extraHistoryEventsAtMost;
-  const options = { n, concurrency, runs, workers, quick: args.quick };
-  const file = writeResults(args.out!, { at: new Date().toISOString(), machine: { ...machine, loadAverageAfter: os.loadavg().map((l) => round(l)) }, options, product, bare, ratios, goals, goalsMet: met, runs: results });
+  const options = { n, concurrency, runs, workers, quick: args.quick, decompose: args.decompose };
+  const file = writeResults(args.out!, { at: new Date().toISOString(), machine: { ...machine, loadAverageAfter: os.loadavg().map((l) => round(l)) }, options, product, bare, ratios, goals, goalsMet: met, ...(withSearch ? { bareWithSearchAttributes: withSearch, searchAttributesAlone } : {}), runs: results });
   const table = summaryTable(product, bare);
   log('');
   log(`Median of ${runs} run(s), ${n} lifecycles per side (${n * 2} processes, ${n * 12} transitions), concurrency ${concurrency}:`);
   log(table);
   log(`extra history events per transition: ${ratios.extraHistoryEventsPerTransition}; goals ${met ? 'met' : 'NOT met'} (throughput ≥ 0.90, p99 ≤ 1.20, ≤ 2 extra events)`);
+  if (searchLine) log(searchLine);
   log(`results: ${path.relative(process.cwd(), file)}`);
   if (writeDoc) {
     replaceSection(
@@ -187,7 +203,7 @@ async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
       'summary',
       `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, ` +
         `load average ${machine.loadAverage[0]} at the start; ${n} lifecycles per side, concurrency ${concurrency}, ${workers} worker(s), median of ${runs} run(s) ` +
-        `([${path.basename(file)}](../bench/results/${path.basename(file)})).\n\n${table}\n\n${ratioLine(ratios)}`,
+        `([${path.basename(file)}](../bench/results/${path.basename(file)})).\n\n${table}\n\n${searchLine ? `${searchLine}\n\n` : ''}${ratioLine(ratios)}`,
     );
     log(`docs/PERFORMANCE.md updated`);
   }

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { processIdFor, type ProcessClient } from '../client';
 import type { Actor } from '../machines/types';
 import { kindOf } from '../machines/registry';
-import { act, settled } from '../workflows/contract';
+import { act, searchAttributeKeys, settled } from '../workflows/contract';
 import type { BareKind } from './bare/plan';
 
 /**
@@ -77,12 +77,28 @@ export function productDriver(processes: ProcessClient): Driver {
   };
 }
 
-/** Bare Temporal: a start, the same `settled` Update the product's client sends after it, then the actions. */
-export function bareDriver(temporal: Client, taskQueue: string): Driver {
+/**
+ * Bare Temporal: a start, the same `settled` Update the product's client sends after it, then the actions.
+ * With `searchAttributes`, it starts with and writes the search attributes the product writes for ops.
+ */
+export function bareDriver(temporal: Client, taskQueue: string, opts: { searchAttributes?: boolean } = {}): Driver {
   return {
     async start(script, partnerId) {
       const workflowId = `bare:${script.kind}:${partnerId}`;
-      const handle = await temporal.workflow.start('bareProcess', { workflowId, taskQueue, args: [{ kind: script.kind }] });
+      const typedSearchAttributes = opts.searchAttributes
+        ? [
+            { key: searchAttributeKeys.kind, value: script.kind },
+            { key: searchAttributeKeys.partner, value: partnerId },
+            { key: searchAttributeKeys.state, value: 'opened' },
+            { key: searchAttributeKeys.waitingFor, value: ['partner'] },
+          ]
+        : undefined;
+      const handle = await temporal.workflow.start('bareProcess', {
+        workflowId,
+        taskQueue,
+        args: [{ kind: script.kind, searchAttributes: opts.searchAttributes }],
+        typedSearchAttributes,
+      });
       await handle.executeUpdate(settled);
       return workflowId;
     },

@@ -1,6 +1,6 @@
-import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { recordOptions, sendOptions } from '../../workflows/activityOptions';
-import { act, settled } from '../../workflows/contract';
+import { act, searchAttributeKeys, settled } from '../../workflows/contract';
 import type { BareActivities } from './activities';
 import { barePlan, endsAfter, type BareKind } from './plan';
 
@@ -15,7 +15,11 @@ const { sendNotifications } = proxyActivities<BareActivities>(sendOptions);
 /** The product's review timers: a reminder and an overdue escalation, days away, cancelled by the decision. */
 const reviewTimers = ['2 days', '3 days'];
 
-export async function bareProcess(args: { kind: BareKind }): Promise<{ steps: number }> {
+/**
+ * With `searchAttributes`, each step that opens or closes a review writes what the product writes for ops
+ * then (docs/OPERATIONS.md): the state, whose move it is and the review's due time, in one upsert.
+ */
+export async function bareProcess(args: { kind: BareKind; searchAttributes?: boolean }): Promise<{ steps: number }> {
   const plan = barePlan[args.kind];
   const last = endsAfter[args.kind];
   let seq = 0;
@@ -44,6 +48,14 @@ export async function bareProcess(args: { kind: BareKind }): Promise<{ steps: nu
     if (s.timers === 'cancel') {
       for (const scope of timers) scope.cancel();
       timers = [];
+    }
+    if (args.searchAttributes && s.timers) {
+      const reviewing = s.timers === 'start';
+      upsertSearchAttributes([
+        { key: searchAttributeKeys.state, value: reviewing ? 'underReview' : 'decided' },
+        { key: searchAttributeKeys.waitingFor, value: reviewing ? ['reviewer'] : ['partner'] },
+        { key: searchAttributeKeys.reviewDueAt, value: reviewing ? new Date(Date.now() + 3 * 86_400_000) : null },
+      ]);
     }
     recording++;
     effects = effects
