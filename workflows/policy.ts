@@ -3,5 +3,5 @@
  * Workflows reach it only through `policy()` (sharedPolicy.ts), so that a worker builds it once.
  */
 export { kindOf } from '../machines/registry';
-export { judge, labelOf, reviewDueAt, stateKey, waitingFor } from '../machines/policy';
+export { judge, stateKey } from '../machines/policy';
 export { opsDetails, opsMemo, opsViewOf } from './opsView';

@@ -61,7 +61,7 @@ const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, m
  * synchronously, and runs the effects the machine asks for, in order, as activities.
  */
 export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
-  const { kindOf, judge, labelOf, reviewDueAt, stateKey, waitingFor, opsDetails, opsMemo, opsViewOf } = policy();
+  const { kindOf, judge, stateKey, opsDetails, opsMemo, opsViewOf } = policy();
   const kind = kindOf(args.kind, args.kindVersion);
   if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
   const { machine } = kind;
@@ -100,21 +100,22 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     });
   };
 
-  const viewRow = (s: AnyMachineSnapshot): ProcessRow => ({
+  /** The records store's row of the process at this snapshot; the policy's view of it is computed once per step. */
+  const viewRow = (s: AnyMachineSnapshot, view: OpsView): ProcessRow => ({
     id: processId,
     kind: kind.name,
     kindVersion: kind.version,
     partnerId: args.partnerId,
     customerId: (s.context as { customerId?: string }).customerId ?? null,
     businessKey: args.businessKey,
-    state: stateKey(s.value),
+    state: view.state,
     stateValue: s.value,
     context: s.context,
-    label: labelOf(kind, s),
-    done: s.status !== 'active',
+    label: view.label,
+    done: view.done,
     version: seq,
-    waitingFor: waitingFor(s),
-    dueAt: reviewDueAt(s),
+    waitingFor: view.waitingFor,
+    dueAt: view.dueAt,
     startedBy: args.startedBy.id,
     createdAt,
     updatedAt: new Date().toISOString(),
@@ -132,8 +133,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     waitingFor: args.carried ? undefined : '[]',
     dueAt: args.carried ? undefined : (null as string | null | undefined),
   };
-  const showState = (s: AnyMachineSnapshot, last: { seq: number; event: string; actor: string; at: string }) => {
-    const view: OpsView = opsViewOf(kind, s);
+  const showState = (view: OpsView, last: { seq: number; event: string; actor: string; at: string }) => {
     const waiting = JSON.stringify(view.waitingFor);
     const state = view.state !== shown.state ? [{ key: searchAttributeKeys.state, value: view.state }] : [];
     const inbox = [
@@ -193,8 +193,9 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       else if (action.type === 'xstate.raise' && params?.delay !== undefined) startTimer(params.id, params.event, Date.now() + params.delay);
       else if (action.type === 'xstate.cancel') cancelTimer(params.sendId);
     }
-    showState(step.next, { seq, event: step.name, actor: actor.id, at });
-    const stepRecord: Step = { view: viewRow(step.next), records: [record], notifications };
+    const view = opsViewOf(kind, step.next);
+    showState(view, { seq, event: step.name, actor: actor.id, at });
+    const stepRecord: Step = { view: viewRow(step.next, view), records: [record], notifications };
     const recorded = recordInOrder(async () => {
       await recordStep(stepRecord);
       for (const announcement of announcements) await announce({ partnerId: args.partnerId, processId, announcement });
