@@ -81,10 +81,10 @@ export interface Store {
   setPartnerFact(id: string, announcement: Announcement): Promise<Partner>;
   /** Inserts the view of a new process; never overwrites one already there. */
   openProcess(view: ProcessRow): Promise<void>;
-  /** Records and the view in one transaction; a view never moves back to an older version (R71). */
   /**
-   * Records a step and queues its messages, in one transaction. A step whose record is already there
-   * (a retried activity) changes nothing: its messages were queued with it, to whom they were then (R74).
+   * Records a step, its view and its messages in one transaction; a view never moves back to an older
+   * version (R71). A step whose record is already there (a retried activity) changes nothing: its
+   * messages were queued with it, to whom they were then (R74).
    */
   saveStep(step: Step, messages?: OutboxEntry[]): Promise<void>;
   /** `seq` narrows to one step's messages: the workers' question on every step, which must not grow with the process. */

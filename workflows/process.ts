@@ -124,8 +124,10 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   // What ops see in the Web UI. Each upsert is a history event, so only a change is written, and since
   // version 2 all of a step's changes go in one event: the search attributes ops filter by. The business
   // state and labels are the workflow's current details, which cost no event at all; the memo keeps what
-  // was set at start. Earlier runs replay as written: v1 (marked by a patch) also upserted the inbox
-  // attributes and the memo separately, runs before it the state and a memo'd label.
+  // was set at start. Since version 3 the run starts knowing what the client set with the start (the
+  // opening state's attributes), so its first step writes only what differs. Earlier runs replay as
+  // written: v1 (marked by a patch) also upserted the inbox attributes and the memo separately, runs
+  // before it the state and a memo'd label.
   const opsView = args.opsView ?? (patched('ops-view-v1') ? 1 : 0);
   let shown = opsView >= 3 ? startedWith() : {
     state: args.carried ? stateKey(args.carried.value as AnyMachineSnapshot['value']) : '',
