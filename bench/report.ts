@@ -50,9 +50,14 @@ export function summaryTable(product: Summary, bare: Summary): string {
 
 export const ratioLine = (r: Ratios) => `ratio vs bare Temporal: throughput ${r.throughput.toFixed(2)}, p99 latency ${r.p99Latency.toFixed(2)}`;
 
-export function writeResults(dir: string, result: unknown): string {
+/** A new results file's path in `dir`, named by the time. */
+export function resultsFile(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  return path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+}
+
+export function writeResults(dir: string, result: unknown): string {
+  const file = resultsFile(dir);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   return file;
 }

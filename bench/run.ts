@@ -27,7 +27,7 @@ import { dataConverter } from '../worker/codec';
 import { freePort, startDevServer } from '../scripts/devServer';
 import { workflowBundleOptions } from '../worker/bundle';
 import { openMany, runSide, type Bundle, type PhaseContext, type Side, type SideResult } from './phase';
-import { machineFacts, ratioLine, replaceSection, summaryTable, writeResults, type Ratios, type Summary } from './report';
+import { machineFacts, ratioLine, replaceSection, resultsFile, summaryTable, writeResults, type Ratios, type Summary } from './report';
 import { median, round } from './stats';
 
 const root = path.join(__dirname, '..');
@@ -185,7 +185,8 @@ async function compare(setup: Setup, machine: ReturnType<typeof machineFacts>) {
   const options = { n, concurrency, runs, workers, quick: args.quick, decompose: args.decompose };
   const at = new Date().toISOString();
   const record = { at, machine: { ...machine, loadAverageAfter: os.loadavg().map((l) => round(l)) }, options, runs: results };
-  report(record, writeResults(args.out!, record));
+  // The measures and what they say are filed together, once.
+  report(record, resultsFile(args.out!));
 }
 
 /** Each run's product ÷ bare, from sides measured back to back; their median is what the goals are checked on. */
