@@ -4,16 +4,15 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ProcessKind } from '../../machines/kind';
 import { kindOf } from '../../machines/registry';
-import { opsViewVersion } from '../../workflows/contract';
+import { driverVersion } from '../../workflows/contract';
 
 /** The folder the histories of new processes of `kind` belong in. */
-export const historyFolder = (kind: ProcessKind) => `${kind.name}@v${kind.version}${opsViewVersion >= 2 ? `+ops${opsViewVersion}` : ''}`;
+export const historyFolder = (kind: ProcessKind) => `${kind.name}@v${kind.version}+driver${driverVersion}`;
 
 /**
- * Recorded histories, one folder per kind version and ops view of the driver (`test/histories/<kind>@v<N>/`
- * for runs of the first ops views, `<kind>@v<N>+ops<M>/` since ops view M; workflows/contract.ts). A
- * folder, once written, is never written again: its histories are what such processes did, and every
- * later build of the driver and machines must still replay them.
+ * Recorded histories, one folder per kind version and driver generation (`test/histories/<kind>@v<N>+driver<M>/`;
+ * workflows/contract.ts). A folder, once written, is never written again: its histories are what such
+ * processes did, and every later build of the driver and machines must still replay them.
  */
 export const historiesDir = path.join(__dirname, '../histories');
 
@@ -69,7 +68,7 @@ export function loadHistories(dir = historiesDir): { folder: string; workflowId:
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((folder) => /@v\d+(\+ops\d+)?$/.test(folder))
+    .filter((folder) => /@v\d+\+driver\d+$/.test(folder))
     .sort()
     .flatMap((folder) =>
       fs
