@@ -10,7 +10,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
 import { noFacts, type Actor, type Refusal } from '../machines/types';
-import { act, liveState, refusalType, opsViewVersion, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
+import { act, driverVersion, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
 import { openingSearchAttributes, startMetadata } from '../workflows/opsView';
 
 /** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
@@ -104,7 +104,7 @@ export class ProcessClient {
             input: request.input,
             settings,
             historyLimit: this.options.historyLimit,
-            opsView: opsViewVersion,
+            driver: driverVersion,
           },
         ],
         // An ended process is never started again under the same id: it is returned as it is.

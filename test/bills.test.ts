@@ -96,12 +96,12 @@ describe('partner-bill machine', () => {
   it('R62 confirm, apply for the incentive payout (invoice notice with the invoice list link), invoice received', () => {
     const p = drive(partnerBill, sampleFigures());
     expect(p.snapshot.value).toBe('generated');
-    expect(p.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ audience: 'partner', topic: 'actionNeeded' });
+    expect(p.last.notifications[0]).toMatchObject({ audience: 'partner', topic: 'actionNeeded' });
     expect(p.send(actors.partner, { type: 'APPLY_INCENTIVE_PAYOUT' })).toMatchObject({ ok: false, refusal: { status: 409, code: 'not_allowed_in_state' } });
     expect(p.send(actors.partner, { type: 'CONFIRM' }).ok).toBe(true);
     expect(p.snapshot.value).toBe('confirmed');
     expect(p.send(actors.partner, { type: 'APPLY_INCENTIVE_PAYOUT' }).ok).toBe(true);
-    const notice = p.actions.find((a) => a.type === 'notify')?.params as { subject: { 'zh-CN': string }; link: string };
+    const notice = p.last.notifications[0] as { subject: { 'zh-CN': string }; link: string };
     expect(notice.subject['zh-CN']).toBe('开票通知：2026-05 激励 ¥300.00');
     expect(notice.link).toBe('/v1/processes/partner-bill%3Aacme/invoice-list');
     expect(p.snapshot.context.incentiveApplication).toMatchObject({ invoiceListNo: 'KP-acme-2026-05' });

@@ -4,16 +4,20 @@ import { actors, drive } from './support/machine';
 
 /** The customer-creation machine alone (R66): what it asks the driver to do, and what it refuses. */
 
-const performed = (actions: ReadonlyArray<{ type: string; params?: unknown }>) => actions.filter((a) => a.type === 'perform').map((a) => a.params);
-
 describe('customer-creation machine', () => {
   it('R66 opens the cloud account first, then sends a code only when a phone number is given', () => {
     const withPhone = drive(customerCreation, { customerId: 'c-1', name: 'C', phone: '+8613800000000' });
-    expect(performed(withPhone.actions)).toEqual([{ name: 'openCloudAccount', input: { customerId: 'c-1', name: 'C', phone: '+8613800000000' } }]);
+    expect(withPhone.operations).toEqual([{ name: 'openCloudAccount', input: { customerId: 'c-1', name: 'C', phone: '+8613800000000' } }]);
     expect(withPhone.snapshot.value).toBe('openingAccount');
+    withPhone.outcome({ type: 'CLOUD_ACCOUNT_OPENED', cloudAccountId: 'hwc_1' });
+    expect(withPhone.operations).toEqual([{ name: 'sendVerificationCode', input: { customerId: 'c-1', phone: '+8613800000000' } }]);
+    expect(withPhone.snapshot.value).toBe('verifyingPhone');
 
     const without = drive(customerCreation, { customerId: 'c-2', name: 'C' });
-    expect(performed(without.actions)[0]).toMatchObject({ name: 'openCloudAccount' });
+    expect(without.operations).toEqual([{ name: 'openCloudAccount', input: { customerId: 'c-2', name: 'C' } }]);
+    without.outcome({ type: 'CLOUD_ACCOUNT_OPENED', cloudAccountId: 'hwc_2' });
+    expect(without.operations).toEqual([]);
+    expect(without.snapshot.value).toBe('created');
   });
 
   it('R66 R72 outcome events cannot be sent by anyone; RESEND_CODE only by the partner', () => {

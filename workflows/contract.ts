@@ -5,13 +5,13 @@ import type { Actor, Announcement } from '../machines/types';
 /** What the driver workflow offers the outside: start arguments, Updates, the query and the signal. */
 
 /**
- * What a new run writes for ops: 2 is one search-attribute event per step that changed them, with the
- * business state in the current details (1 also upserted the memo, in separate events); 3 starts with
- * the search attributes of the kind's opening state, set by the client with the start, so that the
- * first step writes only what differs. Carried in the start input rather than checked with `patched()`,
- * which costs two history events per run.
+ * The driver's generation: the one rule for changing the driver (workflows/process.ts and what it calls).
+ * A change to what the driver writes to a history (its commands and their order) is a new generation.
+ * A run follows the generation it was started with (`ProcessArgs.driver`; runs of release 1cee4be carry
+ * none and are generation 1) and the code keeps every generation that a running process may follow;
+ * continue-as-new starts the next run on the newest. `test/histories/` keeps histories of each.
  */
-export const opsViewVersion = 3;
+export const driverVersion = 1;
 
 export interface ProcessArgs {
   kind: string;
@@ -22,13 +22,10 @@ export interface ProcessArgs {
   startedBy: Actor;
   input: unknown;
   settings: ProcessSettings;
+  /** The driver generation this run follows (`driverVersion` when it started); absent: 1. */
+  driver?: number;
   /** Continue-as-new once history is this long, even before Temporal suggests it. */
   historyLimit?: number;
-  /**
-   * How the run shows itself to ops in the Web UI (`opsViewVersion`). Fixed when the process starts, so
-   * a run never changes what it writes; runs started before this field existed tell by a patch marker.
-   */
-  opsView?: number;
   /** Present when this run continues an earlier one. */
   carried?: Carried;
 }

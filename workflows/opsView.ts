@@ -1,14 +1,14 @@
 import { initialTransition, type AnyMachineSnapshot } from 'xstate';
 import type { ProcessKind, StartInput } from '../machines/kind';
 import { labelOf, reviewDueAt, stateKey, waitingFor } from '../machines/policy';
-import { beijingClock, toBeijingTime } from '../machines/time';
+import { beijingClock } from '../machines/time';
 import type { Labels, Role } from '../machines/types';
 import { searchAttributeKeys } from './contract';
 
 /**
  * What ops read about a process in the Temporal Web UI besides its history: search attributes to
- * filter by, a memo with the business state, and "current details" (user metadata, markdown) for
- * the workflow's page. Pure, so the driver stays deterministic.
+ * filter by, and "current details" (user metadata, markdown) for the workflow's page. Pure, so the
+ * driver stays deterministic and the client can compute the opening state's attributes.
  */
 export interface OpsView {
   state: string;
@@ -42,16 +42,6 @@ export function openingSearchAttributes(kind: ProcessKind, start: StartInput) {
     ...(view.waitingFor.length ? [{ key: searchAttributeKeys.waitingFor, value: view.waitingFor }] : []),
     ...(view.dueAt ? [{ key: searchAttributeKeys.reviewDueAt, value: new Date(view.dueAt) }] : []),
   ];
-}
-
-/** The memo fields that change with the process; the fixed ones (title, partner, business key) are set at start. */
-export function opsMemo(view: OpsView) {
-  return {
-    label: view.label,
-    waitingFor: view.waitingFor,
-    dueAt: view.dueAt,
-    ...(view.dueAt ? { dueAtLocal: toBeijingTime(view.dueAt) } : { dueAtLocal: null }),
-  };
 }
 
 /** The workflow page's "current details": markdown, both languages, times in GMT+08:00 (R70). */

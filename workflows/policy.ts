@@ -4,4 +4,5 @@
  */
 export { kindOf } from '../machines/registry';
 export { judge, stateKey } from '../machines/policy';
-export { opsDetails, opsMemo, opsViewOf } from './opsView';
+export { opsDetails } from './opsView';
+export { startStep, step } from './step';
