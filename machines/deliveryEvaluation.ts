@@ -1,17 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
-import {
-  comment,
-  effects,
-  reviewDelays,
-  reviewTimers,
-  tellReviewers,
-  withdraw,
-  withReviewClosed,
-  withReviewOpened,
-  type Reviewing,
-} from './review';
+import { comment, notify, reviewSetup, underReview, withdraw, type Reviewing } from './review';
 import { label, materialsSchema, type Labels, type Materials, type NotifyParams } from './types';
 
 /**
@@ -65,23 +55,30 @@ interface Context extends Reviewing {
 type Event = EventsOf<typeof events>;
 
 const toPartner = (subjectLine: Labels, body: Labels): NotifyParams => ({ audience: 'partner', topic: 'reviewOutcome', subject: subjectLine, body });
+type Args = { context: Context; event: { type: string; comment?: string } };
 
-const askedForMore = (project: string, comment: string) =>
-  toPartner(
-    label(`More evidence needed: ${project}`, `需补充举证材料：${project}`),
-    label(`The reviewer asks for more delivery evidence on ${project}: ${comment}`, `评审人要求补充项目${project}的交付举证材料：${comment}`),
-  );
-
-const concluded = (project: string, result: 'passed' | 'failed', comment?: string) =>
-  toPartner(
-    result === 'passed' ? label(`Delivery evaluation passed: ${project}`, `交付评价通过：${project}`) : label(`Delivery evaluation not passed: ${project}`, `交付评价不通过：${project}`),
-    label(
-      `The delivery evaluation of ${project} is concluded: ${result}.${comment ? ` Comment: ${comment}` : ''}`,
-      `项目${project}的交付评价已完成：${result === 'passed' ? '通过' : '不通过'}。${comment ? `评价意见：${comment}` : ''}`,
+/** What the partner is told: more evidence asked for, the conclusion. */
+const messages = {
+  askedForMore: ({ context, event }: Args) =>
+    toPartner(
+      label(`More evidence needed: ${context.project}`, `需补充举证材料：${context.project}`),
+      label(`The reviewer asks for more delivery evidence on ${context.project}: ${event.comment}`, `评审人要求补充项目${context.project}的交付举证材料：${event.comment}`),
     ),
-  );
+  concluded:
+    (result: 'passed' | 'failed') =>
+    ({ context, event }: Args) =>
+      toPartner(
+        result === 'passed'
+          ? label(`Delivery evaluation passed: ${context.project}`, `交付评价通过：${context.project}`)
+          : label(`Delivery evaluation not passed: ${context.project}`, `交付评价不通过：${context.project}`),
+        label(
+          `The delivery evaluation of ${context.project} is concluded: ${result}.${event.comment ? ` Comment: ${event.comment}` : ''}`,
+          `项目${context.project}的交付评价已完成：${result === 'passed' ? '通过' : '不通过'}。${event.comment ? `评价意见：${event.comment}` : ''}`,
+        ),
+      ),
+};
 
-const delays = reviewDelays();
+const review = reviewSetup<Context, Event>();
 
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
@@ -89,7 +86,7 @@ const machine = setup({
     isPassed: ({ event }) => event.type === 'CONCLUDE' && event.result === 'passed',
   },
   actions: {
-    ...effects,
+    ...review.actions,
     rememberEvidence: assign({
       evidence: ({ context, event }) => (event.type === 'SUBMIT_EVIDENCE' ? [...context.evidence, { items: event.evidence, note: event.note, at: event.at }] : context.evidence),
     }),
@@ -99,10 +96,8 @@ const machine = setup({
     rememberConclusion: assign({
       conclusion: ({ context, event }) => (event.type === 'CONCLUDE' ? { result: event.result, comment: event.comment, at: event.at } : context.conclusion),
     }),
-    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
-    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: delays.remind, reviewOverdue: delays.overdue },
+  delays: review.delays,
 }).createMachine({
   id: 'delivery-evaluation',
   context: ({ input }) => ({
@@ -123,20 +118,17 @@ const machine = setup({
       tags: ['waitsFor:partner'],
       on: { SUBMIT_EVIDENCE: { target: 'underEvaluation', actions: 'rememberEvidence' } },
     },
-    underEvaluation: {
-      meta: { label: label('Evidence under evaluation', '交付评价中') },
-      tags: ['waitsFor:reviewer'],
-      entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(evidenceOf(context)) }],
-      exit: 'closeReview',
-      after: reviewTimers((context) => evidenceOf(context)),
+    underEvaluation: underReview({
+      label: label('Evidence under evaluation', '交付评价中'),
+      what: evidenceOf,
       on: {
-        REQUEST_MORE: { target: 'moreEvidenceRequested', actions: ['rememberRequest', { type: 'notify', params: ({ context, event }) => askedForMore(context.project, event.comment) }] },
+        REQUEST_MORE: { target: 'moreEvidenceRequested', actions: ['rememberRequest', notify(messages.askedForMore)] },
         CONCLUDE: [
-          { guard: 'isPassed', target: 'passed', actions: ['rememberConclusion', { type: 'notify', params: ({ context, event }) => concluded(context.project, 'passed', event.comment) }] },
-          { target: 'failed', actions: ['rememberConclusion', { type: 'notify', params: ({ context, event }) => concluded(context.project, 'failed', event.comment) }] },
+          { guard: 'isPassed', target: 'passed', actions: ['rememberConclusion', notify(messages.concluded('passed'))] },
+          { target: 'failed', actions: ['rememberConclusion', notify(messages.concluded('failed'))] },
         ],
       },
-    },
+    }),
     moreEvidenceRequested: {
       meta: { label: label('More evidence requested', '待补充举证材料') },
       tags: ['waitsFor:partner'],

@@ -2,19 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { customerWithoutPartner, tellCustomer, tellPartner } from './customers';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
-import {
-  approve,
-  comment,
-  effects,
-  reject,
-  reviewDelays,
-  reviewTimers,
-  tellReviewers,
-  withdraw,
-  withReviewClosed,
-  withReviewOpened,
-  type Reviewing,
-} from './review';
+import { approve, comment, notify, reject, reviewSetup, underReview, withdraw, type Reviewing } from './review';
 import { customerContactSchema, label, materialsSchema, type CustomerContact, type Labels, type Materials } from './types';
 
 /**
@@ -139,11 +127,47 @@ const endedMessage = (context: Context): [Labels, Labels] => {
 
 const lastPreReview = (context: Context) => context.preReviews[context.preReviews.length - 1];
 
+type Args = { context: Context; event: { type: string; comment?: string } };
+
+/** Who is told what, at each turn. */
+const messages = {
+  partnerAsked: ({ context }: Args) =>
+    tellPartner(
+      'actionNeeded',
+      label(`Customer ${context.customerId} asks to disassociate`, `客户${context.customerId}申请解除关联`),
+      label(
+        `Customer ${context.customerId} (${context.associationTypeLabel.en}) asks to end its association with you${context.reason ? `: ${context.reason}` : ''}. Agree or reject it in the partner center.`,
+        `客户${context.customerId}（${context.associationTypeLabel['zh-CN']}）申请解除与您的关联关系${context.reason ? `：${context.reason}` : ''}。请在伙伴中心同意或驳回。`,
+      ),
+    ),
+  customerEnded: ({ context }: Args) => tellCustomer(context.customer, 'reviewOutcome', ...endedMessage(context)),
+  partnerEnded: ({ context }: Args) => tellPartner('reviewOutcome', ...endedMessage(context)),
+  customerDeclined: ({ context, event }: Args) =>
+    tellCustomer(
+      context.customer,
+      'reviewOutcome',
+      label('Your disassociation request was rejected', '您的解除关联申请已被驳回'),
+      label(`Partner ${context.partnerId} rejected your request: ${event.comment}`, `伙伴${context.partnerId}驳回了您的申请：${event.comment}`),
+    ),
+  /** R41: the reasons, and the pre-reviewer's name and email to contact. */
+  preReviewFailed: ({ context }: Args) => {
+    const { reasons, preReviewer } = lastPreReview(context);
+    const contact = `${preReviewer!.name}${preReviewer!.email ? ` <${preReviewer!.email}>` : ''}`;
+    return tellPartner(
+      'reviewOutcome',
+      label(`Pre-review not passed: ${subjectOf(context).en}`, `预评审不通过：${subjectOf(context)['zh-CN']}`),
+      label(`Reasons: ${reasons}. Pre-reviewer: ${contact}. Deal with the reasons, then apply again.`, `不通过原因：${reasons}。预审人：${contact}。请根据提示处理后再申请解除关联。`),
+    );
+  },
+};
+
+const review = reviewSetup<Context, Event>();
+
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<Input> },
   guards: { startedByCustomer: ({ context }) => context.initiatedBy === 'customer' },
   actions: {
-    ...effects,
+    ...review.actions,
     settleConsequences: assign({ consequences: ({ context, event }) => consequencesOf(context, event.at) }),
     rememberPartnerDecision: assign({
       partnerDecision: ({ event }) =>
@@ -172,10 +196,8 @@ const machine = setup({
           ? [...context.preReviews, { attempt: context.preReviews.length + 1, submittedAt: event.at, note: event.note, materials: event.materials ?? [] }]
           : context.preReviews,
     }),
-    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
-    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
+  delays: review.delays,
 }).createMachine({
   id: 'disassociation',
   context: ({ input }) => {
@@ -192,9 +214,7 @@ const machine = setup({
       customer: input.input.customer,
       settings: input.settings,
       // A partner's start is its first application: the pre-review is pending from the start (R41).
-      reviews: byCustomer
-        ? ({} as Reviewing['reviews'])
-        : withReviewOpened({ settings: input.settings, reviews: {} }, { actor: input.startedBy, at: input.at }),
+      reviews: {},
       preReviews: byCustomer ? [] : [{ attempt: 1, submittedAt: input.at, note: input.input.reason, materials: [] }],
     };
   },
@@ -207,92 +227,27 @@ const machine = setup({
     awaitingPartner: {
       meta: { label: label('Customer asked to disassociate: waiting for the partner', '客户申请解除关联，待伙伴处理') },
       tags: ['waitsFor:partner'],
-      entry: {
-        type: 'notify',
-        params: ({ context }) =>
-          tellPartner(
-            'actionNeeded',
-            label(`Customer ${context.customerId} asks to disassociate`, `客户${context.customerId}申请解除关联`),
-            label(
-              `Customer ${context.customerId} (${context.associationTypeLabel.en}) asks to end its association with you${context.reason ? `: ${context.reason}` : ''}. Agree or reject it in the partner center.`,
-              `客户${context.customerId}（${context.associationTypeLabel['zh-CN']}）申请解除与您的关联关系${context.reason ? `：${context.reason}` : ''}。请在伙伴中心同意或驳回。`,
-            ),
-          ),
-      },
+      entry: notify(messages.partnerAsked),
       on: {
-        AGREE: {
-          target: 'disassociated',
-          actions: [
-            'rememberPartnerDecision',
-            'settleConsequences',
-            { type: 'notify', params: ({ context }) => tellCustomer(context.customer, 'reviewOutcome', ...endedMessage(context)) },
-            { type: 'notify', params: ({ context }) => tellPartner('reviewOutcome', ...endedMessage(context)) },
-          ],
-        },
-        DECLINE: {
-          target: 'rejected',
-          actions: [
-            'rememberPartnerDecision',
-            {
-              type: 'notify',
-              params: ({ context, event }) =>
-                tellCustomer(
-                  context.customer,
-                  'reviewOutcome',
-                  label('Your disassociation request was rejected', '您的解除关联申请已被驳回'),
-                  label(`Partner ${context.partnerId} rejected your request: ${event.comment}`, `伙伴${context.partnerId}驳回了您的申请：${event.comment}`),
-                ),
-            },
-          ],
-        },
+        AGREE: { target: 'disassociated', actions: ['rememberPartnerDecision', 'settleConsequences', notify(messages.customerEnded), notify(messages.partnerEnded)] },
+        DECLINE: { target: 'rejected', actions: ['rememberPartnerDecision', notify(messages.customerDeclined)] },
         CANCEL_REQUEST: 'withdrawn',
       },
     },
-    preReview: {
-      meta: { label: label('Disassociation under pre-review', '解除关联预评审中') },
-      tags: ['waitsFor:reviewer'],
-      entry: { type: 'notify', params: ({ context }) => tellReviewers(subjectOf(context)) },
-      exit: 'closeReview',
-      after: reviewTimers((context) => subjectOf(context)),
+    preReview: underReview({
+      label: label('Disassociation under pre-review', '解除关联预评审中'),
+      what: subjectOf,
       on: {
-        APPROVE: {
-          target: 'disassociated',
-          actions: [
-            'rememberPreReviewDecision',
-            'settleConsequences',
-            { type: 'notify', params: ({ context }) => tellPartner('reviewOutcome', ...endedMessage(context)) },
-            { type: 'notify', params: ({ context }) => tellCustomer(context.customer, 'reviewOutcome', ...endedMessage(context)) },
-          ],
-        },
-        REJECT: {
-          target: 'preReviewFailed',
-          actions: [
-            'rememberPreReviewDecision',
-            {
-              type: 'notify',
-              params: ({ context }) => {
-                const { reasons, preReviewer } = lastPreReview(context);
-                const contact = `${preReviewer!.name}${preReviewer!.email ? ` <${preReviewer!.email}>` : ''}`;
-                return tellPartner(
-                  'reviewOutcome',
-                  label(`Pre-review not passed: ${subjectOf(context).en}`, `预评审不通过：${subjectOf(context)['zh-CN']}`),
-                  label(
-                    `Reasons: ${reasons}. Pre-reviewer: ${contact}. Deal with the reasons, then apply again.`,
-                    `不通过原因：${reasons}。预审人：${contact}。请根据提示处理后再申请解除关联。`,
-                  ),
-                );
-              },
-            },
-          ],
-        },
+        APPROVE: { target: 'disassociated', actions: ['rememberPreReviewDecision', 'settleConsequences', notify(messages.partnerEnded), notify(messages.customerEnded)] },
+        REJECT: { target: 'preReviewFailed', actions: ['rememberPreReviewDecision', notify(messages.preReviewFailed)] },
         WITHDRAW: 'withdrawn',
       },
-    },
+    }),
     preReviewFailed: {
       meta: { label: label('Pre-review not passed: deal with the reasons and apply again', '预评审不通过，处理后可再申请解除关联') },
       tags: ['waitsFor:partner'],
       on: {
-        APPLY: { target: 'preReview', actions: ['rememberApplication', 'openReview'] },
+        APPLY: { target: 'preReview', actions: 'rememberApplication' },
         WITHDRAW: 'withdrawn',
       },
     },

@@ -1,23 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
-import {
-  approve,
-  comment,
-  dueAt,
-  effects,
-  escalateToOps,
-  reject,
-  remindReviewers,
-  reviewDelays,
-  tellPartnerApproved,
-  tellPartnerRejected,
-  tellReviewers,
-  withdraw,
-  withReviewClosed,
-  withReviewOpened,
-  type Reviewing,
-} from './review';
+import { approve, comment, notify, reject, reviewSetup, tellPartnerApproved, tellPartnerRejected, underReview, withdraw, type Reviewing } from './review';
 import { label, type Labels } from './types';
 
 /**
@@ -67,8 +51,15 @@ interface Context extends Reviewing {
 
 type Event = EventsOf<typeof events>;
 
-const initiationDelays = reviewDelays('initiation');
-const jointDesignDelays = reviewDelays('joint-design');
+type Args = { event: { type: string; comment?: string } };
+
+/** What the partner is told of each review's decision. */
+const messages = {
+  approved: (subject: Subject) => ({ event }: Args) => tellPartnerApproved(what[subject], event.comment),
+  rejected: (subject: Subject) => ({ event }: Args) => tellPartnerRejected(what[subject], event.comment!),
+};
+
+const review = reviewSetup<Context, Event>(...subjects);
 
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
@@ -76,7 +67,7 @@ const machine = setup({
     isAbout: ({ event }, params: { subject: Subject }) => (event.type === 'APPROVE' || event.type === 'REJECT') && event.subject === params.subject,
   },
   actions: {
-    ...effects,
+    ...review.actions,
     rememberSolution: assign({
       solution: ({ context, event }) => (event.type === 'SUBMIT' ? { name: event.solution, description: event.description, at: event.at } : context.solution),
     }),
@@ -84,29 +75,19 @@ const machine = setup({
     rememberComment: assign({
       comments: ({ context, event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? { ...context.comments, [event.subject]: event.comment } : context.comments),
     }),
-    openReview: assign({ reviews: ({ context, event }, params: { subject: Subject }) => withReviewOpened(context, event, params.subject) }),
-    closeReview: assign({ reviews: ({ context }, params: { subject: Subject }) => withReviewClosed(context, params.subject) }),
   },
-  delays: {
-    initiationReviewReminder: initiationDelays.remind,
-    initiationReviewOverdue: initiationDelays.overdue,
-    jointDesignReviewReminder: jointDesignDelays.remind,
-    jointDesignReviewOverdue: jointDesignDelays.overdue,
-  },
+  delays: review.delays,
 }).createMachine({
   id: 'initiation-review',
-  context: ({ input }) => {
-    const base = { settings: input.settings, reviews: {} };
-    return {
-      processId: input.processId,
-      partnerId: input.partnerId,
-      settings: input.settings,
-      // The application is the start itself: the initiation review is pending from the first moment (R20).
-      reviews: withReviewOpened(base, { actor: input.startedBy, at: input.at }, 'initiation'),
-      solution: { name: input.input.solution, description: input.input.description, at: input.at },
-      comments: {},
-    };
-  },
+  // The application is the start itself: the initiation review is pending from the first moment (R20).
+  context: ({ input }) => ({
+    processId: input.processId,
+    partnerId: input.partnerId,
+    settings: input.settings,
+    reviews: {},
+    solution: { name: input.input.solution, description: input.input.description, at: input.at },
+    comments: {},
+  }),
   initial: 'open',
   states: {
     open: {
@@ -118,33 +99,20 @@ const machine = setup({
         initiation: {
           initial: 'underReview',
           states: {
-            underReview: {
-              meta: { label: label('Initiation under review', '立项审核中') },
-              tags: ['waitsFor:reviewer'],
-              entry: { type: 'notify', params: tellReviewers(what.initiation) },
-              exit: { type: 'closeReview', params: { subject: 'initiation' } },
-              after: {
-                initiationReviewReminder: { actions: { type: 'notify', params: ({ context }) => remindReviewers(what.initiation, dueAt(context, 'initiation')) } },
-                initiationReviewOverdue: { actions: { type: 'notify', params: ({ context }) => escalateToOps(what.initiation, dueAt(context, 'initiation')!) } },
-              },
+            underReview: underReview({
+              subject: 'initiation',
+              label: label('Initiation under review', '立项审核中'),
+              what: () => what.initiation,
               on: {
-                APPROVE: {
-                  guard: { type: 'isAbout', params: { subject: 'initiation' } },
-                  target: 'complete',
-                  actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerApproved(what.initiation, event.comment) }],
-                },
-                REJECT: {
-                  guard: { type: 'isAbout', params: { subject: 'initiation' } },
-                  target: 'notPassed',
-                  actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerRejected(what.initiation, event.comment) }],
-                },
+                APPROVE: { guard: { type: 'isAbout', params: { subject: 'initiation' } }, target: 'complete', actions: ['rememberComment', notify(messages.approved('initiation'))] },
+                REJECT: { guard: { type: 'isAbout', params: { subject: 'initiation' } }, target: 'notPassed', actions: ['rememberComment', notify(messages.rejected('initiation'))] },
               },
-            },
+            }),
             notPassed: {
               meta: { label: label('Initiation review not passed', '立项审核不通过') },
               tags: ['waitsFor:partner'],
               on: {
-                SUBMIT: { target: 'underReview', actions: ['rememberSolution', { type: 'openReview', params: { subject: 'initiation' } }] },
+                SUBMIT: { target: 'underReview', actions: 'rememberSolution' },
               },
             },
             complete: { type: 'final', meta: { label: label('Initiation complete', '立项完成') } },
@@ -157,39 +125,22 @@ const machine = setup({
             notApplied: {
               meta: { label: label('Joint design & verification not applied for', '未申请联合设计与验证') },
               on: {
-                APPLY_JOINT_DESIGN: { target: 'underReview', actions: ['rememberJointDesign', { type: 'openReview', params: { subject: 'joint-design' } }] },
+                APPLY_JOINT_DESIGN: { target: 'underReview', actions: 'rememberJointDesign' },
               },
             },
-            underReview: {
-              meta: { label: label('Joint design & verification under review', '联合设计与验证审核中') },
-              tags: ['waitsFor:reviewer'],
-              entry: { type: 'notify', params: tellReviewers(what['joint-design']) },
-              exit: { type: 'closeReview', params: { subject: 'joint-design' } },
-              after: {
-                jointDesignReviewReminder: {
-                  actions: { type: 'notify', params: ({ context }) => remindReviewers(what['joint-design'], dueAt(context, 'joint-design')) },
-                },
-                jointDesignReviewOverdue: {
-                  actions: { type: 'notify', params: ({ context }) => escalateToOps(what['joint-design'], dueAt(context, 'joint-design')!) },
-                },
-              },
+            underReview: underReview({
+              subject: 'joint-design',
+              label: label('Joint design & verification under review', '联合设计与验证审核中'),
+              what: () => what['joint-design'],
               on: {
-                APPROVE: {
-                  guard: { type: 'isAbout', params: { subject: 'joint-design' } },
-                  target: 'passed',
-                  actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerApproved(what['joint-design'], event.comment) }],
-                },
-                REJECT: {
-                  guard: { type: 'isAbout', params: { subject: 'joint-design' } },
-                  target: 'notPassed',
-                  actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerRejected(what['joint-design'], event.comment) }],
-                },
+                APPROVE: { guard: { type: 'isAbout', params: { subject: 'joint-design' } }, target: 'passed', actions: ['rememberComment', notify(messages.approved('joint-design'))] },
+                REJECT: { guard: { type: 'isAbout', params: { subject: 'joint-design' } }, target: 'notPassed', actions: ['rememberComment', notify(messages.rejected('joint-design'))] },
               },
-            },
+            }),
             notPassed: {
               meta: { label: label('Joint design & verification not passed', '联合设计与验证不通过') },
               on: {
-                APPLY_JOINT_DESIGN: { target: 'underReview', actions: ['rememberJointDesign', { type: 'openReview', params: { subject: 'joint-design' } }] },
+                APPLY_JOINT_DESIGN: { target: 'underReview', actions: 'rememberJointDesign' },
               },
             },
             passed: { type: 'final', meta: { label: label('Joint design & verification passed', '联合设计与验证通过') } },

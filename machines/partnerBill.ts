@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardsFrom, type EventsOf, type ProcessKind, type StartInput } from './kind';
 import { formatCny, withdrawable, type Withdrawable } from './money';
-import { comment, effects, reviewDelays, type Reviewing, reviewTimers, tellReviewers, withReviewClosed, withReviewOpened } from './review';
+import { comment, notify, reviewSetup, underReview, type Reviewing } from './review';
 import { beijingClock } from './time';
 import { label, type Labels, type NotifyParams } from './types';
 
@@ -136,11 +136,14 @@ const preconditions = {
       : { code: 'no_incentive', reason: `No incentive was earned in ${context.bill.month}, so there is nothing to apply for.` },
 };
 
+const review = reviewSetup<Context, EventsOf<typeof events>>();
+const disputeOf = (context: Context) => label(`a dispute of the ${monthLabel(context).en}`, `${monthLabel(context)['zh-CN']}异议`);
+
 const machine = setup({
   types: { context: {} as Context, events: {} as EventsOf<typeof events>, input: {} as StartInput<BillFigures> },
   guards: { ...guardsFrom(preconditions) },
   actions: {
-    ...effects,
+    ...review.actions,
     rememberDispute: assign({ dispute: ({ event }) => (event.type === 'DISPUTE' ? { comment: event.comment, at: event.at } : undefined) }),
     rememberAnswer: assign({
       dispute: ({ context, event }) => (event.type === 'ANSWER_DISPUTE' && context.dispute ? { ...context.dispute, answer: event.comment, answeredAt: event.at } : context.dispute),
@@ -156,10 +159,8 @@ const machine = setup({
     }),
     forgetApplication: assign({ incentiveApplication: undefined }),
     rememberInvoice: assign({ invoice: ({ event }) => (event.type === 'RECEIVE_INVOICE' ? { number: event.invoiceNumber, receivedAt: event.at } : undefined) }),
-    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
-    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
+  delays: review.delays,
 }).createMachine({
   id: 'partner-bill',
   context: ({ input }) => ({
@@ -176,7 +177,7 @@ const machine = setup({
     generated: {
       meta: { label: stateLabels.generated },
       tags: ['waitsFor:partner'],
-      entry: { type: 'notify', params: ({ context }) => tellPartnerBillReady(context) },
+      entry: notify(({ context }: { context: Context }) => tellPartnerBillReady(context)),
       on: {
         CONFIRM: [
           { guard: 'hasIncentive', target: 'confirmed', actions: 'rememberConfirmation' },
@@ -185,19 +186,13 @@ const machine = setup({
         DISPUTE: { target: 'disputed', actions: 'rememberDispute' },
       },
     },
-    disputed: {
-      meta: { label: stateLabels.disputed },
-      tags: ['waitsFor:reviewer'],
-      entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(label(`a dispute of the ${monthLabel(context).en}`, `${monthLabel(context)['zh-CN']}异议`)) }],
-      exit: 'closeReview',
-      after: reviewTimers((context) => monthLabel(context)),
+    disputed: underReview({
+      label: stateLabels.disputed,
+      what: disputeOf,
       on: {
-        ANSWER_DISPUTE: {
-          target: 'generated',
-          actions: ['rememberAnswer', { type: 'notify', params: ({ context, event }) => tellPartnerDisputeAnswered(context, event.comment) }],
-        },
+        ANSWER_DISPUTE: { target: 'generated', actions: ['rememberAnswer', notify(({ context, event }: { context: Context; event: { type: string; comment?: string } }) => tellPartnerDisputeAnswered(context, event.comment!))] },
       },
-    },
+    }),
     confirmed: {
       meta: { label: stateLabels.confirmed },
       tags: ['waitsFor:partner'],
@@ -206,7 +201,7 @@ const machine = setup({
     invoicing: {
       meta: { label: stateLabels.invoicing },
       tags: ['waitsFor:partner'],
-      entry: { type: 'notify', params: ({ context }) => invoiceNotice(context, context.processId) },
+      entry: notify(({ context }: { context: Context }) => invoiceNotice(context, context.processId)),
       on: {
         RECEIVE_INVOICE: { target: 'invoiceReceived', actions: 'rememberInvoice' },
         WITHDRAW: { target: 'confirmed', actions: 'forgetApplication' },

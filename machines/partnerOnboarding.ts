@@ -4,18 +4,16 @@ import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type Start
 import {
   approve,
   comment,
-  effects,
   isNewFactAmong,
+  notify,
   reject,
-  reviewDelays,
-  reviewTimers,
+  reviewSetup,
   tellPartnerApproved,
   tellPartnerRejected,
-  tellReviewers,
+  underReview,
   withdraw,
   withFact,
-  withReviewClosed,
-  withReviewOpened,
+  type Commented,
   type Reviewing,
 } from './review';
 import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
@@ -56,7 +54,7 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context extends Reviewing {
+interface Context extends Reviewing, Commented {
   processId: string;
   partnerId: string;
   companyName: string;
@@ -64,10 +62,15 @@ interface Context extends Reviewing {
   email?: string;
   /** What the partner applied for (R4: program, level, status). */
   application?: { program: (typeof programs)[number]; level?: string; materials: Materials; at: string };
-  lastComment?: string;
 }
 
 type Event = EventsOf<typeof events> | FactEvent;
+
+/** What the partner is told of a decision. */
+const messages = {
+  approved: ({ event }: { event: { type: string; comment?: string } }) => tellPartnerApproved(programLabel, event.comment),
+  rejected: ({ event }: { event: { type: string; comment?: string } }) => tellPartnerRejected(programLabel, event.comment!),
+};
 
 const preconditions = {
   readyToApply: ({ context }: { context: Context }) => {
@@ -84,11 +87,13 @@ const preconditions = {
   },
 };
 
+const review = reviewSetup<Context, Event>();
+
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
   guards: { ...guardsFrom(preconditions), isNewFact: isNewFactAmong(['realNameVerified', 'emailBound']) },
   actions: {
-    ...effects,
+    ...review.actions,
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberRealName: assign({ facts: ({ context }) => ({ ...context.facts, realNameVerified: true }) }),
     rememberEmail: assign(({ context, event }) =>
@@ -99,11 +104,8 @@ const machine = setup({
         ? { application: { program: event.program, level: event.level, materials: event.materials ?? [], at: event.at } }
         : {},
     ),
-    rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
-    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
-    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
+  delays: review.delays,
 }).createMachine({
   id: 'partner-onboarding',
   context: ({ input }) => ({
@@ -129,18 +131,15 @@ const machine = setup({
         WITHDRAW: 'withdrawn',
       },
     },
-    underReview: {
-      meta: { label: label('Application under review', '申请审核中') },
-      tags: ['waitsFor:reviewer'],
-      entry: ['openReview', { type: 'notify', params: tellReviewers(programLabel) }],
-      exit: 'closeReview',
-      after: reviewTimers(() => programLabel),
+    underReview: underReview({
+      label: label('Application under review', '申请审核中'),
+      what: () => programLabel,
       on: {
-        APPROVE: { target: 'approved', actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerApproved(programLabel, event.comment) }] },
-        REJECT: { target: 'rejected', actions: ['rememberComment', { type: 'notify', params: ({ event }) => tellPartnerRejected(programLabel, event.comment) }] },
+        APPROVE: { target: 'approved', actions: ['rememberComment', notify(messages.approved)] },
+        REJECT: { target: 'rejected', actions: ['rememberComment', notify(messages.rejected)] },
         WITHDRAW: 'withdrawn',
       },
-    },
+    }),
     rejected: {
       meta: { label: label('Application not approved: correct it and resubmit', '申请审核不通过：修改后可重新提交') },
       tags: ['waitsFor:partner'],

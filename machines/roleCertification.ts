@@ -3,18 +3,16 @@ import { z } from 'zod';
 import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
 import {
   approve,
-  effects,
   isNewFactAmong,
+  notify,
   reject,
-  reviewDelays,
-  reviewTimers,
+  reviewSetup,
   tellPartnerApproved,
   tellPartnerRejected,
-  tellReviewers,
+  underReview,
   withdraw,
   withFact,
-  withReviewClosed,
-  withReviewOpened,
+  type Commented,
   type Reviewing,
 } from './review';
 import { label, materialsSchema, type Labels, type Materials, type PartnerFacts } from './types';
@@ -70,14 +68,13 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context extends Reviewing {
+interface Context extends Reviewing, Commented {
   processId: string;
   partnerId: string;
   role: PartnerRole;
   requirements: Labels[];
   facts: PartnerFacts;
   application?: { materials: Materials; note?: string; at: string };
-  lastComment?: string;
 }
 
 type Event = EventsOf<typeof events> | FactEvent;
@@ -86,6 +83,15 @@ const subjectOf = (context: Context) => {
   const role = partnerRoles[context.role].label;
   return label(`role certification "${role.en}"`, `角色认证"${role['zh-CN']}"`);
 };
+
+type Args = { context: Context; event: { type: string; comment?: string } };
+
+/** What the partner is told of a decision, and what the partner's other processes hear. */
+const messages = {
+  approved: ({ context, event }: Args) => tellPartnerApproved(subjectOf(context), event.comment),
+  rejected: ({ context, event }: Args) => tellPartnerRejected(subjectOf(context), event.comment!),
+};
+const roleCertified = ({ context }: { context: Context }) => ({ fact: 'roleCertified' as const, role: context.role });
 
 const preconditions = {
   meetsMinimumRequirements: ({ context }: { context: Context }) =>
@@ -97,20 +103,19 @@ const preconditions = {
         },
 };
 
+const review = reviewSetup<Context, Event>();
+
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
   guards: { ...guardsFrom(preconditions), isNewFact: isNewFactAmong(['businessCertified']) },
   actions: {
-    ...effects,
+    ...review.actions,
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberApplication: assign(({ event }) =>
       event.type === 'SUBMIT' ? { application: { materials: event.materials ?? [], note: event.note, at: event.at } } : {},
     ),
-    rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
-    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
-    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
+  delays: review.delays,
 }).createMachine({
   id: 'role-certification',
   context: ({ input }) => ({
@@ -133,28 +138,15 @@ const machine = setup({
         WITHDRAW: 'withdrawn',
       },
     },
-    underReview: {
-      meta: { label: label('Role certification under review', '角色认证审核中') },
-      tags: ['waitsFor:reviewer'],
-      entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(subjectOf(context)) }],
-      exit: 'closeReview',
-      after: reviewTimers((context) => subjectOf(context)),
+    underReview: underReview({
+      label: label('Role certification under review', '角色认证审核中'),
+      what: subjectOf,
       on: {
-        APPROVE: {
-          target: 'certified',
-          actions: [
-            'rememberComment',
-            { type: 'announce', params: ({ context }) => ({ fact: 'roleCertified' as const, role: context.role }) },
-            { type: 'notify', params: ({ context, event }) => tellPartnerApproved(subjectOf(context), event.comment) },
-          ],
-        },
-        REJECT: {
-          target: 'rejected',
-          actions: ['rememberComment', { type: 'notify', params: ({ context, event }) => tellPartnerRejected(subjectOf(context), event.comment) }],
-        },
+        APPROVE: { target: 'certified', actions: ['rememberComment', { type: 'announce', params: roleCertified }, notify(messages.approved)] },
+        REJECT: { target: 'rejected', actions: ['rememberComment', notify(messages.rejected)] },
         WITHDRAW: 'withdrawn',
       },
-    },
+    }),
     rejected: {
       meta: { label: label('Role certification not passed: correct and reapply', '角色认证未通过：修改后可重新申请') },
       tags: ['waitsFor:partner'],

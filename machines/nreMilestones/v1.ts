@@ -1,29 +1,27 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from './kind';
+import { guardsFrom, type EventsOf, type FactEvent, type ProcessKind, type StartInput } from '../kind';
 import {
   approve,
-  effects,
   isNewFactAmong,
+  notify,
   reject,
-  reviewDelays,
-  reviewTimers,
+  reviewSetup,
   tellPartnerApproved,
   tellPartnerRejected,
-  tellReviewers,
+  underReview,
   withdraw,
   withFact,
-  withReviewClosed,
-  withReviewOpened,
+  type Commented,
   type Reviewing,
-} from './review';
-import { label, materialsSchema, type Materials, type PartnerFacts } from './types';
+} from '../review';
+import { label, materialsSchema, type Materials, type PartnerFacts } from '../types';
 
 /** NRE milestone acceptance (NRE里程碑验收): milestones 1 → 2 → 3, each reviewed, strictly in order (R10–R13). */
 
-const input = z.strictObject({ project: z.string().trim().min(1).max(200).optional() });
+export const input = z.strictObject({ project: z.string().trim().min(1).max(200).optional() });
 
-const events = {
+export const events = {
   APPLY: {
     schema: z.strictObject({ milestone: z.union([z.literal(1), z.literal(2), z.literal(3)]), materials: materialsSchema.optional() }),
     roles: ['partner'],
@@ -34,7 +32,7 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context extends Reviewing {
+export interface Context extends Reviewing, Commented {
   processId: string;
   partnerId: string;
   project?: string;
@@ -42,14 +40,21 @@ interface Context extends Reviewing {
   /** Highest milestone whose acceptance passed: 0 before the first. */
   accepted: 0 | 1 | 2 | 3;
   application?: { milestone: 1 | 2 | 3; materials: Materials; at: string };
-  lastComment?: string;
 }
 
 type Event = EventsOf<typeof events> | FactEvent;
+type Args = { context: Context; event: { type: string; comment?: string } };
 
-const milestoneLabel = (n: number) => label(`NRE milestone ${n} acceptance`, `NRE里程碑${n}验收`);
+export const milestoneLabel = (n: number) => label(`NRE milestone ${n} acceptance`, `NRE里程碑${n}验收`);
+export const appliedFor = (context: Context) => milestoneLabel(context.application!.milestone);
 
-const preconditions = {
+/** What the partner is told of a decision. */
+export const messages = {
+  approved: ({ context, event }: Args) => tellPartnerApproved(appliedFor(context), event.comment),
+  rejected: ({ context, event }: Args) => tellPartnerRejected(appliedFor(context), event.comment!),
+};
+
+export const preconditions = {
   mayApplyForMilestone: ({ context, event }: { context: Context; event: { milestone: number } }) => {
     if (!context.facts.businessCertified)
       return {
@@ -70,6 +75,8 @@ const preconditions = {
   },
 };
 
+const review = reviewSetup<Context, Event>();
+
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
   guards: {
@@ -78,20 +85,15 @@ const machine = setup({
     isLastMilestone: ({ context }) => context.application?.milestone === 3,
   },
   actions: {
-    ...effects,
+    ...review.actions,
     rememberFact: assign({ facts: ({ context, event }) => withFact(context.facts, event) }),
     rememberApplication: assign(({ event }) =>
-      event.type === 'APPLY'
-        ? { application: { milestone: event.milestone, materials: event.materials ?? [], at: event.at } }
-        : {},
+      event.type === 'APPLY' ? { application: { milestone: event.milestone, materials: event.materials ?? [], at: event.at } } : {},
     ),
     acceptMilestone: assign({ accepted: ({ context }) => context.application!.milestone }),
-    rememberComment: assign({ lastComment: ({ event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? event.comment : undefined) }),
     forgetApplication: assign({ application: undefined }),
-    openReview: assign({ reviews: ({ context, event }) => withReviewOpened(context, event) }),
-    closeReview: assign({ reviews: ({ context }) => withReviewClosed(context) }),
   },
-  delays: { reviewReminder: reviewDelays().remind, reviewOverdue: reviewDelays().overdue },
+  delays: review.delays,
 }).createMachine({
   id: 'nre-milestones',
   context: ({ input }) => ({
@@ -114,36 +116,18 @@ const machine = setup({
         WITHDRAW: 'withdrawn',
       },
     },
-    underReview: {
-      meta: { label: label('Milestone acceptance under review', '里程碑验收审核中') },
-      tags: ['waitsFor:reviewer'],
-      entry: ['openReview', { type: 'notify', params: ({ context }) => tellReviewers(milestoneLabel(context.application!.milestone)) }],
-      exit: 'closeReview',
-      after: reviewTimers((context) => milestoneLabel(context.application!.milestone)),
+    underReview: underReview({
+      label: label('Milestone acceptance under review', '里程碑验收审核中'),
+      what: appliedFor,
       on: {
         APPROVE: [
-          {
-            guard: 'isLastMilestone',
-            target: 'accepted',
-            actions: ['acceptMilestone', 'rememberComment', { type: 'notify', params: ({ context, event }) => tellPartnerApproved(milestoneLabel(3), event.comment) }],
-          },
-          {
-            target: 'open',
-            actions: [
-              'acceptMilestone',
-              'rememberComment',
-              { type: 'notify', params: ({ context, event }) => tellPartnerApproved(milestoneLabel(context.application!.milestone), event.comment) },
-              'forgetApplication',
-            ],
-          },
+          { guard: 'isLastMilestone', target: 'accepted', actions: ['acceptMilestone', 'rememberComment', notify(messages.approved)] },
+          { target: 'open', actions: ['acceptMilestone', 'rememberComment', notify(messages.approved), 'forgetApplication'] },
         ],
-        REJECT: {
-          target: 'rejected',
-          actions: ['rememberComment', { type: 'notify', params: ({ context, event }) => tellPartnerRejected(milestoneLabel(context.application!.milestone), event.comment) }],
-        },
+        REJECT: { target: 'rejected', actions: ['rememberComment', notify(messages.rejected)] },
         WITHDRAW: { target: 'open', actions: 'forgetApplication' },
       },
-    },
+    }),
     rejected: {
       meta: { label: label('Milestone acceptance not passed', '里程碑验收不通过') },
       tags: ['waitsFor:partner'],
@@ -158,7 +142,17 @@ const machine = setup({
   },
 });
 
-export const nreMilestones: ProcessKind = {
+/** The label of the state, more precise: which milestone is under review, which was accepted. */
+export const describe: ProcessKind['describe'] = (snapshot) => {
+  const { application, accepted } = snapshot.context as Context;
+  if (snapshot.matches('underReview')) return label(`Milestone ${application!.milestone} acceptance under review`, `里程碑${application!.milestone}验收审核中`);
+  if (snapshot.matches('rejected')) return label(`Milestone ${application!.milestone} acceptance not passed`, `里程碑${application!.milestone}验收不通过`);
+  if (snapshot.matches('open') && accepted > 0)
+    return label(`Milestone ${accepted} accepted; ready to apply for milestone ${accepted + 1}`, `里程碑${accepted}验收通过，待发起里程碑${accepted + 1}验收`);
+  return undefined;
+};
+
+export const nreMilestonesV1: ProcessKind = {
   name: 'nre-milestones',
   version: 1,
   title: label('NRE milestone acceptance', 'NRE里程碑验收'),
@@ -169,12 +163,5 @@ export const nreMilestones: ProcessKind = {
   events,
   preconditions,
   suggest: (snapshot, type) => (type === 'APPLY' ? { milestone: (snapshot.context as Context).accepted + 1 } : undefined),
-  describe: (snapshot) => {
-    const { application, accepted } = snapshot.context as Context;
-    if (snapshot.matches('underReview')) return label(`Milestone ${application!.milestone} acceptance under review`, `里程碑${application!.milestone}验收审核中`);
-    if (snapshot.matches('rejected')) return label(`Milestone ${application!.milestone} acceptance not passed`, `里程碑${application!.milestone}验收不通过`);
-    if (snapshot.matches('open') && accepted > 0)
-      return label(`Milestone ${accepted} accepted; ready to apply for milestone ${accepted + 1}`, `里程碑${accepted}验收通过，待发起里程碑${accepted + 1}验收`);
-    return undefined;
-  },
+  describe,
 };

@@ -1,0 +1,5 @@
+import { nreMilestonesV1 } from './v1';
+
+/** Every version of NRE milestone acceptance that a process may still run on, oldest first. */
+export const nreMilestonesVersions = [nreMilestonesV1];
+export const nreMilestones = nreMilestonesVersions[nreMilestonesVersions.length - 1];
