@@ -31,7 +31,7 @@ export function lifecycle(partnerId: string): ProcessScript[] {
   const partner: Actor = { id: `owner@${partnerId}`, role: 'partner', partnerId };
   const email = `owner@${partnerId}.example`;
   const milestones = [1, 2, 3].flatMap((milestone) => [
-    { actor: partner, action: { type: 'APPLY', milestone } },
+    { actor: partner, action: { type: 'APPLY', milestone, materials: [{ name: `Milestone ${milestone} report`, url: 'https://files.example/m.pdf' }] } },
     { actor: reviewer, action: { type: 'APPROVE', comment: `Milestone ${milestone} accepted` } },
   ]);
   return [

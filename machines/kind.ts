@@ -1,4 +1,4 @@
-import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
+import type { AnyStateMachine, AnyMachineSnapshot, StateValue } from 'xstate';
 import { z } from 'zod';
 import type { ReviewDue } from './time';
 import type { Actor, Announcement, Labels, PartnerFacts, Refusal, Role } from './types';
@@ -69,6 +69,12 @@ export const defaultSettings: ProcessSettings = {
   payment: { reminderMs: 24 * 3600 * 1000 },
 };
 
+/** A snapshot as plain JSON: what a migration maps. */
+export interface Snapshotish {
+  value: StateValue;
+  context: unknown;
+}
+
 /** A process kind: one machine and what the edge and driver need to know about it. */
 export interface ProcessKind {
   name: string;
@@ -95,8 +101,15 @@ export interface ProcessKind {
   suggest?: (snapshot: AnyMachineSnapshot, eventType: string) => Record<string, unknown> | Array<Record<string, unknown>> | undefined;
   /** A label more precise than the state's own, e.g. naming the milestone under review. */
   describe?: (snapshot: AnyMachineSnapshot) => Labels | undefined;
-  /** Moves a snapshot of an earlier version of this kind to this one (at continue-as-new). */
-  migrate?: (from: { version: number; value: unknown; context: unknown }) => { value: unknown; context: unknown };
+  /**
+   * How a process moves between the version before (`version - 1`) and this one: `up` maps its snapshot
+   * here, `down` back (the rollback). Absent: the snapshot carries over as it is. A state with no
+   * counterpart in the target version is found by the migration plan, which may map it (POST /v1/migrations).
+   */
+  migrate?: {
+    up: (from: Snapshotish) => Snapshotish;
+    down: (from: Snapshotish) => Snapshotish;
+  };
   /** Seed values for the partner's record when this process creates it (onboarding). */
   partnerSeed?: (input: any) => { companyName?: string; contactEmail?: string };
 }

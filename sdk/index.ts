@@ -25,7 +25,7 @@ import { readEventStream } from './sse';
  * ```ts
  * const pf = new PartnerflowClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.PARTNERFLOW_KEY! });
  * const { process } = await pf.start({ kind: 'nre-milestones', input: { project: 'Smart factory' }, businessKey: 'smart-factory' });
- * await pf.act(process.id, { type: 'APPLY', milestone: 1 }, { idempotencyKey: 'apply-m1', ifMatch: process.version });
+ * await pf.act(process.id, { type: 'APPLY', milestone: 1, materials }, { idempotencyKey: 'apply-m1', ifMatch: process.version });
  * ```
  */
 

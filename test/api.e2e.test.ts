@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../machines/registry';
 import { certifyBusiness, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';
+import { materials } from './support/fixtures';
 
 let product: Product;
 let id: string;
@@ -9,7 +10,7 @@ beforeAll(async () => {
   product = await startProduct();
   await certifyBusiness(product, 'acme');
   id = (await product.start('acme', 'nre-milestones', {}, { businessKey: 'edge' })).body.id;
-  await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+  await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
 });
 afterAll(() => product?.stop());
 

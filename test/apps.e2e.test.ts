@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerflowClient, PartnerflowError, type ProcessEvent } from '../sdk';
 import { startProduct, type Person, type Product } from './support/product';
+import { licence, materials } from './support/fixtures';
 
 /** Other apps over HTTP: the typed client (sdk/), the event stream, partners' notifications, and the CLI. */
 
@@ -33,7 +34,7 @@ describe('typed client', () => {
     expect((await acme.start({ kind: 'nre-milestones', input: { project: 'Smart factory' }, businessKey: 'sdk' })).created).toBe(false);
 
     // R11: milestones in order; the API's code and reason arrive as they are.
-    const outOfOrder = await refusal(acme.act(process.id, { type: 'APPLY', milestone: 2 }));
+    const outOfOrder = await refusal(acme.act(process.id, { type: 'APPLY', milestone: 2, materials }));
     expect(outOfOrder).toMatchObject({ status: 409, code: expect.any(String) });
     expect(outOfOrder.reason.length).toBeGreaterThan(10);
 
@@ -58,7 +59,7 @@ describe('typed client', () => {
 
   it('a reviewer reads the inbox, claims and releases; kinds carry their diagrams', async () => {
     const id = (await as('acme').start({ kind: 'business-certification' })).process.id;
-    await as('acme').act(id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' });
+    await as('acme').act(id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials });
     const li = as('li');
     const inbox = await li.tasks({ kind: 'business-certification', partnerId: product.people.acme.partnerId });
     expect(inbox.items.map((t) => t.id)).toEqual([id]);

@@ -10,6 +10,7 @@ import { writeFigures } from './support/figures';
 import { footprint } from './support/flows';
 import { pathsToEveryState, payloadsFor, startInputs, type StatePath } from './support/paths';
 import { startProduct, type Product } from './support/product';
+import { licence } from './support/fixtures';
 
 /**
  * R72, the authorization matrix: generated from the machines (describeStates: state × event × role),
@@ -193,6 +194,6 @@ async function certifyTeam(team: Team) {
   const started = await http(team.partner.key, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
   expect(started.status).toBe(201);
   const id = started.body.id;
-  expect((await http(team.partner.key, 'POST', `/v1/processes/${encodeURIComponent(id)}/actions`, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+  expect((await http(team.partner.key, 'POST', `/v1/processes/${encodeURIComponent(id)}/actions`, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials })).status).toBe(200);
   expect((await http(product.people.wang.key, 'POST', `/v1/processes/${encodeURIComponent(id)}/actions`, { type: 'APPROVE' })).status).toBe(200);
 }

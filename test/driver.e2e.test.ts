@@ -5,6 +5,7 @@ import { buildServer } from '../api/server';
 import { ProcessClient } from '../client';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';
+import { materials } from './support/fixtures';
 
 let product: Product;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ const startMilestones = async (key: string, who: 'acme' | 'chenPartner' = 'acme'
 describe('the generic driver on the real Temporal server', () => {
   it('R71 R70 records every transition with actor, role, event, from, to, comment and UTC time shown in GMT+08:00', async () => {
     const id = await startMilestones('records');
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     await product.act('li', id, { type: 'REJECT', comment: 'Missing acceptance report' });
     const { body } = await product.view('acme', id);
     expect(body.records.map((r: any) => [r.seq, r.event, r.from, r.to, r.role])).toEqual([
@@ -41,7 +42,7 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('R72 nobody decides a review of their own submission, even holding a reviewer key (four-eyes)', async () => {
     const id = await startMilestones('four-eyes', 'chenPartner');
-    await product.act('chenPartner', id, { type: 'APPLY', milestone: 1 });
+    await product.act('chenPartner', id, { type: 'APPLY', milestone: 1, materials });
     const before = await footprint(product, id);
     const own = await product.act('chenReviewer', id, { type: 'APPROVE' });
     expect(own.status).toBe(403);
@@ -52,7 +53,7 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('R72 only a reviewer approves, and another partner’s process is not found', async () => {
     const id = await startMilestones('roles');
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     const byPartner = await product.act('acme', id, { type: 'APPROVE' });
     expect(byPartner.status).toBe(403);
     expect(byPartner.body.error.code).toBe('role_not_allowed');
@@ -64,12 +65,12 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('R73 a refused action leaves no state, record or notification behind', async () => {
     const id = await startMilestones('refusals');
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     const before = await footprint(product, id);
     const refusals = [
       await product.act('li', id, { type: 'REJECT' }), // 422: comment missing
       await product.act('acme', id, { type: 'REJECT', comment: 'no' }), // 403
-      await product.act('acme', id, { type: 'APPLY', milestone: 1 }), // 409
+      await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }), // 409
     ];
     expect(refusals.map((r) => r.status)).toEqual([422, 403, 409]);
     for (const r of refusals) expect(r.body.error.reason.length).toBeGreaterThan(10);
@@ -79,7 +80,7 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('R72 two reviewers deciding at the same moment: exactly one wins, the other is refused', async () => {
     const id = await startMilestones('race');
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     const [a, b] = await Promise.all([
       product.act('li', id, { type: 'APPROVE' }),
       product.act('wang', id, { type: 'REJECT', comment: 'Not yet' }),
@@ -92,8 +93,8 @@ describe('the generic driver on the real Temporal server', () => {
   it('applies a retried action with the same Idempotency-Key once', async () => {
     const id = await startMilestones('idempotent-action');
     const headers = { 'idempotency-key': 'apply-1-attempt' };
-    const first = await product.act('acme', id, { type: 'APPLY', milestone: 1 }, headers);
-    const retry = await product.act('acme', id, { type: 'APPLY', milestone: 1 }, headers);
+    const first = await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }, headers);
+    const retry = await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }, headers);
     expect([first.status, retry.status]).toEqual([200, 200]);
     expect(retry.body.version).toBe(first.body.version);
     expect((await product.view('acme', id)).body.records.filter((r: any) => r.event === 'APPLY')).toHaveLength(1);
@@ -101,7 +102,7 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('refuses with 412 when If-Match names a version the process has moved past', async () => {
     const id = await startMilestones('if-match');
-    const { body } = await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    const { body } = await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     const stale = await product.act('li', id, { type: 'APPROVE' }, { 'if-match': `"${body.version - 1}"` });
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe('version_mismatch');
@@ -124,9 +125,9 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('reminds reviewers through a durable timer when a review waits, and a decision cancels the reminder', async () => {
     const waiting = await startMilestones('reminder');
-    await product.act('acme', waiting, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', waiting, { type: 'APPLY', milestone: 1, materials });
     const decided = await startMilestones('no-reminder');
-    await product.act('acme', decided, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', decided, { type: 'APPLY', milestone: 1, materials });
     await product.act('li', decided, { type: 'APPROVE' });
 
     const reminded = await eventually(
@@ -144,16 +145,16 @@ describe('the generic driver on the real Temporal server', () => {
     const id = await startMilestones('long-history');
     const firstRun = (await product.client.temporal.workflow.getHandle(id).describe()).runId;
     for (let i = 0; i < 8; i++) {
-      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': `apply-${i}` })).status).toBe(200);
+      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }, { 'idempotency-key': `apply-${i}` })).status).toBe(200);
       expect((await product.act('li', id, { type: 'REJECT', comment: `round ${i}` })).status).toBe(200);
     }
     const after = await product.client.temporal.workflow.getHandle(id).describe();
     expect(after.runId).not.toBe(firstRun);
     // Now APPLY would be taken: a retry of an Update applied in the first run must still apply nothing,
     // whether it comes over HTTP (answered from the records) or straight to the engine (the carried Update ids).
-    const overHttp = await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': 'apply-0' });
+    const overHttp = await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }, { 'idempotency-key': 'apply-0' });
     expect(overHttp.status).toBe(200);
-    const toEngine = await product.client.act(id, { action: { type: 'APPLY', milestone: 1 }, actor: product.people.acme, idempotencyKey: 'apply-0' });
+    const toEngine = await product.client.act(id, { action: { type: 'APPLY', milestone: 1, materials }, actor: product.people.acme, idempotencyKey: 'apply-0' });
     expect(toEngine.version).toBe(1);
     const { body } = await product.view('acme', id);
     expect(body.state).toBe('rejected');
@@ -174,17 +175,17 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('refuses an Idempotency-Key reused for a different action, and answers a retry of the action that ended the process', async () => {
     const id = await startMilestones('key-reuse');
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': 'k1' });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }, { 'idempotency-key': 'k1' });
     const reused = await product.act('acme', id, { type: 'WITHDRAW' }, { 'idempotency-key': 'k1' });
     expect(reused.status).toBe(422);
     expect(reused.body.error.code).toBe('idempotency_key_reused');
     // Keys are each caller's own: the reviewer's "k1" is another key.
     expect((await product.act('li', id, { type: 'REJECT', comment: 'Try again' }, { 'idempotency-key': 'k1' })).status).toBe(200);
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     await product.act('wang', id, { type: 'APPROVE' });
-    await product.act('acme', id, { type: 'APPLY', milestone: 2 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 2, materials });
     await product.act('wang', id, { type: 'APPROVE' });
-    await product.act('acme', id, { type: 'APPLY', milestone: 3 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 3, materials });
     const last = await product.act('li', id, { type: 'APPROVE' }, { 'idempotency-key': 'final' });
     expect(last.body.done).toBe(true);
     const retry = await product.act('li', id, { type: 'APPROVE' }, { 'idempotency-key': 'final' });
@@ -223,7 +224,7 @@ describe('the generic driver on the real Temporal server', () => {
 
   it('keeps ProcessKind, PartnerId and ProcessState current for ops to filter in the Web UI', async () => {
     const id = await startMilestones('visibility');
-    await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     const partnerId = product.people.acme.partnerId;
     const query = `ProcessKind = 'nre-milestones' AND PartnerId = '${partnerId}' AND ProcessState = 'underReview' AND WorkflowId = '${id}'`;
     const found = await eventually(

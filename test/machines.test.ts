@@ -7,6 +7,7 @@ import { allowedActions, labelOf } from '../machines/policy';
 import { registry } from '../machines/registry';
 import { partnerRoles, roleCertification } from '../machines/roleCertification';
 import { actors, drive } from './support/machine';
+import { licence, materials } from './support/fixtures';
 
 const refusalOf = (verdict: ReturnType<ReturnType<typeof drive>['send']>) => (verdict.ok ? undefined : verdict.refusal);
 
@@ -45,7 +46,7 @@ describe('partner-onboarding machine', () => {
 describe('business-certification machine', () => {
   it('R3 announces the passed certification to the partner’s other processes', () => {
     const p = drive(businessCertification, {});
-    p.send(actors.partner, { type: 'SUBMIT', licenseNumber: '91310000MA1K000000' });
+    p.send(actors.partner, { type: 'SUBMIT', licenseNumber: '91310000MA1K000000', materials: licence.materials });
     p.send(actors.reviewer, { type: 'APPROVE', comment: 'ok' });
     expect(p.snapshot.value).toBe('certified');
     expect(p.last.announcements).toEqual([{ fact: 'businessCertified', value: true }]);
@@ -72,28 +73,28 @@ describe('role-certification machine', () => {
 describe('nre-milestones machine', () => {
   it('R10 refuses a milestone application without passed business-information certification', () => {
     const p = drive(nreMilestones, {});
-    const refusal = refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 1 }));
+    const refusal = refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 1, materials }));
     expect(refusal).toMatchObject({ status: 409, code: 'business_certification_required' });
     expect(p.snapshot.value).toBe('open');
   });
 
   it('R11 R12 accepts milestones only in order, each after the previous one passed', () => {
     const p = drive(nreMilestones, {}, { businessCertified: true });
-    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 2 }))).toMatchObject({ code: 'milestone_out_of_order' });
-    p.send(actors.partner, { type: 'APPLY', milestone: 1 });
-    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 2 }))).toMatchObject({ code: 'not_allowed_in_state' });
+    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 2, materials }))).toMatchObject({ code: 'milestone_out_of_order' });
+    p.send(actors.partner, { type: 'APPLY', milestone: 1, materials });
+    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 2, materials }))).toMatchObject({ code: 'not_allowed_in_state' });
     p.send(actors.reviewer, { type: 'APPROVE' });
-    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 3 }))).toMatchObject({ code: 'milestone_out_of_order' });
+    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 3, materials }))).toMatchObject({ code: 'milestone_out_of_order' });
     expect(allowedActions(nreMilestones, p.snapshot, actors.partner).find((a) => a.type === 'APPLY')?.params).toEqual({ milestone: 2 });
   });
 
   it('R13 a rejected milestone is applied for again and the process ends when milestone 3 is accepted', () => {
     const p = drive(nreMilestones, {}, { businessCertified: true });
     for (const milestone of [1, 2, 3] as const) {
-      p.send(actors.partner, { type: 'APPLY', milestone });
+      p.send(actors.partner, { type: 'APPLY', milestone, materials });
       p.send(actors.reviewer, { type: 'REJECT', comment: `milestone ${milestone} incomplete` });
       expect(p.snapshot.value).toBe('rejected');
-      expect(p.send(actors.partner, { type: 'APPLY', milestone }).ok).toBe(true);
+      expect(p.send(actors.partner, { type: 'APPLY', milestone, materials }).ok).toBe(true);
       p.send(actors.reviewer, { type: 'APPROVE' });
     }
     expect(p.snapshot.status).toBe('done');
@@ -114,9 +115,9 @@ describe('facts and withdrawal', () => {
 
   it('R13 withdrawing a rejected milestone application keeps the accepted milestones', () => {
     const p = drive(nreMilestones, {}, { businessCertified: true });
-    p.send(actors.partner, { type: 'APPLY', milestone: 1 });
+    p.send(actors.partner, { type: 'APPLY', milestone: 1, materials });
     p.send(actors.reviewer, { type: 'APPROVE' });
-    p.send(actors.partner, { type: 'APPLY', milestone: 2 });
+    p.send(actors.partner, { type: 'APPLY', milestone: 2, materials });
     p.send(actors.reviewer, { type: 'REJECT', comment: 'no' });
     expect(p.send(actors.partner, { type: 'WITHDRAW' }).ok).toBe(true);
     expect(p.snapshot.value).toBe('open');
@@ -127,17 +128,17 @@ describe('facts and withdrawal', () => {
 describe('policy shared by every kind', () => {
   it('R73 checks the payload first (422), then the actor (403), then the state (409)', () => {
     const p = drive(nreMilestones, {});
-    expect(refusalOf(p.send(actors.reviewer, { type: 'APPLY', milestone: 9 }))).toMatchObject({ status: 422, code: 'invalid_payload' });
-    expect(refusalOf(p.send(actors.reviewer, { type: 'APPLY', milestone: 1 }))).toMatchObject({ status: 403, code: 'role_not_allowed' });
-    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 1 }))).toMatchObject({ status: 409 });
+    expect(refusalOf(p.send(actors.reviewer, { type: 'APPLY', milestone: 9, materials }))).toMatchObject({ status: 422, code: 'invalid_payload' });
+    expect(refusalOf(p.send(actors.reviewer, { type: 'APPLY', milestone: 1, materials }))).toMatchObject({ status: 403, code: 'role_not_allowed' });
+    expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 1, materials }))).toMatchObject({ status: 409 });
     expect(refusalOf(p.send(actors.partner, { type: 'APPLY', milestone: 1, extra: true }))!.reason).toContain('unknown field "extra"');
     expect(refusalOf(p.send(actors.partner, { type: 'LAUNCH' }))).toMatchObject({ status: 422, code: 'unknown_event' });
   });
 
   it('R72 a partner acts only on its own process, and nobody reviews their own submission', () => {
     const p = drive(nreMilestones, {}, { businessCertified: true });
-    expect(refusalOf(p.send(actors.otherPartner, { type: 'APPLY', milestone: 1 }))).toMatchObject({ status: 403, code: 'not_your_process' });
-    p.send(actors.partner, { type: 'APPLY', milestone: 1 });
+    expect(refusalOf(p.send(actors.otherPartner, { type: 'APPLY', milestone: 1, materials }))).toMatchObject({ status: 403, code: 'not_your_process' });
+    p.send(actors.partner, { type: 'APPLY', milestone: 1, materials });
     const sameperson = { id: actors.partner.id, role: 'reviewer' as const };
     expect(refusalOf(p.send(sameperson, { type: 'APPROVE' }))).toMatchObject({ status: 403, code: 'four_eyes' });
   });

@@ -3,6 +3,7 @@ import { freePort } from '../scripts/devServer';
 import { eventually } from './support/flows';
 import { startMailbox } from './support/mailbox';
 import { startProduct, type Product } from './support/product';
+import { licence } from './support/fixtures';
 
 let product: Product;
 let smtpPort: number;
@@ -23,7 +24,7 @@ describe('email over real SMTP', () => {
     const started = await product.start('acme', 'business-certification');
     const id = started.body.id;
     await product.call('acme', 'PATCH', `/v1/partners/${product.people.acme.partnerId}`, { contact: { email: 'it@acme.example' } });
-    expect((await product.act('acme', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+    expect((await product.act('acme', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials })).status).toBe(200);
     expect((await product.act('li', id, { type: 'APPROVE', comment: 'Verified' })).body.state).toBe('certified');
     // Both decisions were answered while their messages were still unsent: they did not wait for the mail server.
     const queued = await product.store.listOutbox({ processId: id });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';
+import { materials } from './support/fixtures';
 
 let product: Product;
 beforeAll(async () => {
@@ -16,7 +17,7 @@ describe('NRE milestone acceptance over the API, on the real Temporal server', (
     expect(started.body.allowedActions.map((a: { type: string }) => a.type)).not.toContain('APPLY');
 
     const before = await footprint(product, id);
-    const refused = await product.act('acme', id, { type: 'APPLY', milestone: 1 });
+    const refused = await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('business_certification_required');
     expect(refused.body.error.reason).toMatch(/business-information certification/);
@@ -30,7 +31,7 @@ describe('NRE milestone acceptance over the API, on the real Temporal server', (
     );
     expect(view.body.allowedActions.find((a: { type: string }) => a.type === 'APPLY').params).toEqual({ milestone: 1 });
     expect(view.body.records.at(-1)).toMatchObject({ event: 'FACT', role: 'system' });
-    expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 })).status).toBe(200);
+    expect((await product.act('acme', id, { type: 'APPLY', milestone: 1, materials })).status).toBe(200);
   });
 
   it('R10 a milestone process started after certification reads the fact at start', async () => {
@@ -53,20 +54,20 @@ describe('NRE milestone acceptance over the API, on the real Temporal server', (
     const { body } = await product.start('globex', 'nre-milestones', { project: 'Data lake' }, { businessKey: 'data-lake' });
     const id = body.id;
     const before = await footprint(product, id);
-    const early = await product.act('globex', id, { type: 'APPLY', milestone: 2 });
+    const early = await product.act('globex', id, { type: 'APPLY', milestone: 2, materials });
     expect(early.status).toBe(409);
     expect(early.body.error).toMatchObject({ code: 'milestone_out_of_order' });
     expect(early.body.error.reason).toContain('before milestone 1 has passed');
     expect(await footprint(product, id)).toEqual(before);
 
-    expect((await product.act('globex', id, { type: 'APPLY', milestone: 1 })).status).toBe(200);
+    expect((await product.act('globex', id, { type: 'APPLY', milestone: 1, materials })).status).toBe(200);
     // Under review is not passed: milestone 2 still waits (R12).
-    const whileReviewed = await product.act('globex', id, { type: 'APPLY', milestone: 2 });
+    const whileReviewed = await product.act('globex', id, { type: 'APPLY', milestone: 2, materials });
     expect(whileReviewed.status).toBe(409);
     const passed = await product.act('li', id, { type: 'APPROVE' });
     expect(passed.body.label.en).toBe('Milestone 1 accepted; ready to apply for milestone 2');
     expect(passed.body.label['zh-CN']).toBe('里程碑1验收通过，待发起里程碑2验收');
-    expect((await product.act('globex', id, { type: 'APPLY', milestone: 3 })).body.error.code).toBe('milestone_out_of_order');
+    expect((await product.act('globex', id, { type: 'APPLY', milestone: 3, materials })).body.error.code).toBe('milestone_out_of_order');
   });
 
   it('R13 a rejected milestone is corrected and applied for again; accepting milestone 3 ends the process', async () => {
@@ -77,7 +78,7 @@ describe('NRE milestone acceptance over the API, on the real Temporal server', (
       const rejected = await product.act('wang', id, { type: 'REJECT', comment: `Milestone ${milestone} report lacks test evidence` });
       expect(rejected.body.state).toBe('rejected');
       expect(rejected.body.label['zh-CN']).toBe(`里程碑${milestone}验收不通过`);
-      expect((await product.act('globex', id, { type: 'APPLY', milestone })).status).toBe(200);
+      expect((await product.act('globex', id, { type: 'APPLY', milestone, materials })).status).toBe(200);
       expect((await product.act('li', id, { type: 'APPROVE', comment: 'Evidence complete' })).status).toBe(200);
     }
     const done = await product.view('globex', id);
@@ -87,7 +88,7 @@ describe('NRE milestone acceptance over the API, on the real Temporal server', (
     expect(events.filter((e: string) => e === 'APPLY')).toHaveLength(6);
     expect(events.filter((e: string) => e === 'REJECT')).toHaveLength(3);
 
-    const after = await product.act('globex', id, { type: 'APPLY', milestone: 1 });
+    const after = await product.act('globex', id, { type: 'APPLY', milestone: 1, materials });
     expect(after.status).toBe(409);
     expect(after.body.error.code).toBe('process_ended');
   });

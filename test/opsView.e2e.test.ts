@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchAttributeKeys } from '../workflows/contract';
 import { eventually } from './support/flows';
 import { startProduct, type Product } from './support/product';
+import { licence } from './support/fixtures';
 
 /** What ops read about processes in the Temporal Web UI and with `temporal workflow list` (docs/OPERATIONS.md). */
 
@@ -25,7 +26,7 @@ describe('business state in the Temporal Web UI', () => {
   it('shows summary, memo and current details in both languages, and WaitingFor / ReviewDueAt to filter by', async () => {
     const acme = product.people.acme.partnerId;
     const id = (await product.start('acme', 'business-certification')).body.id as string;
-    expect((await product.act('acme', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+    expect((await product.act('acme', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials })).status).toBe(200);
     const view = (await product.view('acme', id)).body;
 
     const described = await handle(id).describe();
@@ -64,11 +65,11 @@ describe('business state in the Temporal Web UI', () => {
   it('writes a search attribute event only when what ops see changed, at most one per step, and labels timers and the rare activities', async () => {
     const id = (await product.start('globex', 'business-certification')).body.id as string;
     for (const step of [
-      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }],
+      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials }],
       ['globex', { type: 'WITHDRAW' }],
-      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12Y' }],
+      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12Y', materials: licence.materials }],
       ['wang', { type: 'REJECT', comment: 'Licence unreadable' }],
-      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12Z' }],
+      ['globex', { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12W', materials: licence.materials }],
     ] as const) expect((await product.act(step[0], id, step[1])).status).toBe(200);
 
     const history = await handle(id).fetchHistory();

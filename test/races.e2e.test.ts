@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certifyBusiness } from './support/flows';
 import { writeFigures } from './support/figures';
 import { startProduct, type Product } from './support/product';
+import { materials } from './support/fixtures';
 
 /** Real concurrent HTTP requests against the real engine: who wins a race, and what a retry storm applies. */
 
@@ -24,7 +25,7 @@ describe('races and retries over HTTP', () => {
     let approvals = 0;
     for (let round = 0; round < RACE_ROUNDS; round++) {
       const id = (await product.start('acme', 'nre-milestones', {}, { businessKey: `race-${round}` })).body.id as string;
-      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 })).status).toBe(200);
+      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1, materials })).status).toBe(200);
       // Alternate a clash of opposite decisions with a clash of the same decision.
       const wangDecides = round % 2 ? { type: 'APPROVE' } : { type: 'REJECT', comment: 'Evidence missing' };
       const replies = await Promise.all([product.act('li', id, { type: 'APPROVE' }), product.act('wang', id, wangDecides)]);
@@ -55,7 +56,7 @@ describe('races and retries over HTTP', () => {
 
       // Then the same action sent many times at once, as an impatient client's retries would.
       const applies = await Promise.all(
-        Array.from({ length: RETRIES_AT_ONCE }, () => product.act('acme', id, { type: 'APPLY', milestone: 1 }, { 'idempotency-key': `apply-${round}` })),
+        Array.from({ length: RETRIES_AT_ONCE }, () => product.act('acme', id, { type: 'APPLY', milestone: 1, materials }, { 'idempotency-key': `apply-${round}` })),
       );
       expect(applies.map((r) => r.status)).toEqual(Array(RETRIES_AT_ONCE).fill(200));
       expect(new Set(applies.map((r) => r.body.version))).toEqual(new Set([1]));

@@ -7,6 +7,7 @@ import { sampleFigures } from './support/bills';
 import { saveNewHistories } from './support/histories';
 import { certifyBusiness, eventually } from './support/flows';
 import { startProduct, type Product } from './support/product';
+import { materials } from './support/fixtures';
 
 let product: Product;
 beforeAll(async () => {
@@ -61,7 +62,7 @@ describe('determinism of the driver', () => {
     await product.act('qian', payment, { type: 'PAY_OTHER_WAY' });
 
     for (const milestone of [1, 2, 3]) {
-      await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone }), (r) => r.status === 200);
+      await eventually(() => product.act('acme', milestones, { type: 'APPLY', milestone, materials }), (r) => r.status === 200);
       await new Promise((resolve) => setTimeout(resolve, 400)); // let the review reminder fire
       await product.act('li', milestones, { type: 'APPROVE' });
     }

@@ -6,6 +6,7 @@ import { freePort, startDevServer, type DevServer } from '../scripts/devServer';
 import { certifyBusiness, eventually } from './support/flows';
 import { writeFigures } from './support/figures';
 import { startProduct, type Product } from './support/product';
+import { materials } from './support/fixtures';
 
 /**
  * A Temporal dev server of this file's own (the run's shared one must not be restarted), stopped and
@@ -40,7 +41,7 @@ describe('the Temporal server restarted on its SQLite file', () => {
     const ids: string[] = [];
     for (let i = 0; i < PROCESSES; i++) {
       const id = (await product.start('acme', 'nre-milestones', {}, { businessKey: `restart-${i}` })).body.id as string;
-      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 })).status).toBe(200);
+      expect((await product.act('acme', id, { type: 'APPLY', milestone: 1, materials })).status).toBe(200);
       ids.push(id);
     }
 
@@ -64,7 +65,7 @@ describe('the Temporal server restarted on its SQLite file', () => {
 
     for (const milestone of [1, 2, 3]) {
       for (const id of ids) {
-        if (milestone > 1) expect((await product.act('acme', id, { type: 'APPLY', milestone })).status).toBe(200);
+        if (milestone > 1) expect((await product.act('acme', id, { type: 'APPLY', milestone, materials })).status).toBe(200);
         expect((await product.act('li', id, { type: 'APPROVE' })).status).toBe(200);
       }
       if (restarts < RESTARTS) await restart();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../machines/kind';
 import { judge, type StampedEvent } from '../machines/policy';
 import { registry } from '../machines/registry';
-import { noFacts } from '../machines/types';
+import { noFacts, type Actor } from '../machines/types';
 import { startStep, step, type ProcessIdentity } from '../workflows/step';
 import { actors } from './support/machine';
 
@@ -14,7 +14,7 @@ const now = Date.parse(at);
 const who: ProcessIdentity = { processId: 'nre-milestones:acme:p1', partnerId: 'acme', businessKey: 'p1', startedBy: actors.partner, createdAt: at };
 const started = () =>
   startStep(kind, who, { processId: who.processId, partnerId: 'acme', startedBy: actors.partner, at, input: { project: 'Port' }, facts: { ...noFacts, businessCertified: true }, settings: defaultSettings }, now);
-const accepted = (snapshot: ReturnType<typeof started>['snapshot'], action: Record<string, unknown>, actor = actors.partner, when = at): StampedEvent => {
+const accepted = (snapshot: ReturnType<typeof started>['snapshot'], action: Record<string, unknown>, actor: Actor = actors.partner, when = at): StampedEvent => {
   const verdict = judge(kind, snapshot, action, actor, when);
   if (!verdict.ok) throw new Error(verdict.refusal.reason);
   return verdict.event;

@@ -5,6 +5,7 @@ import { writeFigures } from './support/figures';
 import { startMailbox } from './support/mailbox';
 import { startProduct, type Person, type Product, type Reply } from './support/product';
 import { spawnWorker, type WorkerChild } from './support/workerChild';
+import { licence, materials } from './support/fixtures';
 
 /**
  * The worker runs as a separate OS process and is SIGKILLed at random moments while many processes
@@ -43,9 +44,9 @@ const randomBetween = (min: number, max: number) => min + Math.floor(Math.random
 
 /** Each milestone rejected once, then applied again and approved: 12 actions after the start. */
 const path = [1, 2, 3].flatMap((m) => [
-  { who: 'acme' as Person, action: { type: 'APPLY', milestone: m }, event: 'APPLY' },
+  { who: 'acme' as Person, action: { type: 'APPLY', milestone: m, materials }, event: 'APPLY' },
   { who: (m % 2 ? 'li' : 'wang') as Person, action: { type: 'REJECT', comment: `Milestone ${m}: more evidence` }, event: 'REJECT' },
-  { who: 'acme' as Person, action: { type: 'APPLY', milestone: m }, event: 'APPLY' },
+  { who: 'acme' as Person, action: { type: 'APPLY', milestone: m, materials }, event: 'APPLY' },
   { who: (m % 2 ? 'wang' : 'li') as Person, action: { type: 'APPROVE' }, event: 'APPROVE' },
 ]);
 
@@ -65,7 +66,7 @@ describe('a worker killed again and again', () => {
 
     await product.call('acme', 'PATCH', `/v1/partners/${product.people.acme.partnerId}`, { contact: { email: 'it@acme.example' } });
     const cert = (await until(() => product.start('acme', 'business-certification'), 'start certification')).body.id;
-    await until(() => product.act('acme', cert, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }, { 'idempotency-key': 'cert-submit' }), 'submit');
+    await until(() => product.act('acme', cert, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials }, { 'idempotency-key': 'cert-submit' }), 'submit');
     await until(() => product.act('li', cert, { type: 'APPROVE' }, { 'idempotency-key': 'cert-approve' }), 'approve');
 
     let actions = 0;

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Person, Product } from './product';
+import { licence } from './fixtures';
 
 /** Steps several tests take on the way to what they test, over the real API. */
 
@@ -7,7 +8,7 @@ export async function certifyBusiness(product: Product, partner: Person, reviewe
   const started = await product.start(partner, 'business-certification');
   expect(started.status, JSON.stringify(started.body)).toBeLessThan(300);
   const id = started.body.id as string;
-  expect((await product.act(partner, id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+  expect((await product.act(partner, id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X', materials: licence.materials })).status).toBe(200);
   const approved = await product.act(reviewer, id, { type: 'APPROVE', comment: 'Licence verified' });
   expect(approved.status, JSON.stringify(approved.body)).toBe(200);
   return id;

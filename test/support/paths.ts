@@ -2,73 +2,15 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { describeStates } from '../../machines/describe';
 import type { ProcessKind } from '../../machines/kind';
 import type { Actor, Role } from '../../machines/types';
-import { sampleFigures } from './bills';
+import { startInputs, validPayloads } from './fixtures';
 import { actors, drive } from './machine';
+
+export { startInputs, validPayloads };
 
 /**
  * Paths to every state of a kind, found on the pure machine (breadth first, as the driver would move it),
  * so that HTTP tests can put real processes into each state by replaying a path over the API.
  */
-
-/** A valid payload of every event of every kind (a guard's own values come from the kind's `suggest`). */
-export const validPayloads: Record<string, Record<string, Record<string, unknown>>> = {
-  'partner-onboarding': {
-    REAL_NAME_VERIFIED: {},
-    BIND_EMAIL: { email: 'it@team.example' },
-    SUBMIT: { program: 'solution-provider' },
-    APPROVE: { comment: 'Looks good' },
-    REJECT: { comment: 'Materials incomplete' },
-    WITHDRAW: {},
-  },
-  'business-certification': { SUBMIT: { licenseNumber: '91310000MA1K4AJ12X' }, APPROVE: {}, REJECT: { comment: 'Licence unreadable' }, WITHDRAW: {} },
-  'role-certification': { SUBMIT: {}, APPROVE: {}, REJECT: { comment: 'No project yet' }, WITHDRAW: {} },
-  'nre-milestones': { APPLY: { milestone: 1 }, APPROVE: {}, REJECT: { comment: 'Incomplete' }, WITHDRAW: {} },
-  'initiation-review': {
-    SUBMIT: { solution: 'Smart retail' },
-    APPLY_JOINT_DESIGN: { plan: 'Joint design plan' },
-    APPROVE: { subject: 'initiation' },
-    REJECT: { subject: 'initiation', comment: 'Not yet' },
-    WITHDRAW: {},
-  },
-  'delivery-evaluation': {
-    SUBMIT_EVIDENCE: { evidence: [{ name: 'Sign-off', url: 'https://x.example/sign-off' }] },
-    REQUEST_MORE: { comment: 'More evidence, please' },
-    CONCLUDE: { result: 'passed' },
-    'CONCLUDE#failed': { result: 'failed' },
-    WITHDRAW: {},
-  },
-  'partner-bill': {
-    CONFIRM: {},
-    DISPUTE: { comment: 'Not our usage' },
-    ANSWER_DISPUTE: { comment: 'It is yours' },
-    APPLY_INCENTIVE_PAYOUT: {},
-    WITHDRAW: {},
-    RECEIVE_INVOICE: { invoiceNumber: 'FP-0001' },
-  },
-  'customer-creation': {
-    CLOUD_ACCOUNT_OPENED: { cloudAccountId: 'forged' },
-    CLOUD_ACCOUNT_REFUSED: { reason: 'forged' },
-    CODE_SENT: { phone: '+86 138 0000 0000' },
-    RESEND_CODE: {},
-    PHONE_VERIFIED: { verifiedBy: 'system' },
-  },
-  disassociation: { AGREE: {}, DECLINE: { comment: 'Unpaid orders' }, CANCEL_REQUEST: {}, APPROVE: {}, REJECT: { comment: 'Unpaid orders' }, APPLY: { note: 'Paid now' }, WITHDRAW: {} },
-  'partner-payment': { PAY: {}, DECLINE: {}, PAY_OTHER_WAY: { method: 'online' }, VAT_INVOICE_ISSUED: { invoiceNumber: '0440' }, UNSUBSCRIBE: {}, CLOSE: {} },
-};
-
-/** Start inputs over the pure machine; the HTTP tests put their own customer id where one is named. */
-export const startInputs = (customerId: string): Record<string, Record<string, unknown>> => ({
-  'partner-onboarding': { companyName: 'Team Co.' },
-  'business-certification': {},
-  'role-certification': { role: 'system-integrator' },
-  'nre-milestones': {},
-  'initiation-review': { solution: 'Smart retail' },
-  'delivery-evaluation': { project: 'Smart port', materials: [{ name: 'Handover', url: 'https://x.example/h' }] },
-  'partner-bill': sampleFigures() as unknown as Record<string, unknown>,
-  'customer-creation': { customerId: `${customerId}-new`, name: 'New Customer Co.', phone: '+86 138 0000 0000' },
-  disassociation: { associationType: 'resale', customerId },
-  'partner-payment': { orderId: 'ORD-1', product: 'ECS', orderType: 'cloud-service', amount: '10.00', currency: 'CNY' },
-});
 
 /** Who starts a kind: each of its starters, since some take a different path (a disassociation). */
 export const startersOf = (kind: ProcessKind): Role[] => [...kind.startRoles];
