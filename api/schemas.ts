@@ -36,6 +36,8 @@ export const allowedActionSchema = z.object({
 export const processViewSchema = z.object({
   id: z.string(),
   kind: z.string(),
+  /** The version of its kind the process runs on (a migration moves it). */
+  kindVersion: z.number().int(),
   partnerId: z.string(),
   businessKey: z.string().nullable(),
   state: z.string(),
@@ -93,6 +95,8 @@ export const kindDescriptionSchema = z.object({
     }),
   ),
   mermaid: z.string(),
+  /** GET /v1/kinds/:kind only: every version still loadable, with how many open processes run on each. */
+  versions: z.array(z.object({ version: z.number().int(), open: z.number().int() })).optional(),
 });
 export const kindListSchema = z.object({ items: z.array(kindDescriptionSchema) });
 

@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/events';
 import { invitationRoutes } from './routes/invitations';
 import { kindRoutes } from './routes/kinds';
 import { meRoutes } from './routes/me';
+import { migrationRoutes } from './routes/migrations';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
 import { processRoutes } from './routes/processes';
@@ -82,7 +83,7 @@ export async function buildServer(deps: ApiDeps) {
       v1.addHook('onRequest', authenticate(deps.keys));
       await v1.register(processRoutes(deps));
       await v1.register(eventRoutes(deps));
-      await v1.register(kindRoutes);
+      await v1.register(kindRoutes(deps));
       await v1.register(meRoutes);
       await v1.register(partnerRoutes(deps));
       await v1.register(taskRoutes(deps));
@@ -90,6 +91,7 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(customerRoutes({ ...deps, consumption: deps.consumption ?? noConsumption }));
       await v1.register(invitationRoutes(deps));
       await v1.register(salesTaskRoutes(deps));
+      await v1.register(migrationRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -38,6 +38,7 @@ export function processView(row: ProcessRow, actor: Actor, records?: TransitionR
   return {
     id: row.id,
     kind: row.kind,
+    kindVersion: row.kindVersion,
     partnerId: row.partnerId,
     businessKey: row.businessKey,
     state: row.state,

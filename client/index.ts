@@ -10,7 +10,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
 import { noFacts, type Actor, type Refusal } from '../machines/types';
-import { act, driverVersion, liveState, refusalType, searchAttributeKeys, settled, type ActResult, type LiveState } from '../workflows/contract';
+import { act, driverVersion, inspect, liveState, migrate, refusalType, searchAttributeKeys, settled, type ActResult, type Inspection, type LiveState, type MigrateRequest, type MigrateResult } from '../workflows/contract';
 import { openingSearchAttributes, startMetadata } from '../workflows/opsView';
 
 /** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
@@ -114,6 +114,7 @@ export class ProcessClient {
         typedSearchAttributes: [
           { key: searchAttributeKeys.kind, value: request.kind.name },
           { key: searchAttributeKeys.partner, value: request.partnerId },
+          { key: searchAttributeKeys.kindVersion, value: request.kind.version },
           ...opening,
         ],
         memo,
@@ -169,6 +170,55 @@ export class ProcessClient {
       if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
       if (err instanceof WorkflowNotFoundError)
         throw new ProcessRefusal({ status: 409, code: 'process_ended', reason: 'This process has ended; nothing more can be done on it.' });
+      throw err;
+    }
+  }
+
+  /**
+   * Moves a process to another version of its kind now (the `migrate` Update); throws ProcessRefusal when
+   * it cannot move. The Update id names the migration, so a retried batch moves each process once.
+   */
+  async migrate(processId: string, request: MigrateRequest): Promise<MigrateResult> {
+    try {
+      return await this.answered(() =>
+        this.temporal.workflow.getHandle(processId).executeUpdate(migrate, { args: [request], updateId: `migration:${request.migrationId}` }),
+      );
+    } catch (err) {
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
+      if (err instanceof WorkflowNotFoundError)
+        throw new ProcessRefusal({ status: 409, code: 'process_ended', reason: 'The process has ended: there is nothing left to move.' });
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a migration batch (workflows/migration.ts); one per kind at a time. Answers false when one of
+   * that kind is still running.
+   */
+  async startMigration(kind: string, migrationId: string, perSecond?: number): Promise<boolean> {
+    try {
+      await this.temporal.workflow.start('migrateProcesses', {
+        workflowId: `migration:${kind}`,
+        taskQueue: this.options.taskQueue,
+        args: [{ migrationId, perSecond }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `Migration ${migrationId} of ${kind}`,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  }
+
+  /** What a migration plan reads of a running process; undefined when it has ended (no run to ask). */
+  async inspect(processId: string): Promise<Inspection | undefined> {
+    try {
+      return await this.temporal.workflow.getHandle(processId).query(inspect);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
   }

@@ -69,7 +69,7 @@ export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type:
 }
 
 /** The state nodes a snapshot is in, deepest first, parallel regions included. */
-function activeNodes(snapshot: AnyMachineSnapshot): AnyStateNode[] {
+export function activeNodes(snapshot: AnyMachineSnapshot): AnyStateNode[] {
   const nodes: AnyStateNode[] = [];
   const walk = (node: AnyStateNode, value: StateValue) => {
     if (typeof value === 'string') nodes.push(node.states[value]);

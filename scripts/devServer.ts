@@ -23,10 +23,12 @@ export const SEARCH_ATTRIBUTE_TYPES = {
   WaitingFor: 'KeywordList',
   /** When the earliest pending review is due; unset when no review is pending. */
   ReviewDueAt: 'Datetime',
+  /** The version of its kind a process runs on. */
+  KindVersion: 'Int',
 } as const;
 export const SEARCH_ATTRIBUTES = Object.keys(SEARCH_ATTRIBUTE_TYPES) as Array<keyof typeof SEARCH_ATTRIBUTE_TYPES>;
 
-const indexedType = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME' } as const;
+const indexedType = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME', Int: 'INT' } as const;
 
 export interface DevServerOptions {
   dataDir: string;

@@ -212,6 +212,39 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('processes_customer_id').on('processes').columns(['customer_id', 'created_at']).execute();
     },
   },
+  '007_kind_migrations': {
+    // Migrations of open processes to another version of their kind, and what became of each process.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('kind_migrations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('to_version', 'integer', (c) => c.notNull())
+        .addColumn('mapping', 'text')
+        .addColumn('process_ids', 'text')
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('kind_migrations_created_at').on('kind_migrations').columns(['created_at', 'id']).execute();
+      await db.schema
+        .createTable('kind_migration_items')
+        .addColumn('migration_id', 'text', (c) => c.notNull())
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('from_version', 'integer')
+        .addColumn('state', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('to_state', 'text')
+        .addColumn('code', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('kind_migration_items_pk', ['migration_id', 'process_id'])
+        .execute();
+      await db.schema.createIndex('kind_migration_items_outcome').on('kind_migration_items').columns(['migration_id', 'outcome', 'process_id']).execute();
+      await db.schema.createIndex('processes_kind_open').on('processes').columns(['kind', 'done', 'kind_version', 'id']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

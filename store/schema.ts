@@ -82,6 +82,34 @@ export interface TasksTable {
   claimed_at: string | null;
 }
 
+/** A migration of a kind's open processes to another version (POST /v1/migrations). */
+export interface KindMigrationsTable {
+  id: string;
+  kind: string;
+  to_version: number;
+  /** JSON: ops' state mapping, or null. */
+  mapping: string | null;
+  /** JSON list of the processes named, or null for every open process of the kind. */
+  process_ids: string | null;
+  requested_by: string;
+  status: 'running' | 'done';
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** One process of a migration: where it was, and what became of it. */
+export interface KindMigrationItemsTable {
+  migration_id: string;
+  process_id: string;
+  from_version: number | null;
+  state: string | null;
+  outcome: 'pending' | 'moved' | 'stayed' | 'failed';
+  to_state: string | null;
+  code: string | null;
+  reason: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   partners: PartnersTable;
   processes: ProcessesTable;
@@ -95,4 +123,6 @@ export interface Database {
   distributor_relations: DistributorRelationsTable;
   sales_tasks: SalesTasksTable;
   sales_task_records: SalesTaskRecordsTable;
+  kind_migrations: KindMigrationsTable;
+  kind_migration_items: KindMigrationItemsTable;
 }

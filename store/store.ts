@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { noFacts, type Announcement, type PartnerTopic, type Role } from '../machines/types';
 import { decodeCursor, pageOf } from './cursor';
 import { createCustomerStore, type CustomerStore } from './customers';
+import { createKindMigrationStore, type KindMigrationStore } from './kindMigrations';
 import { StoreInputError } from './errors';
 import {
   defaultMessageSettings,
@@ -106,6 +107,8 @@ export interface Store {
   releaseTask(processId: string, role: Role, holder?: string): Promise<Task | null>;
   /** Customers, managers, invitations, verification codes, distributors and sales tasks (R65–R67). */
   customers: CustomerStore;
+  /** Migrations of open processes to another version of their kind. */
+  kindMigrations: KindMigrationStore;
   close(): Promise<void>;
 }
 
@@ -426,6 +429,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     },
 
     customers: createCustomerStore(db),
+    kindMigrations: createKindMigrationStore(db),
     close: () => db.destroy(),
   };
 }

@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from 
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createBillActivities } from '../activities/bills';
+import { createMigrationActivities } from '../activities/migrations';
 import { fileBillingSource } from '../billing/fileSource';
 import { ProcessClient } from '../client';
 import { sqliteCloudAccounts } from '../activities/cloudAccounts';
@@ -76,12 +77,13 @@ export async function createProcessWorker(opts: {
     log,
     startProcess: (request) => processes.start(request),
   });
+  const migrationActivities = createMigrationActivities({ store, processes, log });
   return Worker.create({
     connection: await NativeConnection.connect(connectionOptions(config, opts.address)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     dataConverter: dataConverter(config),
-    activities: { ...activities, ...billActivities },
+    activities: { ...activities, ...billActivities, ...migrationActivities },
     ...workerTuning(config),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
   });

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ProcessSettings } from '../machines/kind';
+import type { ProcessSettings, Snapshotish } from '../machines/kind';
+import type { PendingTimer, StateMapping } from '../machines/migration';
 import type { Actor, Announcement } from '../machines/types';
 
 /** What the driver workflow offers the outside: start arguments, Updates, the query and the signal. */
@@ -63,7 +64,37 @@ export interface LiveState {
   done: boolean;
 }
 
+/** Moves the process to another version of its kind now (POST /v1/migrations); only ops may. */
+export interface MigrateRequest {
+  to: number;
+  /** Ops' renaming of states the versions do not share. */
+  mapping?: StateMapping;
+  actor: Actor;
+  /** The migration that asked; named in the record. */
+  migrationId: string;
+}
+
+export interface MigrateResult {
+  version: number;
+  fromVersion: number;
+  toVersion: number;
+  fromState: string;
+  toState: string;
+}
+
+/** What a migration plan needs to know of a running process, read without writing anything. */
+export interface Inspection extends Snapshotish {
+  kindVersion: number;
+  version: number;
+  done: boolean;
+  timers: PendingTimer[];
+  /** An action or its effects are being applied right now. */
+  busy: boolean;
+}
+
 export const act = defineUpdate<ActResult, [ActRequest]>('act');
+export const migrate = defineUpdate<MigrateResult, [MigrateRequest]>('migrate');
+export const inspect = defineQuery<Inspection>('inspect');
 /** Resolves once the process has started and its effects so far are recorded: read-your-writes for the edge. */
 export const settled = defineUpdate<ActResult, []>('settled');
 export const liveState = defineQuery<LiveState>('liveState');
@@ -80,4 +111,6 @@ export const searchAttributeKeys = {
   waitingFor: { name: 'WaitingFor', type: 'KEYWORD_LIST' },
   /** The earliest pending review's due time; unset when no review is pending. */
   reviewDueAt: { name: 'ReviewDueAt', type: 'DATETIME' },
+  /** The version of its kind the process runs on (set at start, and by a migration). */
+  kindVersion: { name: 'KindVersion', type: 'INT' },
 } as const;

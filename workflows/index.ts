@@ -19,3 +19,5 @@ export const partnerPayment = (args: ProcessArgs) => processWorkflow(args);
 export { processWorkflow };
 /** The monthly billing run that the partner-bills schedule starts (R60). */
 export { generatePartnerBills } from './bills';
+/** Moving a kind's open processes to another version (POST /v1/migrations). */
+export { migrateProcesses } from './migration';

@@ -10,7 +10,7 @@ import {
 import type { AnyMachineSnapshot } from 'xstate';
 import type { StampedEvent } from '../machines/policy';
 import type { Actor, Announcement, Refusal } from '../machines/types';
-import { act, driverVersion, fact, liveState, refusalType, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
+import { act, driverVersion, fact, inspect, liveState, migrate, refusalType, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
 import { createEffects, openProcess } from './effects';
 import { policy } from './sharedPolicy';
 import type { ProcessIdentity, StepCause, StepResult } from './step';
@@ -28,8 +28,9 @@ const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, m
  * synchronously, before any await, and hands the step's effects to the effects queue.
  */
 export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
-  const { kindOf, judge, stateKey, opsDetails, step, startStep } = policy();
-  const kind = kindOf(args.kind, args.kindVersion);
+  const { kindOf, versionsOf, judge, planMove, stateKey, opsDetails, step, startStep, migrationStep } = policy();
+  // The version the process runs on; a migration moves it to another.
+  let kind = kindOf(args.kind, args.kindVersion)!;
   if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
   const who: ProcessIdentity = {
     processId: workflowInfo().workflowId,
@@ -60,11 +61,11 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   });
 
   /** Commits a step: the next snapshot now, its timers and what ops see at once, its effects queued. */
-  const commit = (next: StepResult) => {
+  const commit = (next: StepResult, kindVersion?: number) => {
     snapshot = next.snapshot;
     seq = next.seq;
     for (const change of next.timers) 'start' in change ? timers.start({ id: change.start, event: change.event, dueAt: change.dueAt }) : timers.cancel(change.cancel);
-    webUi.show(kind, next.view, { seq, event: next.record.event, actor: next.record.actorId, at: next.record.at });
+    webUi.show(kind, next.view, { seq, event: next.record.event, actor: next.record.actorId, at: next.record.at }, kindVersion);
     return effects.carryOut(next);
   };
   const apply = (event: StampedEvent, cause: StepCause = {}) => commit(step(kind, who, snapshot!, seq, event, cause, Date.now()));
@@ -127,6 +128,50 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     return { version: seq };
   });
   setHandler(liveState, () => ({ value: snapshot?.value, context: snapshot?.context, version: seq, done: snapshot?.status === 'done' }));
+
+  /** Whether the process can move to version `to` now, and what it becomes there: the same plan the dry run showed. */
+  const moveTo = (to: number, mapping: Record<string, string> | undefined, busy: boolean) => {
+    const target = kindOf(args.kind, to);
+    if (!target) return { verdict: 'stays' as const, status: 422 as const, code: 'unknown_version', reason: `${args.kind} has no version ${to}.` };
+    const plan = planMove(versionsOf(args.kind), kind, target, { value: snapshot!.value, context: snapshot!.context, done: snapshot!.status !== 'active' }, timers.pending(), { mapping, busy });
+    return plan.verdict === 'moves' ? { ...plan, target } : { ...plan, status: 409 as const };
+  };
+  setHandler(
+    migrate,
+    async ({ to, mapping, actor, migrationId }) => {
+      const plan = moveTo(to, mapping, false);
+      if (plan.verdict !== 'moves') throw refusal({ status: plan.status, code: plan.code, reason: plan.reason });
+      const from = { fromVersion: kind.version, fromState: stateKey(snapshot!.value) };
+      // A timer whose state node was renamed is started again under its new name, due at the same time.
+      const before = timers.pending();
+      plan.timers.forEach((placed, i) => {
+        if (placed.id === before[i].id) return;
+        timers.cancel(before[i].id);
+        timers.start(placed);
+      });
+      kind = plan.target;
+      const moved = kind.machine.resolveState({ value: plan.snapshot.value as any, context: plan.snapshot.context as any });
+      await commit(migrationStep(kind, who, moved, seq, { ...from, actor, at: new Date().toISOString(), migrationId, mapping }, Date.now()), kind.version);
+      return { version: seq, ...from, toVersion: kind.version, toState: plan.toState };
+    },
+    {
+      validator: ({ to, mapping, actor }) => {
+        if (actor.role !== 'ops') throw refusal({ status: 403, code: 'ops_only', reason: 'Only ops move a process to another version of its kind.' });
+        if (!snapshot) throw refusal({ status: 409, code: 'not_started', reason: 'This process is still starting; try again in a moment.' });
+        const plan = moveTo(to, mapping, !allHandlersFinished() || !effects.idle());
+        if (plan.verdict !== 'moves') throw refusal({ status: plan.status, code: plan.code, reason: plan.reason });
+      },
+    },
+  );
+  setHandler(inspect, () => ({
+    kindVersion: kind.version,
+    value: snapshot?.value ?? null,
+    context: snapshot?.context ?? null,
+    version: seq,
+    done: snapshot !== undefined && snapshot.status !== 'active',
+    timers: timers.pending(),
+    busy: !allHandlersFinished() || !effects.idle(),
+  }));
   setHandler(fact, (announcement) => {
     if (snapshot) receiveFact(announcement);
     else factsBeforeStart.push(announcement);

@@ -129,3 +129,29 @@ export function step(kind: ProcessKind, who: ProcessIdentity, snapshot: AnyMachi
   const [next, actions] = transition(kind.machine, snapshot, event);
   return stepFrom(kind, who, event, cause, stateKey(snapshot.value), seq + 1, next, actions, now);
 }
+
+/** The step a migration makes: the process now runs on `kind` (another version), in state `snapshot`, recorded as MIGRATED by the ops actor (R71). */
+export function migrationStep(
+  kind: ProcessKind,
+  who: ProcessIdentity,
+  snapshot: AnyMachineSnapshot,
+  seq: number,
+  move: { fromVersion: number; fromState: string; actor: Actor; at: string; migrationId: string; mapping?: Record<string, string> },
+  now: number,
+): StepResult {
+  const view = opsViewOf(kind, snapshot);
+  const mapped = move.mapping && Object.keys(move.mapping).length ? move.mapping : undefined;
+  const record: TransitionRecord = {
+    processId: who.processId,
+    seq: seq + 1,
+    at: move.at,
+    actorId: move.actor.id,
+    role: move.actor.role,
+    event: 'MIGRATED',
+    from: move.fromState,
+    to: view.state,
+    reason: `Moved from v${move.fromVersion} to v${kind.version} by migration ${move.migrationId}${mapped ? `, states mapped ${Object.entries(mapped).map(([a, b]) => `${a} → ${b}`).join(', ')}` : ''}.`,
+    payload: { fromVersion: move.fromVersion, toVersion: kind.version, migrationId: move.migrationId, ...(mapped ? { mapping: mapped } : {}) },
+  };
+  return { snapshot, seq: seq + 1, record, view, row: rowOf(kind, who, snapshot, seq + 1, view, now), notifications: [], announcements: [], operations: [], timers: [] };
+}

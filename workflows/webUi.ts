@@ -21,9 +21,11 @@ export function createWebUiView(details: Details) {
   };
 
   return {
-    show(kind: ProcessKind, view: OpsView, last: { seq: number; event: string; actor: string; at: string }) {
+    /** `kindVersion` when the process moved to another version of its kind (a migration). */
+    show(kind: ProcessKind, view: OpsView, last: { seq: number; event: string; actor: string; at: string }, kindVersion?: number) {
       const waiting = JSON.stringify(view.waitingFor);
       const changed = [
+        ...(kindVersion !== undefined ? [{ key: searchAttributeKeys.kindVersion, value: kindVersion }] : []),
         ...(view.state !== shown.state ? [{ key: searchAttributeKeys.state, value: view.state }] : []),
         ...(waiting !== shown.waitingFor ? [{ key: searchAttributeKeys.waitingFor, value: view.waitingFor.length ? view.waitingFor : null }] : []),
         ...(view.dueAt !== shown.dueAt ? [{ key: searchAttributeKeys.reviewDueAt, value: view.dueAt ? new Date(view.dueAt) : null }] : []),

@@ -24,11 +24,36 @@ const now = Date.parse(at);
  */
 export function drive(kind: ProcessKind, input: unknown, facts: Partial<PartnerFacts> = {}, startedBy: Actor = actors.partner) {
   const who: ProcessIdentity = { processId: `${kind.name}:acme`, partnerId: 'acme', businessKey: null, startedBy, createdAt: at };
-  let last: StepResult = startStep(kind, who, { processId: who.processId, partnerId: 'acme', startedBy, at, input, facts: { ...noFacts, ...facts }, settings: defaultSettings }, now);
-  const apply = (event: StampedEvent) => (last = step(kind, who, last.snapshot, last.seq, event, {}, now));
+  const start = { processId: who.processId, partnerId: 'acme', startedBy, at, input, facts: { ...noFacts, ...facts }, settings: defaultSettings };
+  let last: StepResult = startStep(kind, who, start, now);
+  const steps: StepResult[] = [last];
+  const pending = new Map<string, { id: string; event: { type: string }; dueAt: number }>();
+  const track = (timers: StepResult['timers']) => {
+    for (const change of timers) 'start' in change ? pending.set(change.start, { id: change.start, event: change.event, dueAt: change.dueAt }) : pending.delete(change.cancel);
+  };
+  track(last.timers);
+  const apply = (event: StampedEvent, cause = {}) => {
+    steps.push((last = step(kind, who, last.snapshot, last.seq, event, cause, now)));
+    track(last.timers);
+  };
   return {
     get snapshot(): AnyMachineSnapshot {
       return last.snapshot;
+    },
+    /** What the process was started with. */
+    start,
+    /** Its records so far, as the records store would keep them (R71). */
+    get records() {
+      return steps.map((s) => s.record);
+    },
+    /** The timers pending now, as the driver would keep them. */
+    get timers() {
+      return [...pending.values()];
+    },
+    /** A pending timer fires, as the driver feeds it. */
+    fire(type: string) {
+      pending.delete(type);
+      apply({ type, actor: actors.system, at } as StampedEvent, { name: type.split('.')[2] });
     },
     /** The last step: its record, messages, announcements, operations and timers. */
     get last(): StepResult {

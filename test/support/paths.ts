@@ -90,7 +90,7 @@ export function pathsToEveryState(kind: ProcessKind, customerId = 'cust-qian'): 
     seenConfigs.add(config);
     if (rows.some((row) => ![...found.values()].some((path) => path.rows.includes(row)))) found.set(rows.join('|'), { rows, starter, steps, snapshot });
     if (snapshot.status !== 'active' || steps.length >= 8 || seenConfigs.size > 3000) continue;
-    for (const variant of Object.keys(validPayloads[kind.name]))
+    for (const variant of Object.keys(validPayloads[kind.name]).filter((v) => Object.hasOwn(kind.events, v.split('#')[0])))
       for (const action of payloadsFor(kind, snapshot, variant))
         for (const role of kind.events[action.type].roles) queue.push({ starter, steps: [...steps, { role: role as Role, action }] });
   }

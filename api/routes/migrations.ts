@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ProcessClient } from '../../client';
+import { kindOf, registry, versionsOf } from '../../machines/registry';
+import type { Store } from '../../store/db';
+import { HttpError } from '../errors';
+import { planMigration } from '../migrationPlan';
+
+const stateKey = z.string().min(1).max(200);
+
+const migrationBody = z.strictObject({
+  kind: z.string().min(1).max(100),
+  to: z.number().int().min(1).max(1000),
+  /** Only these processes; default: every open process of the kind on another version. */
+  processIds: z.array(z.string().min(1).max(300)).min(1).max(10_000).optional(),
+  /** Plan only: change nothing, answer what would happen to each process. */
+  dryRun: z.boolean().default(false),
+  /** States the versions do not share, renamed: `{ "moreMaterialsRequested": "rejected" }`. */
+  mapping: z.record(stateKey, stateKey).optional(),
+  /** At most this many processes moved a second, so people's actions keep their pace meanwhile. */
+  perSecond: z.number().int().min(1).max(1000).default(50),
+});
+
+/** Ops move a kind's open processes to another version of it: a dry run first, then the migration itself. */
+export const migrationRoutes =
+  (deps: { client: ProcessClient; store: Store }): FastifyPluginAsyncZod =>
+  async (app) => {
+    // Before the body is read: a caller who may not migrate learns nothing more.
+    app.addHook('onRequest', async (request) => {
+      if (request.actor.role !== 'ops') throw new HttpError(403, 'ops_only', 'Only ops plan and run migrations.');
+    });
+
+    app.post(
+      '/migrations',
+      {
+        bodyLimit: 1024 * 1024,
+        schema: { body: migrationBody, summary: 'Plan (dryRun) or run a migration of a kind’s open processes to another version' },
+      },
+      async (request, reply) => {
+        const { kind: name, to, processIds, dryRun, mapping, perSecond } = request.body;
+        const newest = kindOf(name);
+        if (!newest) throw new HttpError(422, 'unknown_kind', `"${name.slice(0, 100)}" is not a process kind; the kinds are ${Object.keys(registry).join(', ')}.`);
+        const target = kindOf(name, to);
+        if (!target)
+          throw new HttpError(422, 'unknown_version', `${name} has no version ${to}; its versions are ${versionsOf(name).map((k) => k.version).join(', ')}.`);
+        if (processIds && new Set(processIds).size !== processIds.length) throw new HttpError(422, 'duplicate_process_ids', 'processIds names a process twice.');
+        if (dryRun) {
+          const ids = processIds ?? (await candidates(deps.store, name, to));
+          return reply.status(200).send({ kind: name, to, items: await planMigration(deps, target, ids, mapping) });
+        }
+        const running = await deps.store.kindMigrations.running(name);
+        if (running)
+          throw new HttpError(409, 'migration_running', `Migration ${running.id} of ${name} (to v${running.to}) is still running; wait for it to finish (GET /v1/migrations/${running.id}).`);
+        const id = randomUUID();
+        await deps.store.kindMigrations.create({ id, kind: name, to, mapping: mapping ?? null, processIds: processIds ?? null, requestedBy: request.actor.id });
+        if (!(await deps.client.startMigration(name, id, perSecond))) {
+          await deps.store.kindMigrations.finish(id);
+          throw new HttpError(409, 'migration_running', `A migration of ${name} is still running; wait for it to finish.`);
+        }
+        return reply.status(202).send({ id });
+      },
+    );
+
+    app.get('/migrations', { schema: { summary: 'Recent migrations, newest first' } }, async () => ({
+      items: await Promise.all((await deps.store.kindMigrations.list(50)).map(async (m) => ({ ...m, ...(await deps.store.kindMigrations.counts(m.id)) }))),
+    }));
+
+    app.get(
+      '/migrations/:id',
+      { schema: { params: z.object({ id: z.string().max(100) }), summary: 'A migration’s progress: moved, stayed, failed, and each process' } },
+      async (request) => {
+        const migration = await deps.store.kindMigrations.get(request.params.id);
+        if (!migration) throw new HttpError(404, 'not_found', `No migration "${request.params.id.slice(0, 100)}".`);
+        const counts = await deps.store.kindMigrations.counts(migration.id);
+        return { ...migration, ...counts, items: await deps.store.kindMigrations.items(migration.id) };
+      },
+    );
+  };
+
+/** Every open process of the kind on another version than `to`. */
+async function candidates(store: Store, kind: string, to: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let after = ''; ; ) {
+    const page = await store.kindMigrations.openNotOn(kind, to, after, 1000);
+    if (page.length === 0) return ids;
+    ids.push(...page.map((p) => p.id));
+    after = page[page.length - 1].id;
+  }
+}
