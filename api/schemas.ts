@@ -124,6 +124,58 @@ export const notificationSchema = z.object({
 });
 export const notificationPageSchema = pageOf(notificationSchema);
 
+/** One process of a migration's dry run (POST /v1/migrations with dryRun). */
+export const migrationPlanItemSchema = z.object({
+  processId: z.string(),
+  fromVersion: z.number().int().nullable(),
+  state: z.string().nullable(),
+  verdict: z.enum(['moves', 'stays']),
+  toState: z.string().optional(),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+  /** The process's recorded events replayed under the new version: the first it would have refused or routed elsewhere. */
+  whatIf: z
+    .object({
+      replayed: z.number().int(),
+      firstDifference: z
+        .object({ seq: z.number().int(), event: z.string(), at: z.string(), actor: z.string(), outcome: z.enum(['refused', 'elsewhere']), code: z.string().optional(), reason: z.string() })
+        .optional(),
+    })
+    .optional(),
+});
+export const migrationPlanSchema = z.object({ kind: z.string(), to: z.number().int(), items: z.array(migrationPlanItemSchema) });
+
+/** A migration's progress: GET /v1/migrations/:id. */
+export const migrationSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  to: z.number().int(),
+  mapping: z.record(z.string(), z.string()).nullable(),
+  processIds: z.array(z.string()).nullable(),
+  requestedBy: z.string(),
+  status: z.enum(['running', 'done']),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  pending: z.number().int(),
+  moved: z.number().int(),
+  stayed: z.number().int(),
+  failed: z.number().int(),
+  items: z
+    .array(
+      z.object({
+        processId: z.string(),
+        fromVersion: z.number().int().nullable(),
+        state: z.string().nullable(),
+        outcome: z.enum(['pending', 'moved', 'stayed', 'failed']),
+        toState: z.string().nullable(),
+        code: z.string().nullable(),
+        reason: z.string().nullable(),
+        updatedAt: z.string(),
+      }),
+    )
+    .optional(),
+});
+
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), reason: z.string() }) });
 
 export type Labels = z.infer<typeof labelsSchema>;
@@ -137,3 +189,5 @@ export type KindDescription = z.infer<typeof kindDescriptionSchema>;
 export type ProcessEvent = z.infer<typeof processEventSchema>;
 export type Notification = z.infer<typeof notificationSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+export type MigrationPlan = z.infer<typeof migrationPlanSchema>;
+export type Migration = z.infer<typeof migrationSchema>;

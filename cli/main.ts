@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { PartnerflowClient, PartnerflowError, type ProcessView, type TaskItem } from '../sdk';
+import { PartnerflowClient, PartnerflowError, type Migration, type MigrationPlan, type ProcessView, type TaskItem } from '../sdk';
 import { table } from './table';
 
 /**
@@ -25,6 +25,10 @@ Commands:
   claim <id> | release <id>         take a pending review, or let it go
   events <id>                       follow a process's steps as they happen (--after SEQ), until it ends
   notifications <partnerId>         the messages sent to a partner, newest first
+  migrate <kind> --to N             ops: move the kind's open processes to version N now, and follow the batch;
+                                    --dry-run only plans (moves or stays, why, and what-if), --process ID (repeat),
+                                    --map FROM=TO (a state the versions do not share), --per-second N
+  migration <id>                    ops: a migration's progress and each process's outcome
 
 Options: --json (machine-readable output), --url URL (PARTNERFLOW_URL), --key KEY (PARTNERFLOW_KEY), -h, --help
 Exit codes: 0 ok, 1 refused by the API, 2 usage error, 3 API unreachable or failing`;
@@ -53,6 +57,11 @@ const options = {
   claimed: { type: 'string' },
   role: { type: 'string' },
   after: { type: 'string' },
+  to: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  process: { type: 'string', multiple: true },
+  map: { type: 'string', multiple: true },
+  'per-second': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -129,6 +138,28 @@ function processDetail(p: ProcessView): string {
       : '  nothing',
   ];
   return lines.join('\n');
+}
+
+function planTable(plan: MigrationPlan): string {
+  const moves = plan.items.filter((i) => i.verdict === 'moves').length;
+  const differs = plan.items.filter((i) => i.whatIf?.firstDifference).length;
+  return [
+    `${plan.kind} → v${plan.to}: ${moves} move, ${plan.items.length - moves} stay; ${differs} with a past v${plan.to} would not have taken (what-if)`,
+    '',
+    table(
+      ['process', 'from', 'state', 'verdict', 'to state / why not', 'what-if'],
+      plan.items.map((i) => {
+        const d = i.whatIf?.firstDifference;
+        return [i.processId, i.fromVersion === null ? '' : `v${i.fromVersion}`, i.state, i.verdict, i.verdict === 'moves' ? i.toState : `${i.code}: ${i.reason}`, d ? `step ${d.seq} ${d.event} ${d.outcome}: ${d.reason}` : ''];
+      }),
+    ),
+  ].join('\n');
+}
+
+function migrationSummary(m: Migration): string {
+  const head = `migration ${m.id}: ${m.kind} → v${m.to}, ${m.status}; moved ${m.moved}, stayed ${m.stayed}, failed ${m.failed}, pending ${m.pending}`;
+  const notMoved = (m.items ?? []).filter((i) => i.outcome !== 'moved' && i.outcome !== 'pending');
+  return notMoved.length ? `${head}\n\n${table(['process', 'outcome', 'why'], notMoved.map((i) => [i.processId, i.outcome, `${i.code}: ${i.reason}`]))}` : head;
 }
 
 const pageFooter = (next: string | undefined) => (next ? `\nmore: --cursor ${next}` : '');
@@ -237,6 +268,41 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
           table(['id', 'process', 'seq', 'channel', 'to', 'subject', 'status', 'at (GMT+08:00)'], page.items.map((n) => [n.id, n.processId, n.seq, n.channel, n.recipient, n.subject, n.status, n.createdAtLocal.slice(0, 16).replace('T', ' ')])) +
             pageFooter(page.next),
         );
+        return 0;
+      }
+      case 'migrate': {
+        needs(args, 1, 'the kind, e.g. partnerflow migrate nre-milestones --to 2 --dry-run');
+        const to = integer(values.to, 'to');
+        if (to === undefined) throw new UsageError('Name the version to move to: --to N.');
+        const mapping = Object.fromEntries(
+          (values.map ?? []).map((pair) => {
+            const [from, target, ...rest] = pair.split('=');
+            if (!from || !target || rest.length) throw new UsageError(`--map wants FROM=TO, not "${pair}".`);
+            return [from, target];
+          }),
+        );
+        const request = { kind: args[0], to, ...(values.process ? { processIds: values.process } : {}), ...(values.map ? { mapping } : {}) };
+        if (values['dry-run']) {
+          const plan = await pf.planMigration(request);
+          print(plan, () => planTable(plan));
+          return 0;
+        }
+        const { id } = await pf.startMigration({ ...request, perSecond: integer(values['per-second'], 'per-second') });
+        if (!values.json) out(`migration ${id} started`);
+        for (;;) {
+          const m = await pf.migration(id);
+          if (m.status === 'done') {
+            print(m, () => migrationSummary(m));
+            return m.failed > 0 ? 1 : 0;
+          }
+          if (!values.json) out(`  moved ${m.moved}, stayed ${m.stayed}, failed ${m.failed}, pending ${m.pending}`);
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+      case 'migration': {
+        needs(args, 1, 'the migration id');
+        const m = await pf.migration(args[0]);
+        print(m, () => migrationSummary(m));
         return 0;
       }
       default:

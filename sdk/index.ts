@@ -1,8 +1,10 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   errorBodySchema,
   kindDescriptionSchema,
   kindListSchema,
+  migrationPlanSchema,
+  migrationSchema,
   notificationPageSchema,
   processEventSchema,
   processPageSchema,
@@ -10,6 +12,8 @@ import {
   taskItemSchema,
   taskPageSchema,
   type KindDescription,
+  type Migration,
+  type MigrationPlan,
   type Notification,
   type Page,
   type ProcessEvent,
@@ -29,7 +33,7 @@ import { readEventStream } from './sse';
  * ```
  */
 
-export type { KindDescription, Notification, Page, ProcessEvent, ProcessView, TaskItem };
+export type { KindDescription, Migration, MigrationPlan, Notification, Page, ProcessEvent, ProcessView, TaskItem };
 
 /** A refusal or failure answered by the API: its HTTP status and the API's stable code and sentence. */
 export class PartnerflowError extends Error {
@@ -59,6 +63,14 @@ export interface StartRequest {
   businessKey?: string;
   /** Staff and system name the partner; a partner's key names its own. */
   partnerId?: string;
+}
+
+export interface MigrationRequest {
+  kind: string;
+  to: number;
+  processIds?: string[];
+  /** States the versions do not share, renamed. */
+  mapping?: Record<string, string>;
 }
 
 export interface ActOptions {
@@ -179,6 +191,23 @@ export class PartnerflowClient {
       if (message.event === 'end') return;
       if (message.event === 'record') yield processEventSchema.parse(JSON.parse(message.data));
     }
+  }
+
+  /**
+   * Ops: what moving a kind's open processes (or the ones named) to version `to` would do, per process,
+   * changing nothing.
+   */
+  planMigration(request: MigrationRequest): Promise<MigrationPlan> {
+    return this.request('POST', '/v1/migrations', migrationPlanSchema, { body: { ...request, dryRun: true } }).then((r) => r.body);
+  }
+
+  /** Ops: moves them now, in a durable batch; answers its id (follow it with `migration(id)`). */
+  startMigration(request: MigrationRequest & { perSecond?: number }): Promise<{ id: string }> {
+    return this.request('POST', '/v1/migrations', z.object({ id: z.string() }), { body: { ...request, dryRun: false } }).then((r) => r.body);
+  }
+
+  migration(id: string): Promise<Migration> {
+    return this.request('GET', `/v1/migrations/${encodeURIComponent(id)}`, migrationSchema).then((r) => r.body);
   }
 
   private async request<S extends z.ZodType>(

@@ -83,7 +83,7 @@ describe('the rest of the v1 contract', () => {
     expect(nre.mermaid).toContain('open --> underReview : APPLY');
     const apply = nre.events.find((e: { type: string }) => e.type === 'APPLY');
     expect(apply.roles).toEqual(['partner']);
-    expect(apply.payload.required).toEqual(['milestone']);
+    expect(apply.payload.required).toEqual(['milestone', 'materials']);
     const underReview = nre.states.find((s: { id: string }) => s.id === 'underReview');
     expect(underReview.label['zh-CN']).toBe('里程碑验收审核中');
     expect(underReview.allowed).toContainEqual({ event: 'APPROVE', roles: ['reviewer'] });
@@ -93,7 +93,7 @@ describe('the rest of the v1 contract', () => {
     const asPartner = (await product.view('acme', id)).body.allowedActions.map((a: { type: string }) => a.type);
     const asReviewer = (await product.view('li', id)).body.allowedActions.map((a: { type: string }) => a.type);
     expect(asPartner).toEqual(['WITHDRAW']);
-    expect(asReviewer).toEqual(['APPROVE', 'REJECT']);
+    expect(asReviewer).toEqual(['APPROVE', 'REJECT', 'REQUEST_MORE']);
     expect((await product.view('li', id)).body.allowedActions[0].label).toEqual({ en: 'Approve', 'zh-CN': '审核通过' });
   });
 

@@ -10,7 +10,7 @@ import { materials } from './support/fixtures';
 let product: Product;
 beforeAll(async () => {
   // A short review reminder and a low history limit, so timers and continue-as-new happen within a test.
-  product = await startProduct({ env: { REVIEW_DUE: '{"*":{"ms":60000}}', REVIEW_REMIND_BEFORE_MS: '58500' }, historyLimit: 60 });
+  product = await startProduct({ env: { REVIEW_DUE: '{"*":{"ms":60000}}', REVIEW_REMIND_BEFORE_MS: '56000' }, historyLimit: 60 });
   await certifyBusiness(product, 'acme');
   await certifyBusiness(product, 'chenPartner', 'wang');
 });

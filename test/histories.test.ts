@@ -23,5 +23,5 @@ describe('recorded histories', () => {
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories))
       results.push([result.workflowId, result.error?.message]);
     expect(results).toEqual(histories.map((h) => [h.workflowId, undefined]));
-  });
+  }, 300_000);
 });

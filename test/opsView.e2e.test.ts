@@ -105,7 +105,7 @@ describe('business state in the Temporal Web UI', () => {
     const id = (await product.start('chenPartner', 'business-certification')).body.id as string;
     const history = await handle(id).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? {};
-    expect(Object.keys(started).sort()).toEqual(['PartnerId', 'ProcessKind', 'ProcessState', 'WaitingFor']);
+    expect(Object.keys(started).sort()).toEqual(['KindVersion', 'PartnerId', 'ProcessKind', 'ProcessState', 'WaitingFor']);
     expect(history.events?.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toEqual([]);
     const described = await handle(id).describe();
     expect(described.typedSearchAttributes.get(searchAttributeKeys.state)).toBe((await product.view('chenPartner', id)).body.state);

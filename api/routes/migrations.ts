@@ -6,6 +6,7 @@ import { kindOf, registry, versionsOf } from '../../machines/registry';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { planMigration } from '../migrationPlan';
+import { errorBodySchema, migrationPlanSchema, migrationSchema } from '../schemas';
 
 const stateKey = z.string().min(1).max(200);
 
@@ -35,7 +36,11 @@ export const migrationRoutes =
       '/migrations',
       {
         bodyLimit: 1024 * 1024,
-        schema: { body: migrationBody, summary: 'Plan (dryRun) or run a migration of a kind’s open processes to another version' },
+        schema: {
+          body: migrationBody,
+          response: { 200: migrationPlanSchema, 202: z.object({ id: z.string() }), 409: errorBodySchema, 422: errorBodySchema },
+          summary: 'Plan (dryRun) or run a migration of a kind’s open processes to another version',
+        },
       },
       async (request, reply) => {
         const { kind: name, to, processIds, dryRun, mapping, perSecond } = request.body;
@@ -62,13 +67,19 @@ export const migrationRoutes =
       },
     );
 
-    app.get('/migrations', { schema: { summary: 'Recent migrations, newest first' } }, async () => ({
+    app.get('/migrations', { schema: { response: { 200: z.object({ items: z.array(migrationSchema) }) }, summary: 'Recent migrations, newest first' } }, async () => ({
       items: await Promise.all((await deps.store.kindMigrations.list(50)).map(async (m) => ({ ...m, ...(await deps.store.kindMigrations.counts(m.id)) }))),
     }));
 
     app.get(
       '/migrations/:id',
-      { schema: { params: z.object({ id: z.string().max(100) }), summary: 'A migration’s progress: moved, stayed, failed, and each process' } },
+      {
+        schema: {
+          params: z.object({ id: z.string().max(100) }),
+          response: { 200: migrationSchema, 404: errorBodySchema },
+          summary: 'A migration’s progress: moved, stayed, failed, and each process',
+        },
+      },
       async (request) => {
         const migration = await deps.store.kindMigrations.get(request.params.id);
         if (!migration) throw new HttpError(404, 'not_found', `No migration "${request.params.id.slice(0, 100)}".`);

@@ -53,6 +53,28 @@ const words = {
   back: ['Back', '返回'],
   reviewHeld: ['This review is held by', '此审核当前由以下人员处理：'],
   reviewFree: ['Nobody holds this review yet.', '此审核尚无人认领。'],
+  migrations: ['Migrations', '版本迁移'],
+  migrationsHint: [
+    'Move the open processes of a kind to another version of its rules. Plan first: nothing changes until you migrate.',
+    '将某类流程中未结束的流程迁移到其规则的另一个版本。请先预演：在执行迁移之前不会有任何改变。',
+  ],
+  toVersion: ['To version', '目标版本'],
+  openProcesses: ['open', '个未结束'],
+  dryRun: ['Plan (dry run)', '预演'],
+  migrateNow: ['Migrate now', '立即迁移'],
+  migrationRunning: ['Migrating…', '迁移中…'],
+  migrationDone: ['Migration done', '迁移完成'],
+  moved: ['moved', '已迁移'],
+  stayed: ['stayed', '未迁移'],
+  failed: ['failed', '失败'],
+  pending: ['pending', '待处理'],
+  process: ['Process', '流程'],
+  fromVersion: ['From', '原版本'],
+  verdict: ['Verdict', '结论'],
+  moves: ['moves', '可迁移'],
+  stays: ['stays', '不迁移'],
+  whyOrWhere: ['To state, or why not', '目标状态或原因'],
+  whatIf: ['What if (its past under the new rules)', '假设（按新规则重放历史）'],
 } satisfies Record<string, [string, string]>;
 
 export type Word = keyof typeof words;

@@ -4,6 +4,7 @@ import { api, forgetKey, signedInKey, type Me } from './api';
 import { Loading } from './common';
 import { i18n, LangContext, storedLang, type Lang } from './i18n';
 import { Inbox } from './pages/Inbox';
+import { Migrations } from './pages/Migrations';
 import { ProcessPage } from './pages/Process';
 import { Processes } from './pages/Processes';
 import { SignIn } from './pages/SignIn';
@@ -27,6 +28,7 @@ function Page({ hash, me }: { hash: string; me: Me }) {
   if (page === 'processes') return <Processes me={me} />;
   if (page === 'inbox') return <Inbox me={me} />;
   if (page === 'start') return <Start me={me} />;
+  if (page === 'migrations' && me.role === 'ops') return <Migrations />;
   // Each person lands where their work is: reviewers on their inbox, everyone else on their processes.
   return me.role === 'reviewer' ? <Inbox me={me} /> : <Processes me={me} />;
 }
@@ -50,7 +52,7 @@ function App() {
   }, []);
 
   const landing = me?.role === 'reviewer' ? '#/inbox' : '#/processes';
-  const tab = (href: string, word: 'processes' | 'inbox') => (
+  const tab = (href: string, word: 'processes' | 'inbox' | 'migrations') => (
     <a href={href} class={(hash.length > 2 ? hash : landing).startsWith(href) ? 'active' : ''}>
       {words.t(word)}
     </a>
@@ -68,6 +70,7 @@ function App() {
         <nav>
           {me && tab('#/processes', 'processes')}
           {me && me.role !== 'customer' && me.role !== 'manager' && tab('#/inbox', 'inbox')}
+          {me?.role === 'ops' && tab('#/migrations', 'migrations')}
         </nav>
         {me && (
           <span class="who" data-testid="who">

@@ -92,3 +92,6 @@ export function diagramText(kind: KindDescription, state: string, lang: Lang): s
   }
   return lines.join('\n');
 }
+
+/** A migration's plan and progress, as the API's own schemas type them. */
+export type { Migration, MigrationPlan } from '../../api/schemas';

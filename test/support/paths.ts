@@ -64,21 +64,48 @@ export const rowsOf = (kind: ProcessKind, snapshot: AnyMachineSnapshot) =>
     .filter((row) => snapshot.matches(row.id.split('.').reduceRight<any>((inner, key) => (inner === undefined ? key : { [key]: inner }), undefined)))
     .map((row) => row.id);
 
+/** A process driven purely along `steps` from its start (operations answered as the driver would); undefined if a step is refused. */
+function replayPath(kind: ProcessKind, customerId: string, starter: Role, steps: Step[]) {
+  const p = drive(kind, startInputs(customerId)[kind.name], { businessCertified: true }, pureActor[starter]);
+  settle(p);
+  for (const step of steps) {
+    const verdict = p.send(pureActor[step.role], step.action);
+    if (!verdict.ok) return undefined;
+    settle(p);
+  }
+  return p.snapshot;
+}
+
+/** The next steps the kind's fixture offers from `snapshot`: every valid payload, sent by every role that may. */
+const nextSteps = (kind: ProcessKind, snapshot: AnyMachineSnapshot, steps: Step[]) =>
+  Object.keys(validPayloads[kind.name])
+    .filter((v) => Object.hasOwn(kind.events, v.split('#')[0]))
+    .flatMap((variant) => payloadsFor(kind, snapshot, variant))
+    .flatMap((action) => kind.events[action.type].roles.map((role) => [...steps, { role: role as Role, action }]));
+
+/** The shortest continuation (by events sent) of a path that ends the process, or undefined if none within 10 steps. */
+export function pathToEnd(kind: ProcessKind, starter: Role, prefix: Step[], customerId = 'cust-qian'): Step[] | undefined {
+  const queue: Step[][] = [prefix];
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const steps = queue.shift()!;
+    const snapshot = replayPath(kind, customerId, starter, steps);
+    if (!snapshot) continue;
+    if (snapshot.status !== 'active') return steps.slice(prefix.length);
+    const config = `${JSON.stringify(snapshot.value)}#${JSON.stringify(snapshot.context)}`;
+    if (seen.has(config) || steps.length - prefix.length >= 10) continue;
+    seen.add(config);
+    queue.push(...nextSteps(kind, snapshot, steps));
+  }
+  return undefined;
+}
+
 /** The shortest path (by events sent) to a resting configuration holding each row reachable by events. */
 export function pathsToEveryState(kind: ProcessKind, customerId = 'cust-qian'): StatePath[] {
   const found = new Map<string, StatePath>();
   const queue: Array<{ starter: Role; steps: Step[] }> = startersOf(kind).map((starter) => ({ starter, steps: [] }));
   const seenConfigs = new Set<string>();
-  const replay = (starter: Role, steps: Step[]) => {
-    const p = drive(kind, startInputs(customerId)[kind.name], { businessCertified: true }, pureActor[starter]);
-    settle(p);
-    for (const step of steps) {
-      const verdict = p.send(pureActor[step.role], step.action);
-      if (!verdict.ok) return undefined;
-      settle(p);
-    }
-    return p.snapshot;
-  };
+  const replay = (starter: Role, steps: Step[]) => replayPath(kind, customerId, starter, steps);
   while (queue.length > 0) {
     const { starter, steps } = queue.shift()!;
     const snapshot = replay(starter, steps);
@@ -90,9 +117,7 @@ export function pathsToEveryState(kind: ProcessKind, customerId = 'cust-qian'): 
     seenConfigs.add(config);
     if (rows.some((row) => ![...found.values()].some((path) => path.rows.includes(row)))) found.set(rows.join('|'), { rows, starter, steps, snapshot });
     if (snapshot.status !== 'active' || steps.length >= 8 || seenConfigs.size > 3000) continue;
-    for (const variant of Object.keys(validPayloads[kind.name]).filter((v) => Object.hasOwn(kind.events, v.split('#')[0])))
-      for (const action of payloadsFor(kind, snapshot, variant))
-        for (const role of kind.events[action.type].roles) queue.push({ starter, steps: [...steps, { role: role as Role, action }] });
+    for (const next of nextSteps(kind, snapshot, steps)) queue.push({ starter, steps: next });
   }
   return [...found.values()];
 }
