@@ -120,14 +120,15 @@ export function createDispatcher(deps: DispatcherDeps) {
         if (await endpointFailed(message, now)) return true;
         const failingFor = now.getTime() - Date.parse(failingSince);
         if (failingFor >= settings.webhookRetry.forMs) {
-          log.warn({ key: message.key, attempts: message.attempts }, 'webhook delivery given up');
+          log.info({ key: message.key, attempts: message.attempts }, 'webhook delivery given up');
           await store.outbox.giveUp(message.key, `Given up after ${message.attempts} attempts over ${Math.round(failingFor / 60_000)} minutes; last answer: ${reason}`, now);
           return true;
         }
       }
       const retryAt = new Date(now.getTime() + backoff(message.attempts, message.channel === 'webhook' ? settings.webhookRetry : mailRetry));
       await store.outbox.retryLater(message.key, token, { answer: reason.slice(0, 1024), retryAt, failingSince });
-      log.warn({ key: message.key, channel: message.channel, attempts: message.attempts, retryAt, err: reason }, 'message not delivered; tried again later');
+      // A partner's receiver being away is its business (the delivery log shows it); our mail or SMS failing is ops'.
+      log[message.channel === 'webhook' ? 'info' : 'warn']({ key: message.key, channel: message.channel, attempts: message.attempts, retryAt, err: reason }, 'message not delivered; tried again later');
       return false;
     }
     // The receiver has it: marked at once, so only this instant can repeat it after a crash (R74).
