@@ -178,25 +178,30 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function drain({ forMs, signal, heartbeat }: DrainControl): Promise<{ claimed: number }> {
     const until = Date.now() + forMs;
     let claimed = 0;
+    // Alive while a batch waits on slow receivers too, so that no second attempt starts beside this one.
+    const beat = heartbeat ? setInterval(heartbeat, 2_000) : undefined;
     // Claims a release before this one made (it wrote no expiry) expire in a few minutes from now.
     const adopted = await store.outbox.adoptLegacyClaims(new Date(Date.now() + 5 * 60_000));
     if (adopted > 0) log.info({ adopted }, 'messages claimed by an earlier release will be sent again if still unsent in 5 minutes');
-    while (!signal?.aborted && Date.now() < until) {
-      heartbeat?.();
-      const n = await round();
-      claimed += n;
-      if (n > 0) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
-          wakeUp = undefined;
-          resolve();
-        };
-        const timer = setTimeout(done, settings.pollMs);
-        signal?.addEventListener('abort', done, { once: true });
-        wakeUp = done;
-      });
+    try {
+      while (!signal?.aborted && Date.now() < until) {
+        const n = await round();
+        claimed += n;
+        if (n > 0) continue;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            wakeUp = undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, settings.pollMs);
+          signal?.addEventListener('abort', done, { once: true });
+          wakeUp = done;
+        });
+      }
+    } finally {
+      clearInterval(beat);
     }
     return { claimed };
   }

@@ -21,8 +21,8 @@ export async function startPartnerApp(options: { secrets?: string[]; port?: numb
   const events: Received[] = [];
   const byId = new Map<string, Received>();
   const refused: Array<{ reason: string; headers: http.IncomingHttpHeaders }> = [];
-  /** Every attempt that reached the app, in order: its webhook-id and what it answered. */
-  const attempts: Array<{ id: string; status: number }> = [];
+  /** Every attempt that reached the app, in order: its webhook-id, what it answered, when. */
+  const attempts: Array<{ id: string; status: number; at: number }> = [];
   let failWith: number | undefined;
   const sockets = new Set<Socket>();
 
@@ -32,7 +32,7 @@ export async function startPartnerApp(options: { secrets?: string[]; port?: numb
     request.on('end', () => {
       const id = String(request.headers['webhook-id'] ?? '');
       const answer = (status: number, body: unknown) => {
-        attempts.push({ id, status });
+        attempts.push({ id, status, at: Date.now() });
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
       if (failWith) return answer(failWith, { error: 'down for maintenance' });
