@@ -11,7 +11,8 @@ import type { Database } from './schema';
  * key or `webhook-id`: only the instant between the receiver's acceptance and the mark can repeat it.
  *
  * Order: messages of one order key (an email address, a phone, a webhook endpoint and process) go out
- * one after another. A message is claimable only when every earlier unfinished message of its order key
+ * one after another, by position (when queued, or a webhook's step), then process and step (two steps
+ * queued within a millisecond), then key. A message is claimable only when every earlier unfinished message of its order key
  * is claimable too, and is claimed with them, earliest first; a failing one holds back the rest.
  */
 
@@ -89,7 +90,7 @@ export function createOutboxStore(db: Kysely<Database>): OutboxStore {
           SUM(waiting) OVER w AS blocked,
           SUM(CASE WHEN process_id = ${only?.processId ?? ''} AND seq = ${only?.seq ?? -1} THEN 0 ELSE 1 END) OVER w AS foreign_rows
         FROM open_rows
-        WINDOW w AS (PARTITION BY order_key ORDER BY "position", "key" ROWS UNBOUNDED PRECEDING)
+        WINDOW w AS (PARTITION BY order_key ORDER BY "position", process_id, seq, "key" ROWS UNBOUNDED PRECEDING)
       )
       SELECT "key", order_key, CAST(rn AS INTEGER) AS rn FROM ranked
       WHERE blocked = 0 AND rn <= ${options.perGroup ?? 20}

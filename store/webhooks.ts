@@ -46,9 +46,9 @@ export interface WebhookStore {
   getDelivery(endpointId: string, deliveryId: string): Promise<OutboxRow | null>;
   /**
    * Sends a delivery again (same `webhook-id`): due now, its retries counted afresh. Refused while it
-   * is being sent or its step is held; returns the row as it now is.
+   * is being sent; a held one is not found. Returns the row as it now is.
    */
-  redeliver(endpointId: string, deliveryId: string): Promise<{ ok: true; delivery: OutboxRow } | { ok: false; reason: 'not_found' | 'in_flight' | 'held' }>;
+  redeliver(endpointId: string, deliveryId: string): Promise<{ ok: true; delivery: OutboxRow } | { ok: false; reason: 'not_found' | 'in_flight' }>;
 }
 
 export function endpointFromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpoint {

@@ -130,7 +130,7 @@ describe('notifications', () => {
     await recordAndSend(approval);
 
     const key = 'onboarding-acme/2/email/owner@acme.test';
-    expect(mailbox.inbox).toEqual([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
+    expect(mailbox.inbox).toMatchObject([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
     expect(await store.listOutbox({ processId: 'onboarding-acme' })).toMatchObject([{ key, status: 'sent', audience: 'partner' }]);
     expect((await store.listOutbox({ processId: 'onboarding-acme' }))[0].body).toBe(
       'Your application was approved.\n\n您的申请已通过审核。\n\nProcess / 流程: onboarding-acme',
@@ -196,7 +196,7 @@ describe('notifications', () => {
     expect(mailbox.inbox).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 350));
     await activities.sendNotifications({ processId: 'cert-crashed', seq: 1 });
-    expect(mailbox.inbox).toEqual([{ to: ['a@crashed.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor('cert-crashed/1/email/a@crashed.test') }]);
+    expect(mailbox.inbox).toMatchObject([{ to: ['a@crashed.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor('cert-crashed/1/email/a@crashed.test') }]);
     expect(await store.listOutbox({ processId: 'cert-crashed' })).toMatchObject([{ status: 'sent', attempts: 2 }]);
   });
 

@@ -16,16 +16,26 @@ import type { ProcessRow, Step } from '../store/model';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-outbox-'));
 const postgresUrl = inject('postgresUrl');
-const schema = `outbox_${Date.now().toString(36)}`;
+const database = `partnerflow_outbox_${Date.now().toString(36)}`;
 
-/** A PostgreSQL schema of its own: the database may be shared with other runs. */
-async function postgresStore(): Promise<Store> {
+async function admin(statement: string) {
   const pg = new Client({ connectionString: postgresUrl });
   await pg.connect();
-  await pg.query(`create schema ${schema}`);
-  await pg.end();
+  try {
+    await pg.query(statement);
+  } finally {
+    await pg.end();
+  }
+}
+
+/**
+ * A database of its own, created beside the one TEST_DATABASE_URL names (its role needs CREATEDB, as a
+ * throwaway cluster's superuser has): claims are taken anywhere in the outbox, and store.test.ts shares that one.
+ */
+async function postgresStore(): Promise<Store> {
+  await admin(`create database ${database}`);
   const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.pathname = `/${database}`;
   return openStore({ databaseUrl: url.toString() });
 }
 
@@ -34,7 +44,10 @@ const backends = [
   ...(postgresUrl ? [{ name: 'PostgreSQL', open: postgresStore }] : []),
 ];
 
-afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (postgresUrl) await admin(`drop database if exists ${database}`);
+});
 
 const at = (ms: number) => new Date(Date.parse('2025-03-05T04:00:00.000Z') + ms).toISOString();
 
@@ -67,6 +80,10 @@ describe.each(backends)('the outbox on $name', ({ open }) => {
     const later = () => store.outbox.claim({ leaseMs: 60_000, limit: 1000, perGroup: 1000, now: new Date(Date.now() + 24 * 3600_000) });
     for (let claim = await later(); claim.messages.length; claim = await later()) for (const m of claim.messages) await store.outbox.markSent(m.key, null);
   }
+
+  it('works on a records store of its own', async () => {
+    expect(await store.listOutbox({})).toEqual([]);
+  });
 
   it('R74 one of two senders gets a message; the other gets it only when the claim expires, the same message with its attempts counted', async () => {
     await settle();

@@ -75,6 +75,8 @@ afterAll(async () => {
   await mailbox?.close();
 });
 
+/** Text compared as the records store compares it (SQLite's BINARY collation). */
+const binary = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomBetween = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 
@@ -200,7 +202,10 @@ describe('the whole product killed again and again', () => {
     // Each recipient got its mail in the order it was queued (the first copy of each).
     const firstSeen = [...new Set(mailbox.inbox.map((m) => m.messageId))];
     for (const recipient of new Set(mail.map((m) => m.recipient))) {
-      const queued = mail.filter((m) => m.recipient === recipient).sort((a, b) => (a.position + a.key < b.position + b.key ? -1 : 1)).map(idOf);
+      const queued = mail
+        .filter((m) => m.recipient === recipient)
+        .sort((a, b) => binary(a.position, b.position) || binary(a.processId, b.processId) || a.seq - b.seq || binary(a.key, b.key))
+        .map(idOf);
       expect(firstSeen.filter((id) => queued.includes(id)), recipient).toEqual(queued);
     }
 

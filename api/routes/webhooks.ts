@@ -8,6 +8,7 @@ import type { OutboxRow, Store, WebhookEndpoint } from '../../store/db';
 import type { Sealer } from '../../worker/sealer';
 import { HttpError } from '../errors';
 import {
+  errorBodySchema,
   webhookDeliveryPageSchema,
   webhookDeliverySchema,
   webhookEndpointListSchema,
@@ -38,8 +39,7 @@ export interface WebhookRouteDeps {
 /** The old secret keeps signing beside the new one for a day after a rotation, so receivers can switch without a failed delivery. */
 const previousSecretValidMs = 24 * 3600 * 1000;
 
-const error = z.object({ error: z.object({ code: z.string(), reason: z.string() }) });
-const refusals = { 400: error, 403: error, 404: error, 409: error, 422: error };
+const refusals = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema };
 
 const url = z.string().max(2048, 'must be at most 2048 characters (2 kB)');
 const events = z
