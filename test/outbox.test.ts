@@ -181,7 +181,7 @@ describe('an outbox made by the release before the dispatcher', () => {
     const dir = fs.mkdtempSync(path.join(dataDir, 'upgrade-'));
     const sqlite = new SQLite(path.join(dir, 'records.sqlite'));
     const old = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('006_customers');
+    const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('007_kind_migrations');
     expect(error).toBeUndefined();
     const row = (key: string, status: string, createdAt: string) => ({
       key, process_id: key.split('/')[0], seq: 1, channel: 'email', recipient: 'g@x.test', audience: 'partner', subject: 's', body: 'b', status, created_at: createdAt, sent_at: null,

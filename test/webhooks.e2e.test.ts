@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../api/server';
 import { freePort } from '../scripts/devServer';
 import { createSealer, payloadKeys } from '../worker';
+import { materials } from './support/fixtures';
 import { certifyBusiness, eventually } from './support/flows';
 import { startMailbox } from './support/mailbox';
 import { startPartnerApp, type PartnerApp } from './support/partnerApp';
@@ -63,10 +64,10 @@ const ok = (reply: { status: number; body: any }) => {
 async function milestoneLifecycle(key: string) {
   const id = ok(await product.start('acme', 'nre-milestones', { project: key }, { businessKey: key })).body.id as string;
   for (const [who, action] of [
-    ['acme', { type: 'APPLY', milestone: 1 }], ['li', { type: 'APPROVE' }],
-    ['acme', { type: 'APPLY', milestone: 2 }], ['wang', { type: 'REJECT', comment: 'Test report missing' }],
-    ['acme', { type: 'APPLY', milestone: 2 }], ['li', { type: 'APPROVE' }],
-    ['acme', { type: 'APPLY', milestone: 3 }], ['wang', { type: 'APPROVE', comment: 'Accepted' }],
+    ['acme', { type: 'APPLY', milestone: 1, materials }], ['li', { type: 'APPROVE' }],
+    ['acme', { type: 'APPLY', milestone: 2, materials }], ['wang', { type: 'REJECT', comment: 'Test report missing' }],
+    ['acme', { type: 'APPLY', milestone: 2, materials }], ['li', { type: 'APPROVE' }],
+    ['acme', { type: 'APPLY', milestone: 3, materials }], ['wang', { type: 'APPROVE', comment: 'Accepted' }],
   ] as Array<[Person, Record<string, unknown>]>)
     ok(await product.act(who, id, action));
   return id;
@@ -126,14 +127,14 @@ describe('webhooks to a partner app', () => {
   it('R74 survives the app\'s own downtime: deliveries are retried with backoff, under the same webhook-id, and complete in order', async () => {
     await partnerApp.down();
     const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'while-down' })).body.id as string;
-    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1 }));
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }));
     ok(await product.act('li', id, { type: 'APPROVE' }));
     // The first step was tried and refused at least twice while the app was away.
     await eventually(async () => (await deliveries('acme', endpointId)).find((d) => d.processId === id && d.seq === 0), (d) => d?.attempts >= 2, 15_000);
     await partnerApp.up();
     // Back, but answering 503 for a while (a broken deploy): that is a failure too.
     partnerApp.failWith(503);
-    ok(await product.act('acme', id, { type: 'APPLY', milestone: 2 }));
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 2, materials }));
     await eventually(async () => partnerApp.attempts.filter((a) => a.status === 503).length, (n) => n >= 2, 15_000);
     partnerApp.failWith(undefined);
     ok(await product.act('wang', id, { type: 'APPROVE' }));
@@ -161,7 +162,7 @@ describe('webhooks to a partner app', () => {
     await eventually(async () => partnerApp.steps(id), (s) => s.length === 1);
     // Switched to the new one: verified too, and nothing was refused meanwhile.
     partnerApp.useSecrets([rotated.secret]);
-    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1 }));
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }));
     await eventually(async () => partnerApp.steps(id), (s) => s.length === 2);
     expect(partnerApp.refused).toEqual([]);
     expect(partnerApp.attempts.filter((a) => a.status === 400)).toEqual([]);
@@ -172,7 +173,7 @@ describe('webhooks to a partner app', () => {
     const changed = ok(await product.call('acme', 'PATCH', `/v1/webhooks/${endpointId}`, { events: ['process.step', 'process.notification'] })).body;
     expect(changed.events).toEqual(['process.step', 'process.notification']);
     const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'told' })).body.id as string;
-    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1 }));
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }));
     ok(await product.act('li', id, { type: 'REJECT', comment: 'Evidence missing' }));
     const told = await eventually(
       async () => partnerApp.events.filter((e) => e.event.type === 'process.notification' && e.event.data.processId === id),
@@ -192,7 +193,7 @@ describe('webhooks to a partner app', () => {
     const disabled = await eventually(
       async () => {
         const now = ok(await product.call('acme', 'GET', `/v1/webhooks/${endpoint.id}`)).body;
-        if (now.enabled) ok(await product.act('acme', id, applied ? { type: 'WITHDRAW' } : { type: 'APPLY', milestone: 1 }));
+        if (now.enabled) ok(await product.act('acme', id, applied ? { type: 'WITHDRAW' } : { type: 'APPLY', milestone: 1, materials }));
         applied = !applied;
         return now;
       },
