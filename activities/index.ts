@@ -3,10 +3,13 @@ import type { OperationOutcome } from '../machines/operations';
 import type { Announcement, PartnerFacts } from '../machines/types';
 import type { OutboxEntry, PartnerSeed, Store } from '../store/db';
 import type { ProcessRow, Step } from '../store/model';
+import type { Sealer } from '../worker/sealer';
 import { composeMessages, type StaffAddresses } from './messages';
 import type { CloudAccounts } from './cloudAccounts';
+import { createDispatcher, type DispatchSettings } from './dispatcher';
 import type { Notifier } from './notifier';
 import { createOperations, type OperationCall } from './operations';
+import { webhookDeliveries } from './webhookEvents';
 
 export interface ActivityDeps {
   store: Store;
@@ -24,28 +27,36 @@ export interface ActivityDeps {
   codeTtlMs?: number;
   /** Tells Temporal the activity is alive (the worker passes `heartbeat`), so a dead worker's attempt is retried soon. */
   heartbeat?: () => void;
+  /** The running activity's cancellation (worker shutdown, or the dispatcher workflow gone), for the long `drainOutbox`. */
+  cancellation?: () => AbortSignal | undefined;
+  /** Opens what the outbox keeps sealed: webhook secrets, an SMS code's text. */
+  sealer: Sealer;
+  /** The outbox dispatcher's claims, batches, polling and webhook retries. */
+  dispatch?: Partial<DispatchSettings>;
 }
 
 /** The only I/O the workflow calls: each function is safe to retry, which is how Temporal runs activities. */
 export function createActivities(deps: ActivityDeps) {
   const { store, notifier, signal, log } = deps;
   const staff: StaffAddresses = { reviewers: 'reviewers@partnerflow.local', ops: 'ops@partnerflow.local', ...deps.staff };
-  const operations = createOperations(deps);
+  const dispatcher = createDispatcher({ store, notifier, sealer: deps.sealer, log, settings: deps.dispatch });
+  const operations = createOperations({ ...deps, queued: dispatcher.wake });
 
-  /** Sends a message only if this call claimed it: at most once, even across crashes (R74). */
-  async function deliver(message: OutboxEntry): Promise<void> {
-    if (message.status === 'sent') return;
-    if (message.status === 'sending' || !(await store.claimOutbox(message.key))) {
-      log.warn({ key: message.key }, 'notification left in sending (a crash, or another attempt): not sending it again (R74)');
-      return;
+  /** The step's messages (R6) and its webhook deliveries, in the step's own transaction. */
+  async function saveStep(step: Step, held: boolean): Promise<void> {
+    const processId = step.view.id;
+    let messages: OutboxEntry[] = [];
+    const createdAt = new Date().toISOString();
+    if (step.notifications.length > 0) {
+      const partner = await store.getPartner(step.view.partnerId);
+      messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
+      if (messages.length < step.notifications.length)
+        log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
     }
-    try {
-      await notifier.send(message);
-    } catch (error) {
-      await store.markOutbox(message.key, 'failed');
-      throw error;
-    }
-    await store.markOutbox(message.key, 'sent');
+    await store.saveStep(step, messages, { held, webhooks: (endpoints) => webhookDeliveries(step, endpoints, createdAt) });
+    // The records store is the audit trail (R71); this line is for following a process in the logs.
+    for (const r of step.records)
+      log.debug({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
   }
 
   return {
@@ -63,27 +74,37 @@ export function createActivities(deps: ActivityDeps) {
      * activity, so that a slow or failing mail server never holds up the decision that caused it.
      */
     async recordStep(step: Step): Promise<void> {
-      const processId = step.view.id;
-      let messages: OutboxEntry[] = [];
-      if (step.notifications.length > 0) {
-        const partner = await store.getPartner(step.view.partnerId);
-        const createdAt = new Date().toISOString();
-        messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
-        if (messages.length < step.notifications.length)
-          log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
-      }
-      await store.saveStep(step, messages);
-      // The records store is the audit trail (R71); this line is for following a process in the logs.
-      for (const r of step.records)
-        log.debug({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
+      await saveStep(step, false);
+      dispatcher.wake();
     },
 
-    /** Sends what one step queued, each message at most once (R74). */
+    /**
+     * Records a step the engine may not have committed yet (a local activity): its messages and webhook
+     * deliveries are written `held`, replacing what an earlier attempt at this seq wrote, and go out
+     * only after `releaseStep`.
+     */
+    async recordHeldStep(step: Step): Promise<void> {
+      await saveStep(step, true);
+    },
+
+    /** The engine committed the step: its held messages may go. */
+    async releaseStep(input: { processId: string; seq: number }): Promise<void> {
+      if ((await store.releaseStep(input.processId, input.seq)) > 0) dispatcher.wake();
+    },
+
+    /**
+     * Sends what one step queued now, if nothing queued earlier for the same recipients waits; the rest
+     * is the dispatcher's. Kept for running processes and recorded histories that schedule it; claims
+     * make it and the dispatcher send each message once (R74). A failed send is the dispatcher's to retry,
+     * so a mail outage no longer holds a process open.
+     */
     async sendNotifications(input: { processId: string; seq: number }): Promise<void> {
-      for (const message of await store.listOutbox({ processId: input.processId, seq: input.seq })) {
-        deps.heartbeat?.();
-        await deliver(message);
-      }
+      while ((await dispatcher.round({ only: input, channels: ['email', 'sms'] })) > 0) deps.heartbeat?.();
+    },
+
+    /** The outbox dispatcher's activity: sends everything due, in batches, for `forMs`, then returns (workflows/outboxDispatcher.ts). */
+    async drainOutbox(input: { forMs: number }): Promise<{ claimed: number }> {
+      return dispatcher.drain({ forMs: input.forMs, heartbeat: deps.heartbeat, signal: deps.cancellation?.() });
     },
 
     /** Runs what a machine asked for with `perform` and answers the event that reports its outcome. */

@@ -1,15 +1,18 @@
 import type { Logger } from 'pino';
 import type { Operation, OperationOutcome } from '../machines/operations';
 import type { Store } from '../store/db';
+import type { Sealer } from '../worker/sealer';
 import type { CloudAccounts } from './cloudAccounts';
-import type { Notifier } from './notifier';
 import { hashCode, maskPhone, newCode, newSalt } from './verificationCode';
 
 /** The operations a machine may ask for (`perform`); each is idempotent by (process, step). */
 
 export interface OperationDeps {
   store: Store;
-  notifier: Notifier;
+  /** Seals the text of a message whose stored body is redacted (the code), for the sender to open. */
+  sealer: Sealer;
+  /** Called when a message was queued, so the dispatcher sends it at once. */
+  queued?: () => void;
   log: Logger;
   cloudAccounts?: CloudAccounts;
   /** How long an SMS verification code is valid; default 10 minutes. */
@@ -26,7 +29,7 @@ export interface OperationCall {
 
 type Handler = (call: OperationCall, input: any) => Promise<OperationOutcome>;
 
-export function createOperations({ store, notifier, log, cloudAccounts, codeTtlMs = 10 * 60 * 1000 }: OperationDeps): Record<string, Handler> {
+export function createOperations({ store, sealer, queued, log, cloudAccounts, codeTtlMs = 10 * 60 * 1000 }: OperationDeps): Record<string, Handler> {
   return {
     /** R66: the cloud account, opened once per customer, and the customer mapped to it. */
     async openCloudAccount(call, input: { customerId: string; name: string; email?: string; phone?: string }) {
@@ -51,16 +54,16 @@ export function createOperations({ store, notifier, log, cloudAccounts, codeTtlM
     },
 
     /**
-     * R66: a fresh code to the phone by SMS, through the outbox (at most once, R74). The code is never
-     * returned, logged or written in clear: the outbox keeps a redacted text and the store a hash.
+     * R66: a fresh code to the phone by SMS, through the outbox and its dispatcher (once, R74). The code
+     * is never returned, logged or written in clear: the outbox keeps a redacted text beside the real one
+     * sealed with the payload key, and the store a hash.
      */
     async sendVerificationCode(call, input: { customerId: string; phone: string }) {
       const key = `${call.processId}/${call.seq}/sms/${input.phone}`;
       const expiresAt = new Date(Date.now() + codeTtlMs).toISOString();
       const outcome = { type: 'CODE_SENT', phone: maskPhone(input.phone) };
-      const queued = (await store.listOutbox({ processId: call.processId })).find((m) => m.key === key);
-      // Sent or being sent already: a retry must not send a second code (R74).
-      if (queued && queued.status !== 'pending' && queued.status !== 'failed') return outcome;
+      // Queued already (a retried activity): that code goes, and its hash stays; no second code (R74).
+      if ((await store.listOutbox({ processId: call.processId, seq: call.seq })).some((m) => m.key === key)) return outcome;
       const code = newCode();
       const salt = newSalt();
       await store.customers.putVerificationCode({
@@ -80,18 +83,11 @@ export function createOperations({ store, notifier, log, cloudAccounts, codeTtlM
         `Your partner-center registration code is ${shown}; it is valid for ${Math.round(codeTtlMs / 60000)} minutes.\n您的注册验证码为 ${shown}，${Math.round(codeTtlMs / 60000)} 分钟内有效。`;
       const message = {
         key, processId: call.processId, seq: call.seq, channel: 'sms' as const, recipient: input.phone, audience: 'customer' as const,
-        subject, body: text('******'), status: 'pending' as const, createdAt: new Date().toISOString(), sentAt: null,
+        subject, body: text('******'), sealedBody: sealer.seal(text(code)), status: 'pending' as const, createdAt: new Date().toISOString(), sentAt: null,
       };
       await store.insertOutbox([message]);
-      if (!(await store.claimOutbox(key))) return outcome;
-      try {
-        await notifier.send({ ...message, body: text(code) });
-      } catch (error) {
-        await store.markOutbox(key, 'failed');
-        throw error;
-      }
-      await store.markOutbox(key, 'sent');
-      log.info({ processId: call.processId, seq: call.seq, to: outcome.phone }, 'verification code sent');
+      queued?.();
+      log.info({ processId: call.processId, seq: call.seq, to: outcome.phone }, 'verification code queued');
       return outcome;
     },
   };

@@ -117,7 +117,8 @@ export const notificationSchema = z.object({
   recipient: z.string(),
   subject: z.string(),
   body: z.string(),
-  status: z.enum(['pending', 'sending', 'sent', 'failed']),
+  /** `failed`: an attempt failed, another follows; `given_up`: left claimed by a crash under an older release, too old to send. */
+  status: z.enum(['pending', 'sending', 'sent', 'failed', 'given_up']),
   createdAt: z.string(),
   createdAtLocal: z.string(),
   sentAt: z.string().nullable(),
@@ -191,3 +192,92 @@ export type Notification = z.infer<typeof notificationSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 export type MigrationPlan = z.infer<typeof migrationPlanSchema>;
 export type Migration = z.infer<typeof migrationSchema>;
+
+/** Webhook event types a partner's endpoint can subscribe to (`process.step` by default). */
+export const webhookEventTypeSchema = z.enum(['process.step', 'process.notification']);
+
+/** A partner's webhook endpoint, without its secret (`/v1/webhooks`). */
+export const webhookEndpointSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(webhookEventTypeSchema),
+  /** false once disabled, by the partner or because deliveries kept failing (`disabledReason`). */
+  enabled: z.boolean(),
+  disabledAt: z.string().nullable(),
+  disabledReason: z.string().nullable(),
+  /** Since when deliveries have failed without a success, or null. */
+  failingSince: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  /** Until when the secret before the last rotation still signs too (null: no rotation pending). */
+  previousSecretExpiresAt: z.string().nullable(),
+  createdAt: z.string(),
+  createdAtLocal: z.string(),
+  updatedAt: z.string(),
+});
+export const webhookEndpointListSchema = z.object({ items: z.array(webhookEndpointSchema) });
+
+/** The answer to creating an endpoint or rotating its secret: the one time the secret is shown. */
+export const webhookEndpointWithSecretSchema = webhookEndpointSchema.extend({
+  /** `whsec_…`, for the receiver's Standard Webhooks verification; shown this once. */
+  secret: z.string(),
+});
+
+/** One delivery of an event to an endpoint, as the delivery log shows it. */
+export const webhookDeliverySchema = z.object({
+  /** The `webhook-id` header: the same on every attempt and redelivery. */
+  id: z.string(),
+  type: webhookEventTypeSchema,
+  processId: z.string(),
+  seq: z.number().int(),
+  /** `pending` (first or next attempt due), `sending`, `sent`, `given_up` (retries exhausted, or the endpoint disabled or deleted). */
+  status: z.enum(['pending', 'sending', 'sent', 'failed', 'given_up']),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  createdAtLocal: z.string(),
+  lastAttemptAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  sentAt: z.string().nullable(),
+  /** The receiver's answer to the last attempt (HTTP status and the start of its body), or why it failed. */
+  answer: z.string().nullable(),
+  /** The JSON that is delivered (and signed). */
+  payload: z.unknown(),
+});
+export const webhookDeliveryPageSchema = pageOf(webhookDeliverySchema);
+
+/** What a partner's endpoint receives for `process.step`: a recorded step and where it left the process. */
+export const stepEventSchema = z.object({
+  type: z.literal('process.step'),
+  timestamp: z.string(),
+  data: recordViewSchema.extend({
+    processId: z.string(),
+    kind: z.string(),
+    partnerId: z.string(),
+    businessKey: z.string().nullable(),
+    version: z.number().int(),
+    state: z.string(),
+    label: labelsSchema,
+    done: z.boolean(),
+    waitingFor: z.array(roleSchema),
+  }),
+});
+
+/** What a partner's endpoint receives for `process.notification`: a message the partner was sent, in both languages. */
+export const notificationEventSchema = z.object({
+  type: z.literal('process.notification'),
+  timestamp: z.string(),
+  data: z.object({
+    processId: z.string(),
+    kind: z.string(),
+    partnerId: z.string(),
+    seq: z.number().int(),
+    topic: z.string(),
+    subject: labelsSchema,
+    body: labelsSchema,
+    link: z.string().optional(),
+  }),
+});
+
+export const webhookEventSchema = z.discriminatedUnion('type', [stepEventSchema, notificationEventSchema]);
+export type WebhookEndpointView = z.infer<typeof webhookEndpointSchema>;
+export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
+export type WebhookEvent = z.infer<typeof webhookEventSchema>;

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { fileBillingSource } from '../billing/fileSource';
 import type { BillingSource } from '../billing/source';
 import type { PayloadCodec } from '@temporalio/common';
-import type { Notifier } from '../activities/notifier';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { authenticate } from './auth';
@@ -25,6 +24,7 @@ import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
 import { processRoutes } from './routes/processes';
 import { salesTaskRoutes } from './routes/salesTasks';
+import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
 
 export interface ApiDeps {
   client: ProcessClient;
@@ -35,8 +35,8 @@ export interface ApiDeps {
   billing?: BillingSource;
   /** Customers' consumption records (R65); default: none. */
   consumption?: ConsumptionSource;
-  /** Sends managers' invitation emails (R65); without it they stay in the outbox. */
-  notifier?: Notifier;
+  /** Partners' webhook endpoints: the sealer of their secrets and the receivers this deployment allows. */
+  webhooks: Omit<WebhookRouteDeps, 'store'>;
   /** How often an open event stream looks for new steps (default 500 ms). */
   eventPollMs?: number;
   /** The engine's payload codec, served to ops and the Temporal Web UI (from these origins) at /codec. */
@@ -92,6 +92,7 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(invitationRoutes(deps));
       await v1.register(salesTaskRoutes(deps));
       await v1.register(migrationRoutes(deps));
+      await v1.register(webhookRoutes({ store: deps.store, ...deps.webhooks }));
     },
     { prefix: '/v1' },
   );

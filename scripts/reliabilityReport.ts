@@ -14,7 +14,7 @@ const END = '<!-- figures:end -->';
 
 /** Titles for the figures files known here; any other file is shown under its own name. */
 const titles: Record<string, string> = {
-  'worker-crash': 'Worker SIGKILLed under traffic (test/workerCrash.e2e.test.ts)',
+  'worker-crash': 'The product (API, worker, outbox dispatcher) SIGKILLed under traffic (test/workerCrash.e2e.test.ts)',
   'server-restart': 'Temporal server restarted on its SQLite file (test/serverRestart.e2e.test.ts)',
   races: 'Two reviewers deciding at once (test/races.e2e.test.ts)',
   idempotency: 'Concurrent retries with one Idempotency-Key (test/races.e2e.test.ts)',

@@ -8,11 +8,10 @@ import { codecToken } from '../api/codec';
 import { buildServer } from '../api/server';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
-import { createNotifier } from '../activities/notifier';
 import { ProcessClient } from '../client';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
-import { connectClient, connectionOptions, createProcessWorker, payloadCodec } from '../worker';
+import { connectClient, connectionOptions, createProcessWorker, createSealer, payloadCodec, payloadKeys } from '../worker';
 import { ensureSearchAttributes, startDevServer, type DevServer } from './devServer';
 
 /**
@@ -72,7 +71,7 @@ async function main() {
     client, store, keys, log, consoleDir,
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
-    notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+    webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
     codec: { codec: payloadCodec(config), origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`] },
   });
   const url = await app.listen({ port: config.PORT, host: config.HOST });

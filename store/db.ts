@@ -9,7 +9,10 @@ import type { Database } from './schema';
 import { createStore, type Dialect, type Store } from './store';
 
 export { StoreInputError } from './errors';
-export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, Store, TaskQuery } from './store';
+export type { OutboxEntry, PartnerPatch, PartnerSeed, ProcessQuery, SaveStepOptions, Store, TaskQuery } from './store';
+export type { OutboxRow } from './rows';
+export type { Claim, OutboxBacklog } from './outbox';
+export { webhookEventTypes, type WebhookEndpoint, type WebhookEventType } from './webhooks';
 export { newPartner } from './store';
 export type { Customer, CustomerStore, ManagerPeriod, SalesTask, SalesTaskRecord } from './customers';
 

@@ -245,6 +245,61 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('processes_kind_open').on('processes').columns(['kind', 'done', 'kind_version', 'id']).execute();
     },
   },
+  '008_outbox_dispatch': {
+    // One dispatcher sends the whole outbox in batches (store/outbox.ts): a claim that expires, so a message
+    // whose sender died is sent again with its same id (R74), attempts and backoff, the receiver's answer,
+    // the order messages of one recipient keep, and `held` rows of steps not yet known committed.
+    async up(db: Kysely<any>) {
+      const text = (name: string) => db.schema.alterTable('outbox').addColumn(name, 'text').execute();
+      await text('partner_id');
+      await db.schema.alterTable('outbox').addColumn('order_key', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('outbox').addColumn('position', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('outbox').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      for (const name of ['next_attempt_at', 'claimed_until', 'claim_token', 'last_attempt_at', 'last_answer', 'failing_since', 'endpoint_id', 'delivery_id', 'sealed_body'])
+        await text(name);
+      await db
+        .updateTable('outbox')
+        .set({ order_key: sql<string>`channel || ':' || recipient`, position: sql<string>`created_at` })
+        .execute();
+      // Left claimed by a crash under the old at-most-once rule. A day old or more: not sent again now,
+      // weeks later (an old "review needed" would only mislead); younger ones go out again, same Message-ID.
+      const dayAgo = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+      await db
+        .updateTable('outbox')
+        .set({ status: 'given_up', last_answer: 'Left claimed by a crash before this release (at most once then); too old to send now.' })
+        .where('status', '=', 'sending')
+        .where('created_at', '<', dayAgo)
+        .execute();
+      await db.schema.createIndex('outbox_status_due').on('outbox').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('outbox_order').on('outbox').columns(['order_key', 'position']).execute();
+      await db.schema.createIndex('outbox_endpoint').on('outbox').columns(['endpoint_id', 'created_at']).execute();
+      await db.schema.createIndex('outbox_delivery_id').on('outbox').column('delivery_id').execute();
+    },
+  },
+  '009_webhook_endpoints': {
+    // Partners' webhook endpoints (Standard Webhooks), their deliveries being outbox rows of channel `webhook`.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('previous_secret', 'text')
+        .addColumn('previous_secret_until', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('disabled_at', 'text')
+        .addColumn('disabled_reason', 'text')
+        .addColumn('failing_since', 'text')
+        .addColumn('last_success_at', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_endpoints_partner').on('webhook_endpoints').columns(['partner_id', 'created_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

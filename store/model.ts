@@ -47,16 +47,26 @@ export interface ProcessRow {
   updatedAt: string;
 }
 
-/** A message for the outbox: unique by key = processId/seq/channel/recipient (R74). */
+/**
+ * Where a message is on its way (R74). `held`: written by a step not yet known committed, not sent until
+ * released; `pending`: due at its next attempt; `sending`: claimed by a sender until its claim expires;
+ * `sent`: the receiver accepted it; `given_up`: a webhook delivery past its retries, or an endpoint
+ * deleted or disabled. `failed` is what releases before the dispatcher wrote after a failed send: due again.
+ */
+export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'given_up';
+
+export type OutboxChannel = 'email' | 'sms' | 'webhook';
+
+/** A message for the outbox: unique by key = processId/seq/channel/recipient (R74); a webhook's recipient is its endpoint. */
 export interface OutboxMessage {
   key: string;
   processId: string;
   seq: number;
-  channel: 'email' | 'sms';
+  channel: OutboxChannel;
   recipient: string;
   subject: string;
   body: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed';
+  status: OutboxStatus;
   createdAt: string;
   sentAt: string | null;
 }

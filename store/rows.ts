@@ -122,10 +122,32 @@ export function recordToRow(record: TransitionRecord): RecordsTable {
 /**
  * An outbox message and whom it was for; the audience stays in the outbox for ops, it is not part of the
  * message. `customer`: a message to a customer's own phone or address (an SMS verification code, R66).
+ * The optional fields are the dispatcher's: a writer may leave them out (defaults below); a row read
+ * back has them all.
  */
-export type OutboxEntry = OutboxMessage & { audience: Audience | 'customer' };
+export type OutboxEntry = OutboxMessage & {
+  audience: Audience | 'customer';
+  partnerId?: string | null;
+  orderKey?: string;
+  position?: string;
+  endpointId?: string | null;
+  deliveryId?: string | null;
+  sealedBody?: string | null;
+  attempts?: number;
+  nextAttemptAt?: string | null;
+  claimedUntil?: string | null;
+  lastAttemptAt?: string | null;
+  lastAnswer?: string | null;
+  failingSince?: string | null;
+};
 
-export function outboxFromRow(row: Selectable<OutboxTable>): OutboxEntry {
+/** An outbox row as read: every field there. */
+export type OutboxRow = Required<OutboxEntry>;
+
+/** Messages to one recipient on one channel go out in the order they were queued. */
+export const orderKeyOf = (message: Pick<OutboxMessage, 'channel' | 'recipient'>) => `${message.channel}:${message.recipient}`;
+
+export function outboxFromRow(row: Selectable<OutboxTable>): OutboxRow {
   return {
     key: row.key,
     processId: row.process_id,
@@ -138,10 +160,23 @@ export function outboxFromRow(row: Selectable<OutboxTable>): OutboxEntry {
     status: row.status as OutboxMessage['status'],
     createdAt: row.created_at,
     sentAt: row.sent_at,
+    partnerId: row.partner_id,
+    orderKey: row.order_key,
+    position: row.position,
+    endpointId: row.endpoint_id,
+    deliveryId: row.delivery_id,
+    sealedBody: row.sealed_body,
+    attempts: Number(row.attempts),
+    nextAttemptAt: row.next_attempt_at,
+    claimedUntil: row.claimed_until,
+    lastAttemptAt: row.last_attempt_at,
+    lastAnswer: row.last_answer,
+    failingSince: row.failing_since,
   };
 }
 
 export function outboxToRow(message: OutboxEntry): OutboxTable {
+  const createdAt = utc(message.createdAt);
   return {
     key: message.key,
     process_id: message.processId,
@@ -152,8 +187,21 @@ export function outboxToRow(message: OutboxEntry): OutboxTable {
     subject: message.subject,
     body: message.body,
     status: message.status,
-    created_at: utc(message.createdAt),
+    created_at: createdAt,
     sent_at: message.sentAt === null ? null : utc(message.sentAt),
+    partner_id: message.partnerId ?? null,
+    order_key: message.orderKey ?? orderKeyOf(message),
+    position: message.position ?? createdAt,
+    attempts: message.attempts ?? 0,
+    next_attempt_at: message.nextAttemptAt ?? null,
+    claimed_until: message.claimedUntil ?? null,
+    claim_token: null,
+    last_attempt_at: message.lastAttemptAt ?? null,
+    last_answer: message.lastAnswer ?? null,
+    failing_since: message.failingSince ?? null,
+    endpoint_id: message.endpointId ?? null,
+    delivery_id: message.deliveryId ?? null,
+    sealed_body: message.sealedBody ?? null,
   };
 }
 

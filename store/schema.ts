@@ -69,6 +69,49 @@ export interface OutboxTable {
   status: string;
   created_at: string;
   sent_at: string | null;
+  // Since 008_outbox_dispatch: what the dispatcher needs (store/outbox.ts).
+  /** The partner a message is about when no process names it (an endpoint disabled); else null. */
+  partner_id: string | null;
+  /** Messages of one order key go out one after another (a recipient; a webhook endpoint and process). */
+  order_key: string;
+  /** Sort key within the order key: the time it was queued, or a webhook's step number. */
+  position: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  claimed_until: string | null;
+  claim_token: string | null;
+  last_attempt_at: string | null;
+  /** The receiver's answer to the last attempt (an SMTP reply, an HTTP status and body), or its error. */
+  last_answer: string | null;
+  /** Since when the deliveries of this message have failed without a success. */
+  failing_since: string | null;
+  /** A webhook's endpoint, and the `webhook-id` its receiver sees. */
+  endpoint_id: string | null;
+  delivery_id: string | null;
+  /** The text to send when the stored body is redacted (an SMS code), sealed with the payload key. */
+  sealed_body: string | null;
+}
+
+/** A partner's webhook endpoint (Standard Webhooks); its secrets sealed with the payload key. */
+export interface WebhookEndpointsTable {
+  id: string;
+  partner_id: string;
+  url: string;
+  /** JSON list of event types. */
+  events: string;
+  secret: string;
+  /** The secret before the last rotation, still signing until `previous_secret_until`. */
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  /** 0 or 1. */
+  enabled: number;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  last_success_at: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
 }
 
 /** One row per process and role it waits for: the inbox (R24's "what can I do now?" across processes). */
@@ -115,6 +158,7 @@ export interface Database {
   processes: ProcessesTable;
   records: RecordsTable;
   outbox: OutboxTable;
+  webhook_endpoints: WebhookEndpointsTable;
   tasks: TasksTable;
   customers: CustomersTable;
   customer_managers: CustomerManagersTable;

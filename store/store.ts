@@ -7,7 +7,6 @@ import { StoreInputError } from './errors';
 import {
   defaultMessageSettings,
   type MessageSettings,
-  type OutboxMessage,
   type Partner,
   type ProcessRow,
   type Step,
@@ -25,10 +24,24 @@ import {
   recordToRow,
   taskFromRow,
   type OutboxEntry,
+  type OutboxRow,
 } from './rows';
+import { createOutboxStore, type OutboxStore } from './outbox';
 import type { Database } from './schema';
+import { createWebhookStore, endpointFromRow, type WebhookEndpoint, type WebhookStore } from './webhooks';
 
 export type { OutboxEntry };
+
+export interface SaveStepOptions {
+  /**
+   * Write the step's messages `held`: the dispatcher sends none of them until `releaseStep` (for a step
+   * recorded before the engine is known to have committed it). Saving a held step again replaces what
+   * an earlier attempt at the same seq wrote: its records, its view, and its messages still held.
+   */
+  held?: boolean;
+  /** The step's webhook deliveries, composed for the partner's enabled endpoints as read in the step's transaction. */
+  webhooks?: (endpoints: WebhookEndpoint[]) => OutboxEntry[];
+}
 
 export interface ProcessQuery {
   kind?: string;
@@ -83,18 +96,22 @@ export interface Store {
   /** Inserts the view of a new process; never overwrites one already there. */
   openProcess(view: ProcessRow): Promise<void>;
   /**
-   * Records a step, its view and its messages in one transaction; a view never moves back to an older
-   * version (R71). A step whose record is already there (a retried activity) changes nothing: its
-   * messages were queued with it, to whom they were then (R74).
+   * Records a step, its view, its messages and its webhook deliveries in one transaction; a view never
+   * moves back to an older version (R71). A step whose record is already there (a retried activity)
+   * changes nothing: its messages were queued with it, to whom they were then (R74). With `held`, see
+   * SaveStepOptions.
    */
-  saveStep(step: Step, messages?: OutboxEntry[]): Promise<void>;
+  saveStep(step: Step, messages?: OutboxEntry[], options?: SaveStepOptions): Promise<void>;
+  /** Lets the dispatcher send a held step's messages: the engine committed the step. Returns how many. */
+  releaseStep(processId: string, seq: number): Promise<number>;
   /** `seq` narrows to one step's messages: the workers' question on every step, which must not grow with the process. */
-  listOutbox(filter: { processId?: string; seq?: number; recipient?: string }): Promise<OutboxEntry[]>;
+  listOutbox(filter: { processId?: string; seq?: number; recipient?: string }): Promise<OutboxRow[]>;
   /** Messages whose key is already there are left as they are (R74). */
   insertOutbox(messages: OutboxEntry[]): Promise<void>;
-  /** Takes a pending or failed message for sending; false when someone took it before (R74). */
-  claimOutbox(key: string): Promise<boolean>;
-  markOutbox(key: string, status: 'sent' | 'failed'): Promise<void>;
+  /** The dispatcher's side of the outbox: claims, marks, backlog. */
+  outbox: OutboxStore;
+  /** Partners' webhook endpoints and their deliveries. */
+  webhooks: WebhookStore;
   listOpenProcesses(partnerId: string): Promise<ProcessRow[]>;
   /** The messages addressed to a partner about its processes, newest first (its notifications list). */
   listPartnerNotifications(query: { partnerId: string; processId?: string; limit: number; cursor?: string }): Promise<{ items: OutboxEntry[]; next?: string }>;
@@ -148,6 +165,7 @@ function withFact(partner: Partner, announcement: Announcement): Partner {
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
+  const outbox = createOutboxStore(db);
   /**
    * Read-modify-write of one partner in a transaction (JSON merges are not portable SQL).
    * PostgreSQL locks the row; SQLite serialises writers anyway.
@@ -242,18 +260,43 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       await db.insertInto('processes').values(processToRow(view)).onConflict((oc) => oc.column('id').doNothing()).execute();
     },
 
-    async saveStep({ view, records }, messages = []) {
+    async saveStep({ view, records }, messages = [], options = {}) {
+      const held = options.held === true;
       await db.transaction().execute(async (trx) => {
         const since = records[0]?.at ?? view.updatedAt;
         if (records.length > 0) {
           const inserted = await trx
             .insertInto('records')
             .values(records.map(recordToRow))
-            .onConflict((oc) => oc.columns(['process_id', 'seq']).doNothing())
+            .onConflict((oc) =>
+              held
+                ? // An attempt the engine may not have committed: the newest attempt at this seq is the one that counts.
+                  oc.columns(['process_id', 'seq']).doUpdateSet((eb) => ({
+                    at: eb.ref('excluded.at'),
+                    actor_id: eb.ref('excluded.actor_id'),
+                    role: eb.ref('excluded.role'),
+                    event: eb.ref('excluded.event'),
+                    from_state: eb.ref('excluded.from_state'),
+                    to_state: eb.ref('excluded.to_state'),
+                    comment: eb.ref('excluded.comment'),
+                    reason: eb.ref('excluded.reason'),
+                    payload: eb.ref('excluded.payload'),
+                    update_id: eb.ref('excluded.update_id'),
+                  }))
+                : oc.columns(['process_id', 'seq']).doNothing(),
+            )
             .executeTakeFirst();
-          if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+          if (!held && Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
         }
-        if (messages.length > 0) await trx.insertInto('outbox').values(messages.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
+        const endpoints = options.webhooks
+          ? (await trx.selectFrom('webhook_endpoints').selectAll().where('partner_id', '=', view.partnerId).where('enabled', '=', 1).execute()).map(endpointFromRow)
+          : [];
+        const outgoing = [...messages, ...(endpoints.length > 0 ? options.webhooks!(endpoints) : [])].map((m) => (held ? { ...m, status: 'held' as const } : m));
+        if (held) {
+          const seqs = [...new Set([...records.map((r) => r.seq), ...outgoing.map((m) => m.seq)])];
+          if (seqs.length > 0) await trx.deleteFrom('outbox').where('process_id', '=', view.id).where('seq', 'in', seqs).where('status', '=', 'held').execute();
+        }
+        if (outgoing.length > 0) await trx.insertInto('outbox').values(outgoing.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
         const written = await trx
           .insertInto('processes')
           .values(processToRow(view))
@@ -273,7 +316,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
                 due_at: eb.ref('excluded.due_at'),
                 updated_at: eb.ref('excluded.updated_at'),
               }))
-              .where('processes.version', '<', (eb) => eb.ref('excluded.version')),
+              .where('processes.version', held ? '<=' : '<', (eb) => eb.ref('excluded.version')),
           )
           .executeTakeFirst();
         // An older step arriving late changes neither the view nor the inbox.
@@ -379,24 +422,6 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .execute();
     },
 
-    async claimOutbox(key) {
-      const result = await db
-        .updateTable('outbox')
-        .set({ status: 'sending' satisfies OutboxMessage['status'] })
-        .where('key', '=', key)
-        .where('status', 'in', ['pending', 'failed'])
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async markOutbox(key, status) {
-      await db
-        .updateTable('outbox')
-        .set({ status, sent_at: status === 'sent' ? now() : null })
-        .where('key', '=', key)
-        .execute();
-    },
-
     async listOpenProcesses(partnerId) {
       const rows = await db
         .selectFrom('processes')
@@ -417,6 +442,8 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .selectAll('outbox')
         .where('processes.partner_id', '=', partnerId)
         .where('outbox.audience', '=', 'partner')
+        .where('outbox.channel', 'in', ['email', 'sms'])
+        .where('outbox.status', '!=', 'held')
         .$if(processId !== undefined, (qb) => qb.where('outbox.process_id', '=', processId!))
         .$if(after !== undefined, (qb) =>
           qb.where((eb) => eb.or([eb('outbox.created_at', '<', after!.at), eb.and([eb('outbox.created_at', '=', after!.at), eb('outbox.key', '<', after!.id)])])),
@@ -428,6 +455,9 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return pageOf(rows, limit, outboxFromRow, (m) => ({ at: m.createdAt, id: m.key }));
     },
 
+    releaseStep: (processId, seq) => outbox.releaseStep(processId, seq),
+    outbox,
+    webhooks: createWebhookStore(db),
     customers: createCustomerStore(db),
     kindMigrations: createKindMigrationStore(db),
     close: () => db.destroy(),

@@ -33,7 +33,9 @@ afterAll(async () => {
 const customerId = (name: string) => `${name}-${product.people.acme.partnerId}`.toLowerCase();
 const create = (who: Person, input: Record<string, unknown>, businessKey = input.customerId as string) =>
   product.start(who, 'customer-creation', input, { businessKey });
-const codeSentTo = (phone: string) => texts.filter((t) => t.to === phone).map((t) => t.text.match(/code is (\d{6})/)![1]);
+/** The codes that reached the phone, once at least `count` have (the outbox's dispatcher sends them). */
+const codeSentTo = (phone: string, count = 1) =>
+  eventually(async () => texts.filter((t) => t.to === phone).map((t) => t.text.match(/code is (\d{6})/)![1]), (codes) => codes.length >= count);
 const cloudAccountsOf = (requestId: string) => {
   const db = new SQLite(path.join(product.dataDir, 'cloud-accounts.sqlite'), { readonly: true });
   try {
@@ -108,12 +110,12 @@ describe('R66 creating a customer', () => {
     expect(started.body).toMatchObject({ state: 'verifyingPhone', done: false, waitingFor: ['customer'] });
     expect(started.body.data).toMatchObject({ codeSentTo: '+86*******8000', codesSent: 1 });
     expect(started.body.allowedActions.map((a: { type: string }) => a.type)).toEqual(['RESEND_CODE']);
-    const [code] = codeSentTo(phone);
+    const [code] = await codeSentTo(phone);
     expect(code).toMatch(/^\d{6}$/);
 
     // Nowhere in clear but on the phone.
     expect(await historyText(started.body.id)).not.toContain(code);
-    const outbox = await product.store.listOutbox({ processId: started.body.id });
+    const outbox = await eventually(() => product.store.listOutbox({ processId: started.body.id }), (rows) => rows[0]?.status === 'sent');
     expect(outbox).toHaveLength(1);
     expect(outbox[0]).toMatchObject({ channel: 'sms', status: 'sent' });
     expect(outbox[0].body).not.toContain(code);
@@ -143,11 +145,11 @@ describe('R66 creating a customer', () => {
     const id = customerId('resend');
     const phone = '+86 139 0000 1234';
     const started = await create('acme', { customerId: id, name: 'Resend Co.', phone });
-    const [old] = codeSentTo(phone);
+    const [old] = await codeSentTo(phone);
     const resent = await product.act('acme', started.body.id, { type: 'RESEND_CODE' });
     expect(resent.status).toBe(200);
     expect(resent.body.data.codesSent).toBe(2);
-    const codes = codeSentTo(phone);
+    const codes = await codeSentTo(phone, 2);
     expect(codes).toHaveLength(2);
     const fresh = codes[1];
     if (fresh !== old) expect((await product.call('acme', 'POST', `/v1/customers/${id}/phone-verification`, { code: old })).body.error.code).toBe('code_wrong');
@@ -160,7 +162,7 @@ describe('R66 creating a customer', () => {
     const id = customerId('guess');
     const phone = '+86 139 0000 5678';
     const started = await create('acme', { customerId: id, name: 'Guess Co.', phone });
-    const [code] = codeSentTo(phone);
+    const [code] = await codeSentTo(phone);
     const wrong = code === '000000' ? '111111' : '000000';
     const verify = (guess: string) => product.call('acme', 'POST', `/v1/customers/${id}/phone-verification`, { code: guess });
     const replies = await Promise.all(Array.from({ length: 12 }, () => verify(wrong)));
@@ -173,7 +175,7 @@ describe('R66 creating a customer', () => {
     const flood = await product.act('acme', started.body.id, { type: 'RESEND_CODE' });
     expect(flood.status).toBe(409);
     expect(flood.body.error.code).toBe('too_many_codes');
-    expect(codeSentTo(phone)).toHaveLength(5);
+    expect(await codeSentTo(phone, 5)).toHaveLength(5);
   });
 });
 

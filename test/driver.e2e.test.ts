@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../api/keys';
 import { buildServer } from '../api/server';
 import { ProcessClient } from '../client';
+import { createSealer, payloadKeys } from '../worker';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';
 import { materials } from './support/fixtures';
@@ -206,7 +207,7 @@ describe('the generic driver on the real Temporal server', () => {
   it('answers 503 engine_unavailable, instead of hanging, when no worker takes a request', async () => {
     const keys = new Map(Object.values(product.people).map((p) => [p.key, p as Identity]));
     const idle = new ProcessClient(product.client.temporal, { taskQueue: `nobody-polls-${Date.now()}`, answerWithinMs: 1000 });
-    const app = await buildServer({ client: idle, store: product.store, keys, log: pino({ level: 'silent' }) });
+    const app = await buildServer({ client: idle, store: product.store, keys, log: pino({ level: 'silent' }), webhooks: { sealer: createSealer(payloadKeys(product.config)), targets: 'loopback' } });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const response = await fetch(`${url}/v1/processes`, {

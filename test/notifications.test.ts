@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +11,11 @@ import { createNotifier, messageIdFor } from '../activities/notifier';
 import type { Announcement } from '../machines/types';
 import { openStore, type Store } from '../store/db';
 import type { ProcessRow, Step } from '../store/model';
+import { createSealer } from '../worker/sealer';
 import { startMailbox } from './support/mailbox';
 
 const log = pino({ level: 'silent' });
+const sealer = createSealer([randomBytes(32)]);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-notifications-'));
 
 // A real SMTP server (test/support/mailbox.ts); a test can make one delivery fail.
@@ -51,6 +54,7 @@ beforeAll(async () => {
     store,
     notifier,
     log,
+    sealer,
     staff: { reviewers: 'review-desk@vendor.test' },
     async signal(processId, _signalName, payload) {
       if (endedProcesses.has(processId)) throw Object.assign(new Error(`workflow ${processId} not found`), { name: 'WorkflowNotFoundError' });
@@ -126,7 +130,7 @@ describe('notifications', () => {
     await recordAndSend(approval);
 
     const key = 'onboarding-acme/2/email/owner@acme.test';
-    expect(mailbox.inbox).toEqual([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
+    expect(mailbox.inbox).toMatchObject([{ to: ['owner@acme.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor(key) }]);
     expect(await store.listOutbox({ processId: 'onboarding-acme' })).toMatchObject([{ key, status: 'sent', audience: 'partner' }]);
     expect((await store.listOutbox({ processId: 'onboarding-acme' }))[0].body).toBe(
       'Your application was approved.\n\n您的申请已通过审核。\n\nProcess / 流程: onboarding-acme',
@@ -161,32 +165,53 @@ describe('notifications', () => {
     expect(mailbox.inbox.map((m) => m.to)).toEqual([['review-desk@vendor.test']]);
   });
 
-  it('R74 a failed send is marked failed, retried by the next attempt, and then delivered once', async () => {
+  it('R74 a failed send keeps the receiver\'s answer and is due again later; the dispatcher then delivers it once', async () => {
     await store.updatePartner('flaky', { contact: { email: 'a@flaky.test' } });
     const flaky = step(view('cert-flaky', 'flaky'), [{ ...approved, audience: 'partner', seq: 1 }]);
     refuseNextRecipient = true;
-    await expect(recordAndSend(flaky)).rejects.toThrow(/mailbox temporarily unavailable/);
-    expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'failed' }]);
-
+    // The per-step send no longer fails its activity (a mail outage would hold the process open): the outbox keeps the failure.
     await recordAndSend(flaky);
+    const [failed] = await store.listOutbox({ processId: 'cert-flaky' });
+    expect(failed).toMatchObject({ status: 'pending', attempts: 1, lastAnswer: expect.stringMatching(/mailbox temporarily unavailable/) });
+    expect(Date.parse(failed.nextAttemptAt!)).toBeGreaterThan(Date.parse(failed.lastAttemptAt!));
+
+    // Not due yet: another per-step send leaves it to the dispatcher's next attempt.
+    await recordAndSend(flaky);
+    expect(mailbox.inbox).toEqual([]);
+    await activities.drainOutbox({ forMs: 2500 });
     await recordAndSend(flaky);
     expect(mailbox.inbox.map((m) => m.to)).toEqual([['a@flaky.test']]);
-    expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'sent' }]);
+    expect(await store.listOutbox({ processId: 'cert-flaky' })).toMatchObject([{ status: 'sent', attempts: 2, lastAnswer: expect.stringMatching(/^250/) }]);
   });
 
-  it('R74 a message left in sending by a crash is never sent again', async () => {
+  it('R74 a message claimed by a sender that died is sent again once the claim expires, with the same Message-ID', async () => {
     await store.updatePartner('crashed', { contact: { email: 'a@crashed.test' } });
     const crashed = step(view('cert-crashed', 'crashed'), [{ ...approved, audience: 'partner', seq: 1 }]);
-    // What a worker killed between claiming and sending leaves behind.
-    await store.insertOutbox([{
-      key: 'cert-crashed/1/email/a@crashed.test', processId: 'cert-crashed', seq: 1, channel: 'email', recipient: 'a@crashed.test',
-      audience: 'partner', subject: 's', body: 'b', status: 'pending', createdAt: '2025-03-05T04:00:00.000Z', sentAt: null,
-    }]);
-    expect(await store.claimOutbox('cert-crashed/1/email/a@crashed.test')).toBe(true);
+    await activities.recordStep(crashed);
+    // What a worker killed between claiming and marking leaves behind: a claim nobody will renew.
+    const { messages } = await store.outbox.claim({ leaseMs: 300, limit: 10, only: { processId: 'cert-crashed', seq: 1 } });
+    expect(messages.map((m) => m.key)).toEqual(['cert-crashed/1/email/a@crashed.test']);
 
-    await recordAndSend(crashed);
+    await activities.sendNotifications({ processId: 'cert-crashed', seq: 1 });
     expect(mailbox.inbox).toEqual([]);
-    expect(await store.listOutbox({ processId: 'cert-crashed' })).toMatchObject([{ status: 'sending' }]);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await activities.sendNotifications({ processId: 'cert-crashed', seq: 1 });
+    expect(mailbox.inbox).toMatchObject([{ to: ['a@crashed.test'], subject: 'Application approved / 申请已通过', messageId: messageIdFor('cert-crashed/1/email/a@crashed.test') }]);
+    expect(await store.listOutbox({ processId: 'cert-crashed' })).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('R74 the per-step send and the dispatcher, running at once, send each message once and each recipient\'s mail in order', async () => {
+    await store.updatePartner('busy', { contact: { email: 'a@busy.test', phone: '+8613800000009' } });
+    const steps = Array.from({ length: 12 }, (_, i) => step(view('cert-busy', 'busy', { version: i + 1 }), [{ ...approved, subject: { en: `Step ${i + 1}`, 'zh-CN': `第 ${i + 1} 步` }, audience: 'partner', seq: i + 1 }]));
+    for (const s of steps) await activities.recordStep(s);
+    await Promise.all([
+      activities.drainOutbox({ forMs: 400 }),
+      activities.drainOutbox({ forMs: 400 }),
+      ...steps.map((s) => activities.sendNotifications({ processId: 'cert-busy', seq: s.view.version })),
+    ]);
+    expect(mailbox.inbox.map((m) => m.subject)).toEqual(steps.map((_, i) => `Step ${i + 1} / 第 ${i + 1} 步`));
+    expect(texts.map((t) => t.text.split(' /')[0])).toEqual(steps.map((_, i) => `Step ${i + 1}`));
+    expect((await store.listOutbox({ processId: 'cert-busy' })).every((m) => m.status === 'sent' && m.attempts === 1)).toBe(true);
   });
 
   it('R74 a retry after the partner changed its contact does not reach a second address', async () => {
@@ -234,7 +259,7 @@ describe('facts between processes', () => {
 
   it('passes on a signal error that is not about an ended process', async () => {
     const failing = createActivities({
-      store, log, notifier: { send: async () => {} },
+      store, log, sealer, notifier: { send: async () => null },
       signal: async () => { throw new Error('connection refused'); },
     });
     await activities.openProcess({ view: view('nre-unreachable', 'unreachable') });

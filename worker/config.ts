@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { DispatchSettings } from '../activities/dispatcher';
+import { webhookTargetPolicies } from '../activities/webhookTargets';
 import type { ProcessSettings } from '../machines/kind';
 import { describeIssues } from '../machines/policy';
 
@@ -54,6 +56,19 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The outbox dispatcher (docs/RELIABILITY.md): how long an idle one waits before looking again, how long a claim holds, a batch. */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  OUTBOX_CLAIM_MS: z.coerce.number().int().min(1_000).default(30_000),
+  OUTBOX_BATCH: z.coerce.number().int().min(1).max(1_000).default(50),
+  /** Which addresses webhooks may go to: `public`, also `loopback` (this machine; the development default), also `private` networks. */
+  WEBHOOK_TARGETS: z.enum(webhookTargetPolicies).default('loopback'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** A failing webhook delivery is retried with exponential backoff from INITIAL to MAX, and given up once it has failed for FOR (default 24 h). */
+  WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(5_000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().positive().default(3_600_000),
+  WEBHOOK_RETRY_FOR_MS: z.coerce.number().int().positive().default(24 * 3_600_000),
+  /** An endpoint with no successful delivery for this long is disabled and its partner told (default 5 days). */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(5 * 24 * 3_600_000),
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string; consumptionFile: string };
@@ -78,4 +93,15 @@ export const workerTuning = (config: Config) => ({
   ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
   ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined ? { maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES } : {}),
+});
+
+/** The outbox dispatcher's settings from the environment. */
+export const dispatchSettings = (config: Config): DispatchSettings => ({
+  pollMs: config.OUTBOX_POLL_MS,
+  leaseMs: config.OUTBOX_CLAIM_MS,
+  batch: config.OUTBOX_BATCH,
+  webhookTargets: config.WEBHOOK_TARGETS,
+  webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  webhookRetry: { initialMs: config.WEBHOOK_RETRY_INITIAL_MS, maxMs: config.WEBHOOK_RETRY_MAX_MS, forMs: config.WEBHOOK_RETRY_FOR_MS },
+  webhookDisableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -12,11 +12,15 @@ import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import { createNotifier } from '../activities/notifier';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
-import { dataConverter } from './codec';
+import { dataConverter, payloadKeys } from './codec';
 import { workflowBundleOptions } from './bundle';
-import { processSettings, workerTuning, type Config } from './config';
+import { dispatchSettings, processSettings, workerTuning, type Config } from './config';
+import { ensureOutboxDispatcher } from './dispatcher';
+import { createSealer } from './sealer';
 
-export { dataConverter, payloadCodec } from './codec';
+export { dataConverter, payloadCodec, payloadKeys } from './codec';
+export { createSealer } from './sealer';
+export { ensureOutboxDispatcher } from './dispatcher';
 
 /** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
 export const connectionOptions = (config: Config, address: string) => ({
@@ -43,7 +47,10 @@ export function installRuntime(level: LogLevel = 'WARN') {
   runtimeInstalled = true;
 }
 
-/** The worker: the generic driver workflow, the billing run, and the activities (records, notifications, facts, bills). */
+/**
+ * The worker: the generic driver workflow, the billing run, the outbox dispatcher, and the activities
+ * (records, the outbox's sending, facts, bills). It makes sure its task queue's dispatcher runs.
+ */
 export async function createProcessWorker(opts: {
   config: Config;
   address: string;
@@ -68,6 +75,9 @@ export async function createProcessWorker(opts: {
     },
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     heartbeat: () => heartbeat(),
+    cancellation: () => Context.current().cancellationSignal,
+    sealer: createSealer(payloadKeys(config)),
+    dispatch: dispatchSettings(config),
   });
   // The billing run starts bills the way the API starts any process.
   const processes = new ProcessClient(client, { taskQueue: config.TASK_QUEUE, settings: processSettings(config) });
@@ -78,7 +88,7 @@ export async function createProcessWorker(opts: {
     startProcess: (request) => processes.start(request),
   });
   const migrationActivities = createMigrationActivities({ store, processes, log });
-  return Worker.create({
+  const worker = await Worker.create({
     connection: await NativeConnection.connect(connectionOptions(config, opts.address)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
@@ -87,4 +97,6 @@ export async function createProcessWorker(opts: {
     ...workerTuning(config),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
   });
+  await ensureOutboxDispatcher(client, config.TASK_QUEUE);
+  return worker;
 }

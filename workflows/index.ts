@@ -21,3 +21,5 @@ export { processWorkflow };
 export { generatePartnerBills } from './bills';
 /** Moving a kind's open processes to another version (POST /v1/migrations). */
 export { migrateProcesses } from './migration';
+/** The outbox dispatcher: one per task queue, sending every message of the outbox (R74). */
+export { outboxDispatcher } from './outboxDispatcher';

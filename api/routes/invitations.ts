@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Notifier } from '../../activities/notifier';
 import { toBeijingTime } from '../../machines/time';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
@@ -20,9 +18,9 @@ const body = z
   .refine((b) => (b.channel === 'email') === (b.email !== undefined), { message: 'An email invitation needs "email"; a link or QR code has none', path: ['email'] });
 
 export const invitationRoutes =
-  (deps: { store: Store; notifier?: Notifier; log: Logger }): FastifyPluginAsyncZod =>
+  (deps: { store: Store }): FastifyPluginAsyncZod =>
   async (app) => {
-    const { store, notifier, log } = deps;
+    const { store } = deps;
 
     app.post('/invitations', { schema: { body, summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
       const { actor } = request;
@@ -44,19 +42,8 @@ export const invitationRoutes =
           body: `Your customer manager ${actor.id} invites you to associate with partner ${actor.partnerId}: ${acceptPath}\n\n您的客户经理 ${actor.id} 邀请您关联为合作伙伴 ${actor.partnerId} 的子客户：${acceptPath}`,
           status: 'pending' as const, createdAt: now.toISOString(), sentAt: null,
         };
+        // Sent by the workers' outbox dispatcher, like every message (R74): retried, never twice.
         await store.insertOutbox([message]);
-        // Off the request's path, at most once (claimed first); without a notifier it stays in the outbox.
-        if (notifier)
-          void (async () => {
-            if (!(await store.claimOutbox(key))) return;
-            try {
-              await notifier.send(message);
-              await store.markOutbox(key, 'sent');
-            } catch (error) {
-              await store.markOutbox(key, 'failed');
-              log.warn({ key, err: error }, 'invitation email not sent');
-            }
-          })();
       }
       return reply.status(201).send({
         token,

@@ -7,6 +7,8 @@ export interface Delivered {
   to: string[];
   subject: string;
   messageId: string;
+  /** When the server accepted it (ms since the epoch). */
+  at: number;
 }
 
 /** Decodes RFC 2047 encoded words (`=?UTF-8?Q?…?=`), which is how the Chinese half of a subject travels. */
@@ -49,7 +51,7 @@ export async function startMailbox(options: { port?: number; refuseRecipient?: (
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: header(raw, 'Subject'), messageId: header(raw, 'Message-ID') });
+        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: header(raw, 'Subject'), messageId: header(raw, 'Message-ID'), at: Date.now() });
         callback();
       });
     },

@@ -10,11 +10,10 @@ import { fileConsumption } from '../../api/consumption';
 import { buildServer } from '../../api/server';
 import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
-import { createNotifier } from '../../activities/notifier';
 import { ProcessClient } from '../../client';
 import { openStore, type Store } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
-import { connectClient, createProcessWorker, payloadCodec } from '../../worker';
+import { connectClient, createProcessWorker, createSealer, payloadCodec, payloadKeys } from '../../worker';
 
 /**
  * The people of the tests, each with an API key, as a keys file would list them. Partner ids carry a
@@ -100,7 +99,7 @@ export async function startProduct(
     client, store, keys, log, consoleDir,
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
-    notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
+    webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
     codec: { codec: payloadCodec(config), origins: [inject('temporalUiUrl')] },
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

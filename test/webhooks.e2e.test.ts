@@ -1,0 +1,300 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../api/server';
+import { freePort } from '../scripts/devServer';
+import { createSealer, payloadKeys } from '../worker';
+import { materials } from './support/fixtures';
+import { certifyBusiness, eventually } from './support/flows';
+import { startMailbox } from './support/mailbox';
+import { startPartnerApp, type PartnerApp } from './support/partnerApp';
+import { startProduct, type Person, type Product } from './support/product';
+
+/**
+ * Partners' apps hearing of their processes by signed webhooks (Standard Webhooks), over the real API,
+ * worker, outbox dispatcher and Temporal server, received by real HTTP servers that verify every
+ * signature with the `standardwebhooks` package. Retry and disabling times are scaled down from a day
+ * and five days to seconds.
+ */
+
+let product: Product;
+let mailbox: Awaited<ReturnType<typeof startMailbox>>;
+const apps: PartnerApp[] = [];
+
+beforeAll(async () => {
+  mailbox = await startMailbox();
+  product = await startProduct({
+    env: {
+      SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
+      WEBHOOK_RETRY_INITIAL_MS: '200',
+      WEBHOOK_RETRY_MAX_MS: '800',
+      WEBHOOK_RETRY_FOR_MS: '10000',
+      WEBHOOK_DISABLE_AFTER_MS: '14000',
+    },
+  });
+});
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await product?.stop();
+  await mailbox?.close();
+});
+
+const app = async (secrets: string[] = []) => {
+  const started = await startPartnerApp({ secrets });
+  apps.push(started);
+  return started;
+};
+const register = (who: Person, body: unknown) => product.call(who, 'POST', '/v1/webhooks', body);
+const deliveries = async (who: Person, endpointId: string) => {
+  const items: any[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await product.call(who, 'GET', `/v1/webhooks/${endpointId}/deliveries?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(page.status).toBe(200);
+    items.push(...page.body.items);
+    cursor = page.body.next;
+  } while (cursor);
+  return items;
+};
+const ok = (reply: { status: number; body: any }) => {
+  expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
+  return reply;
+};
+
+/** Milestones 1–3, milestone 2 rejected once: what a partner's app follows. */
+async function milestoneLifecycle(key: string) {
+  const id = ok(await product.start('acme', 'nre-milestones', { project: key }, { businessKey: key })).body.id as string;
+  for (const [who, action] of [
+    ['acme', { type: 'APPLY', milestone: 1, materials }], ['li', { type: 'APPROVE' }],
+    ['acme', { type: 'APPLY', milestone: 2, materials }], ['wang', { type: 'REJECT', comment: 'Test report missing' }],
+    ['acme', { type: 'APPLY', milestone: 2, materials }], ['li', { type: 'APPROVE' }],
+    ['acme', { type: 'APPLY', milestone: 3, materials }], ['wang', { type: 'APPROVE', comment: 'Accepted' }],
+  ] as Array<[Person, Record<string, unknown>]>)
+    ok(await product.act(who, id, action));
+  return id;
+}
+
+describe('webhooks to a partner app', () => {
+  let endpointId: string;
+  let secret: string;
+  let partnerApp: PartnerApp;
+
+  it('R74 R71 a partner app registers a webhook and follows a milestone lifecycle from its deliveries alone, each signature verified', async () => {
+    partnerApp = await app();
+    const created = await register('acme', { url: partnerApp.url });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ url: partnerApp.url, events: ['process.step'], enabled: true });
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    ({ id: endpointId, secret } = created.body);
+    partnerApp.useSecrets([secret]);
+    // The secret is shown once: never in a list or a read.
+    const listed = ok(await product.call('acme', 'GET', '/v1/webhooks')).body.items;
+    expect(listed.map((e: { id: string }) => e.id)).toEqual([endpointId]);
+    expect(JSON.stringify(listed) + JSON.stringify((await product.call('acme', 'GET', `/v1/webhooks/${endpointId}`)).body)).not.toContain('whsec_');
+
+    await certifyBusiness(product, 'acme');
+    const id = await milestoneLifecycle('webhook-lifecycle');
+    const records = ok(await product.view('acme', id)).body.records as Array<{ seq: number; event: string; to: string }>;
+    const steps = await eventually(async () => partnerApp.steps(id), (s) => s.length === records.length && s.at(-1)!.data.done, 30_000);
+
+    // In order, each once, each verified; the app knows where the process is without asking the API.
+    expect(steps.map((s) => s.data.seq)).toEqual(records.map((r) => r.seq));
+    expect(steps.map((s) => s.data.event)).toEqual(records.map((r) => r.event));
+    expect(steps.at(-1)!.data).toMatchObject({ processId: id, kind: 'nre-milestones', state: 'accepted', done: true, waitingFor: [], label: { 'zh-CN': expect.any(String) } });
+    expect(steps.find((s) => s.data.event === 'REJECT')!.data).toMatchObject({ comment: 'Test report missing', role: 'reviewer', atLocal: expect.stringMatching(/\+08:00$/) });
+    expect(partnerApp.refused).toEqual([]);
+    expect(partnerApp.events.every((e) => e.copies === 1)).toBe(true);
+
+    // The delivery log: each delivered at the first attempt, with the app's answer; ids are the webhook-ids the app saw.
+    const log = (await deliveries('acme', endpointId)).filter((d) => d.processId === id);
+    expect(log).toHaveLength(records.length);
+    expect(log.every((d) => d.status === 'sent' && d.attempts === 1 && /^200 OK/.test(d.answer) && d.type === 'process.step')).toBe(true);
+    expect(new Set(log.map((d) => d.id))).toEqual(new Set(partnerApp.events.filter((e) => e.event.data.processId === id).map((e) => e.id)));
+  });
+
+  it('R72 only the partner\'s own processes are delivered to its endpoints', async () => {
+    const globexApp = await app();
+    const globexEndpoint = ok(await register('globex', { url: globexApp.url })).body;
+    globexApp.useSecrets([globexEndpoint.secret]);
+    const cert = await certifyBusiness(product, 'globex');
+    await eventually(async () => globexApp.steps(cert), (s) => s.length === 3);
+    await eventually(async () => (await deliveries('acme', endpointId)).every((d) => d.status === 'sent'), (done) => done);
+    expect(partnerApp.events.filter((e) => e.event.data.partnerId !== product.people.acme.partnerId)).toEqual([]);
+    expect(globexApp.events.every((e) => e.event.data.partnerId === product.people.globex.partnerId)).toBe(true);
+    // And neither sees the other's endpoint.
+    expect((await product.call('globex', 'GET', `/v1/webhooks/${endpointId}/deliveries`)).status).toBe(404);
+  });
+
+  it('R74 survives the app\'s own downtime: deliveries are retried with backoff, under the same webhook-id, and complete in order', async () => {
+    await partnerApp.down();
+    const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'while-down' })).body.id as string;
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }));
+    ok(await product.act('li', id, { type: 'APPROVE' }));
+    // The first step was tried and refused at least twice while the app was away.
+    await eventually(async () => (await deliveries('acme', endpointId)).find((d) => d.processId === id && d.seq === 0), (d) => d?.attempts >= 2, 15_000);
+    await partnerApp.up();
+    // Back, but answering 503 for a while (a broken deploy): that is a failure too.
+    partnerApp.failWith(503);
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 2, materials }));
+    await eventually(async () => partnerApp.attempts.filter((a) => a.status === 503).length, (n) => n >= 2, 15_000);
+    partnerApp.failWith(undefined);
+    ok(await product.act('wang', id, { type: 'APPROVE' }));
+
+    const steps = await eventually(async () => partnerApp.steps(id), (s) => s.length === 5, 20_000);
+    expect(steps.map((s) => s.data.seq)).toEqual([0, 1, 2, 3, 4]);
+    const log = (await deliveries('acme', endpointId)).filter((d) => d.processId === id).sort((a, b) => a.seq - b.seq);
+    expect(log.every((d) => d.status === 'sent')).toBe(true);
+    expect(log[0].attempts).toBeGreaterThan(2);
+    // Refused attempts and the delivery carried one webhook-id: the app could tell them for one message.
+    const first = log[0].id;
+    expect(partnerApp.attempts.filter((a) => a.id === first).map((a) => a.status).at(-1)).toBe(200);
+    expect(partnerApp.attempts.some((a) => a.status === 503 && log.some((d) => d.id === a.id))).toBe(true);
+    const endpoint = ok(await product.call('acme', 'GET', `/v1/webhooks/${endpointId}`)).body;
+    expect(endpoint).toMatchObject({ enabled: true, failingSince: null });
+  });
+
+  it('R74 after a secret rotation deliveries are signed with both secrets for a day, so the app switches without a failed delivery', async () => {
+    const rotated = ok(await product.call('acme', 'POST', `/v1/webhooks/${endpointId}/rotate-secret`)).body;
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(secret);
+    expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
+    const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'rotation' })).body.id as string;
+    // Still on the old secret: verified.
+    await eventually(async () => partnerApp.steps(id), (s) => s.length === 1);
+    // Switched to the new one: verified too, and nothing was refused meanwhile.
+    partnerApp.useSecrets([rotated.secret]);
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }));
+    await eventually(async () => partnerApp.steps(id), (s) => s.length === 2);
+    expect(partnerApp.refused).toEqual([]);
+    expect(partnerApp.attempts.filter((a) => a.status === 400)).toEqual([]);
+    secret = rotated.secret;
+  });
+
+  it('R6 an endpoint subscribed to notifications also gets every notification to the partner, in both languages', async () => {
+    const changed = ok(await product.call('acme', 'PATCH', `/v1/webhooks/${endpointId}`, { events: ['process.step', 'process.notification'] })).body;
+    expect(changed.events).toEqual(['process.step', 'process.notification']);
+    const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'told' })).body.id as string;
+    ok(await product.act('acme', id, { type: 'APPLY', milestone: 1, materials }));
+    ok(await product.act('li', id, { type: 'REJECT', comment: 'Evidence missing' }));
+    const told = await eventually(
+      async () => partnerApp.events.filter((e) => e.event.type === 'process.notification' && e.event.data.processId === id),
+      (list) => list.length >= 1,
+    );
+    expect(told[0].event.data).toMatchObject({ processId: id, seq: 2, subject: { en: expect.any(String), 'zh-CN': expect.any(String) } });
+    expect(JSON.stringify(told[0].event.data)).toContain('Evidence missing');
+  });
+
+  it('R74 an endpoint failing for days is disabled and the partner told; enabled again, a missed delivery is redelivered on request', async () => {
+    ok(await product.call('acme', 'PATCH', `/v1/partners/${product.people.acme.partnerId}`, { contact: { email: 'it@acme.example' } }));
+    const dead = `http://127.0.0.1:${await freePort()}/gone`;
+    const endpoint = ok(await register('acme', { url: dead })).body;
+    const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'dead-endpoint' })).body.id as string;
+    // The partner keeps working (applying and withdrawing); every step is another delivery that fails.
+    let applied = false;
+    const disabled = await eventually(
+      async () => {
+        const now = ok(await product.call('acme', 'GET', `/v1/webhooks/${endpoint.id}`)).body;
+        if (now.enabled) ok(await product.act('acme', id, applied ? { type: 'WITHDRAW' } : { type: 'APPLY', milestone: 1, materials }));
+        applied = !applied;
+        return now;
+      },
+      (e) => !e.enabled,
+      60_000,
+    );
+    expect(disabled.disabledReason).toMatch(/no delivery has succeeded since/);
+    const mail = await eventually(async () => mailbox.inbox.filter((m) => m.subject.startsWith('Webhook endpoint disabled')), (m) => m.length === 1);
+    expect(mail[0]).toMatchObject({ to: ['it@acme.example'], subject: 'Webhook endpoint disabled / Webhook 端点已停用' });
+    // A step recorded while it was being disabled may still have queued one: it is given up when its turn comes.
+    const log = await eventually(() => deliveries('acme', endpoint.id), (all) => all.every((d) => d.status === 'given_up'));
+    expect(log.find((d) => d.seq === 0)!.answer).toMatch(/ECONNREFUSED/);
+    // Redelivering to a disabled endpoint is refused; fixed and enabled, the first step goes, signed, once.
+    const first = log.find((d) => d.seq === 0)!;
+    expect((await product.call('acme', 'POST', `/v1/webhooks/${endpoint.id}/deliveries/${first.id}/redeliver`)).body.error.code).toBe('endpoint_disabled');
+    const fixed = await app([endpoint.secret]);
+    ok(await product.call('acme', 'PATCH', `/v1/webhooks/${endpoint.id}`, { url: fixed.url, enabled: true }));
+    const again = await product.call('acme', 'POST', `/v1/webhooks/${endpoint.id}/deliveries/${first.id}/redeliver`);
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ id: first.id, status: 'pending' });
+    await eventually(async () => fixed.steps(id), (s) => s.length === 1);
+    expect(fixed.events[0].id).toBe(first.id);
+  });
+
+  it('R73 bad webhook input is refused with a reason, and nothing is registered, changed or delivered', async () => {
+    const before = ok(await product.call('acme', 'GET', '/v1/webhooks')).body.items;
+    const refusals: Array<[Person, unknown, number, string]> = [
+      ['acme', { url: 'ftp://files.acme.example/hook' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: 'javascript:alert(1)' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: 'not a url' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: `https://hooks.acme.example/${'x'.repeat(2100)}` }, 422, 'invalid_body'],
+      ['acme', { url: 'http://10.0.0.8/hook' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: 'http://[fd00::1]/hook' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: 'http://169.254.169.254/latest/meta-data' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: 'https://user:pw@hooks.acme.example/' }, 422, 'invalid_webhook_url'],
+      ['acme', { url: 'https://hooks.acme.example/', events: ['process.deleted'] }, 422, 'invalid_body'],
+      ['acme', { url: 'https://hooks.acme.example/', events: [] }, 422, 'invalid_body'],
+      ['acme', { url: 'https://hooks.acme.example/', secret: 'whsec_mine' }, 422, 'invalid_body'],
+      ['li', { url: 'https://hooks.acme.example/' }, 403, 'role_not_allowed'],
+      ['ops', { url: 'https://hooks.acme.example/' }, 403, 'role_not_allowed'],
+    ];
+    for (const [who, body, status, code] of refusals) {
+      const reply = await register(who, body);
+      expect(reply.status, JSON.stringify(body)).toBe(status);
+      expect(reply.body.error.code).toBe(code);
+      expect(reply.body.error.reason.length).toBeGreaterThan(10);
+    }
+    expect((await register('acme', { url: 'http://10.0.0.8/hook' })).body.error.reason).toMatch(/10\.0\.0\.8 is a private or reserved network address/);
+
+    // Another partner's endpoint is not there for it, whatever it asks.
+    const own = `/v1/webhooks/${endpointId}`;
+    for (const [method, route, body] of [
+      ['GET', own], ['PATCH', own, { enabled: false }], ['DELETE', own], ['POST', `${own}/rotate-secret`],
+      ['GET', `${own}/deliveries`], ['POST', `${own}/deliveries/msg_x/redeliver`],
+    ] as Array<[string, string, unknown?]>) {
+      const reply = await product.call('globex', method, route, body);
+      expect(reply.status, `${method} ${route}`).toBe(404);
+      expect(reply.body.error.code).toBe('not_found');
+    }
+    expect((await product.call('acme', 'PATCH', own, { url: 'http://192.168.1.1/' })).status).toBe(422);
+    expect((await product.call('acme', 'PATCH', own, {})).status).toBe(422);
+    expect((await product.call('acme', 'POST', `${own}/deliveries/msg_nope/redeliver`)).status).toBe(404);
+    const after = ok(await product.call('acme', 'GET', '/v1/webhooks')).body.items;
+    expect(after).toEqual(before);
+
+    // A deployment that keeps webhooks off its own machine refuses loopback receivers too.
+    const strict = await buildServer({
+      client: product.client, store: product.store, keys: product.keys, log: pino({ level: 'silent' }),
+      webhooks: { sealer: createSealer(payloadKeys(product.config)), targets: 'public' },
+    });
+    try {
+      for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://[::ffff:127.0.0.1]/hook']) {
+        const reply = await strict.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${product.people.acme.key}`, 'content-type': 'application/json' }, payload: { url } });
+        expect(reply.statusCode, url).toBe(422);
+        expect(reply.json().error.reason).toMatch(/loopback/);
+      }
+    } finally {
+      await strict.close();
+    }
+    expect(ok(await product.call('acme', 'GET', '/v1/webhooks')).body.items).toEqual(before);
+  });
+
+  it('deletes an endpoint: its deliveries not yet made are given up, and it is gone', async () => {
+    const doomed = ok(await register('acme', { url: `http://127.0.0.1:${await freePort()}/never` })).body;
+    const id = ok(await product.start('acme', 'nre-milestones', {}, { businessKey: 'doomed' })).body.id as string;
+    const waiting = await eventually(() => deliveries('acme', doomed.id), (all) => all.length === 1 && all[0].attempts >= 1);
+    expect(waiting[0]).toMatchObject({ processId: id, status: 'pending', nextAttemptAt: expect.any(String) });
+    expect((await product.call('acme', 'DELETE', `/v1/webhooks/${doomed.id}`)).status).toBe(204);
+    expect((await product.store.listOutbox({ processId: id })).filter((m) => m.endpointId === doomed.id)).toMatchObject([{ status: 'given_up', lastAnswer: 'The endpoint was deleted.' }]);
+    expect((await product.call('acme', 'GET', `/v1/webhooks/${doomed.id}`)).status).toBe(404);
+    expect((await product.call('acme', 'GET', '/v1/webhooks')).body.items.map((e: { id: string }) => e.id)).not.toContain(doomed.id);
+  });
+
+  it('describes every webhook route in OpenAPI, with request and response schemas', async () => {
+    const spec = (await product.call(null, 'GET', '/openapi.json')).body;
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/rotate-secret', '/v1/webhooks/{id}/deliveries', '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver']),
+    );
+    const create = spec.paths['/v1/webhooks'].post;
+    expect(create.requestBody.content['application/json'].schema.properties).toHaveProperty('url');
+    expect(create.responses['201'].content['application/json'].schema.properties).toHaveProperty('secret');
+    expect(spec.paths['/v1/webhooks/{id}/deliveries'].get.responses['200'].content['application/json'].schema.properties.items.items.properties).toHaveProperty('attempts');
+  });
+});
