@@ -21,6 +21,8 @@ export interface DispatchSettings {
   batch: number;
   /** How long an idle drain waits before looking again (it is woken at once by a step this process recorded). */
   pollMs: number;
+  /** A held step nobody released within this long (its caller died after the Update completed) is checked with the engine. */
+  heldGraceMs: number;
   webhookTargets: WebhookTargetPolicy;
   webhookTimeoutMs: number;
   /** Exponential backoff of a failing webhook delivery, given up once it has failed for `forMs`. */
@@ -33,6 +35,7 @@ export const defaultDispatchSettings: DispatchSettings = {
   leaseMs: 30_000,
   batch: 50,
   pollMs: 200,
+  heldGraceMs: 15_000,
   webhookTargets: 'loopback',
   webhookTimeoutMs: 10_000,
   webhookRetry: { initialMs: 5_000, maxMs: 3_600_000, forMs: 24 * 3_600_000 },
@@ -54,7 +57,13 @@ export interface DispatcherDeps {
   sealer: Sealer;
   log: Logger;
   settings?: Partial<DispatchSettings>;
+  /**
+   * Whether the Update that made a held step completed (the engine committed the step), was never
+   * committed (false), or cannot be told now (undefined); the worker asks the engine.
+   */
+  updateCompleted?: (processId: string, runId: string, updateId: string) => Promise<boolean | undefined>;
 }
+
 
 export interface DrainControl {
   forMs: number;
@@ -174,6 +183,25 @@ export function createDispatcher(deps: DispatcherDeps) {
     return messages.length;
   }
 
+  /**
+   * Held steps nobody released (their Update's caller went away between the Update's completion and the
+   * release): those the engine committed are released, those it never committed are forgotten, so that
+   * no step is lost and none is shown or sent that did not happen.
+   */
+  async function settleHeldSteps(): Promise<void> {
+    if (!deps.updateCompleted) return;
+    for (const held of await store.staleHeldSteps(settings.heldGraceMs, 20)) {
+      const completed = await deps.updateCompleted(held.processId, held.runId, held.updateId);
+      if (completed === true) {
+        await store.releaseSteps(held.processId, held.seq);
+        log.info({ processId: held.processId, seq: held.seq }, 'a held step its caller did not release was committed: released');
+      } else if (completed === false) {
+        await store.dropHeldStep(held.processId, held.seq);
+        log.warn({ processId: held.processId, seq: held.seq }, 'a held step was never committed by the engine: dropped, nothing of it shown or sent');
+      }
+    }
+  }
+
   /** The dispatcher's activity: sends whatever is due, again and again, for `forMs`; heartbeats; stops when cancelled. */
   async function drain({ forMs, signal, heartbeat }: DrainControl): Promise<{ claimed: number }> {
     const until = Date.now() + forMs;
@@ -183,8 +211,13 @@ export function createDispatcher(deps: DispatcherDeps) {
     // Claims a release before this one made (it wrote no expiry) expire in a few minutes from now.
     const adopted = await store.outbox.adoptLegacyClaims(new Date(Date.now() + 5 * 60_000));
     if (adopted > 0) log.info({ adopted }, 'messages claimed by an earlier release will be sent again if still unsent in 5 minutes');
+    let heldCheckedAt = 0;
     try {
       while (!signal?.aborted && Date.now() < until) {
+        if (Date.now() - heldCheckedAt > settings.heldGraceMs / 3) {
+          heldCheckedAt = Date.now();
+          await settleHeldSteps().catch((err) => log.warn({ err: (err as Error).message }, 'held steps not checked'));
+        }
         const n = await round();
         claimed += n;
         if (n > 0) continue;

@@ -10,6 +10,7 @@ import { createDispatcher, type DispatchSettings } from './dispatcher';
 import type { Notifier } from './notifier';
 import { createOperations, type OperationCall } from './operations';
 import { webhookDeliveries } from './webhookEvents';
+import type { WebhookEndpoint } from '../store/webhooks';
 
 export interface ActivityDeps {
   store: Store;
@@ -33,17 +34,19 @@ export interface ActivityDeps {
   sealer: Sealer;
   /** The outbox dispatcher's claims, batches, polling and webhook retries. */
   dispatch?: Partial<DispatchSettings>;
+  /** Asks the engine whether the Update that made a held step completed (ProcessClient.updateCompleted). */
+  updateCompleted?: (processId: string, runId: string, updateId: string) => Promise<boolean | undefined>;
 }
 
 /** The only I/O the workflow calls: each function is safe to retry, which is how Temporal runs activities. */
 export function createActivities(deps: ActivityDeps) {
   const { store, notifier, signal, log } = deps;
   const staff: StaffAddresses = { reviewers: 'reviewers@partnerflow.local', ops: 'ops@partnerflow.local', ...deps.staff };
-  const dispatcher = createDispatcher({ store, notifier, sealer: deps.sealer, log, settings: deps.dispatch });
+  const dispatcher = createDispatcher({ store, notifier, sealer: deps.sealer, log, settings: deps.dispatch, updateCompleted: deps.updateCompleted });
   const operations = createOperations({ ...deps, queued: dispatcher.wake });
 
-  /** The step's messages (R6) and its webhook deliveries, in the step's own transaction. */
-  async function saveStep(step: Step, held: boolean): Promise<void> {
+  /** The step's messages (R6) and its webhook deliveries, in the step's own transaction; `held` keeps them until the engine committed the step. */
+  async function saveStep(step: Step, held?: { updateId: string; runId: string }): Promise<void> {
     const processId = step.view.id;
     let messages: OutboxEntry[] = [];
     const createdAt = new Date().toISOString();
@@ -53,7 +56,9 @@ export function createActivities(deps: ActivityDeps) {
       if (messages.length < step.notifications.length)
         log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
     }
-    await store.saveStep(step, messages, { held, webhooks: (endpoints) => webhookDeliveries(step, endpoints, createdAt) });
+    const webhooks = (endpoints: WebhookEndpoint[]) => webhookDeliveries(step, endpoints, createdAt);
+    if (held) await store.holdStep(step, messages, { webhooks, ...held });
+    else await store.saveStep(step, messages, { webhooks });
     // The records store is the audit trail (R71); this line is for following a process in the logs.
     for (const r of step.records)
       log.debug({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
@@ -74,22 +79,17 @@ export function createActivities(deps: ActivityDeps) {
      * activity, so that a slow or failing mail server never holds up the decision that caused it.
      */
     async recordStep(step: Step): Promise<void> {
-      await saveStep(step, false);
+      await saveStep(step);
       dispatcher.wake();
     },
 
     /**
-     * Records a step the engine may not have committed yet (a local activity): its messages and webhook
-     * deliveries are written `held`, replacing what an earlier attempt at this seq wrote, and go out
-     * only after `releaseStep`.
+     * Records a step inside the Update that made it (a local activity: the engine has not committed it
+     * yet). It is held, replacing what an earlier attempt at this seq held: nothing of it is shown or sent
+     * until whoever learns that the Update completed releases it (store.releaseSteps).
      */
-    async recordHeldStep(step: Step): Promise<void> {
-      await saveStep(step, true);
-    },
-
-    /** The engine committed the step: its held messages may go. */
-    async releaseStep(input: { processId: string; seq: number }): Promise<void> {
-      if ((await store.releaseStep(input.processId, input.seq)) > 0) dispatcher.wake();
+    async recordHeldStep(input: { step: Step; updateId: string; runId: string }): Promise<void> {
+      await saveStep(input.step, { updateId: input.updateId, runId: input.runId });
     },
 
     /**

@@ -79,12 +79,10 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
   fs.mkdirSync(dataDir, { recursive: true });
   const partnerIds = Array.from({ length: WARMUP + opts.n }, (_, i) => `${opts.tag}-${side}-${i}`);
   const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: taskQueue, ...ctx.workerEnv });
-  if (side === 'product') {
-    // NRE milestones need business certification (R10): the fact its own process would have announced.
-    const store = await openStore({ dataDir });
-    for (const id of partnerIds) await store.setPartnerFact(id, { fact: 'businessCertified', value: true });
-    await store.close();
-  }
+  // The product's records store, as the API opens it: NRE milestones need business certification (R10), the
+  // fact its own process would have announced; and a completed action releases the steps the store held.
+  const store = side === 'product' ? await openStore({ dataDir }) : undefined;
+  if (store) for (const id of partnerIds) await store.setPartnerFact(id, { fact: 'businessCertified', value: true });
   const workers = await Promise.all(
     Array.from({ length: opts.workers }, () =>
       startWorker({ mode: bundleOf(side), address: ctx.address, taskQueue, dataDir, bundlePath: ctx.bundles[bundleOf(side)], env: ctx.workerEnv }, { cpuProfileDir: ctx.cpuProfileDir }),
@@ -92,7 +90,9 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
   );
   try {
     const driver: Driver =
-      side === 'product' ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config) })) : bareDriver(ctx.temporal, taskQueue, { searchAttributes: side === 'bare-sa' });
+      side === 'product'
+        ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config), onCommitted: (id, version) => store!.releaseSteps(id, version) }))
+        : bareDriver(ctx.temporal, taskQueue, { searchAttributes: side === 'bare-sa' });
     await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
     const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
     const serverBefore = processCpuMs(ctx.serverPid);
@@ -130,6 +130,7 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
+    await store?.close();
   }
 }
 

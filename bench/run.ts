@@ -15,6 +15,7 @@
  *   --decompose        also run bare Temporal writing the product's search attributes (`bare-sa`): what
  *                      the ops view alone costs the engine
  *   --out DIR          results folder (default bench/results); --no-doc leaves docs/PERFORMANCE.md alone
+ *   --migrate 1000     instead: how long moving that many open processes to another version of their kind takes
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -29,9 +30,10 @@ import { workflowBundleOptions } from '../worker/bundle';
 import { openMany, runSide, type Bundle, type PhaseContext, type Side, type SideResult } from './phase';
 import { machineFacts, ratioLine, replaceSection, resultsFile, summaryTable, writeResults, type Ratios, type Summary } from './report';
 import { median, round } from './stats';
+import { benchMigration } from './migrate';
 
 const root = path.join(__dirname, '..');
-const usage = 'npm run bench -- [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare|bare-sa] [--decompose] [--report FILE]';
+const usage = 'npm run bench -- [--migrate N] [--quick] [--n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare|bare-sa] [--decompose] [--report FILE]';
 
 /** A wrong command line is told in one line with the usage, never a stack trace. */
 function refuse(reason: string): never {
@@ -54,6 +56,7 @@ const options = {
   only: { type: 'string' },
   decompose: { type: 'boolean', default: false },
   report: { type: 'string' },
+  migrate: { type: 'string' },
 } as const;
 let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
 try {
@@ -127,6 +130,10 @@ async function withServer<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise
 }
 
 async function main() {
+  if (args.migrate !== undefined) {
+    await benchMigration(int('migrate', args.migrate, 1000), { writeDoc: !args['no-doc'], docPath, log });
+    return;
+  }
   if (args.report) {
     // Only what was measured is read back; what was concluded from it is concluded again.
     let read: RunRecord;

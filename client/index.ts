@@ -66,6 +66,11 @@ export interface ProcessClientOptions {
   historyLimit?: number;
   /** How long a caller waits for a worker to take an action or a start (default 20 s). */
   answerWithinMs?: number;
+  /**
+   * Called once an Update to a process completed, i.e. the engine committed its steps up to `version`:
+   * the records store releases the steps it held until then (store.releaseSteps).
+   */
+  onCommitted?: (processId: string, version: number) => Promise<unknown>;
 }
 
 /** Starts processes, sends them actions and reads their live state: the one module that talks to Temporal. */
@@ -133,8 +138,14 @@ export class ProcessClient {
   }
 
   /** Waits until the process's effects so far are recorded. */
-  settle(processId: string): Promise<ActResult> {
-    return this.answered(() => this.temporal.workflow.getHandle(processId).executeUpdate(settled));
+  async settle(processId: string): Promise<ActResult> {
+    return this.committed(processId, await this.answered(() => this.temporal.workflow.getHandle(processId).executeUpdate(settled)));
+  }
+
+  /** The Update completed, so its steps are committed: those the records store held are written now. */
+  private async committed<T extends { version: number }>(processId: string, result: T): Promise<T> {
+    await this.options.onCommitted?.(processId, result.version);
+    return result;
   }
 
   /**
@@ -159,12 +170,12 @@ export class ProcessClient {
   /** Sends an action; throws ProcessRefusal when the process refuses it. */
   async act(processId: string, request: { action: unknown; actor: Actor; expectedVersion?: number; idempotencyKey?: string }): Promise<ActResult> {
     try {
-      return await this.answered(() =>
+      return await this.committed(processId, await this.answered(() =>
         this.temporal.workflow.getHandle(processId).executeUpdate(act, {
           args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion }],
           updateId: request.idempotencyKey === undefined ? undefined : updateIdFor(request.actor, request.idempotencyKey),
         }),
-      );
+      ));
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
@@ -180,9 +191,9 @@ export class ProcessClient {
    */
   async migrate(processId: string, request: MigrateRequest): Promise<MigrateResult> {
     try {
-      return await this.answered(() =>
+      return await this.committed(processId, await this.answered(() =>
         this.temporal.workflow.getHandle(processId).executeUpdate(migrate, { args: [request], updateId: `migration:${request.migrationId}` }),
-      );
+      ));
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
@@ -220,6 +231,23 @@ export class ProcessClient {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
+    }
+  }
+
+  /**
+   * Whether an Update of a run completed (true), is unknown to the engine or failed (false: the step it
+   * held was never committed), or cannot be told now (undefined): the dispatcher's check of a held step
+   * whose caller went away before releasing it.
+   */
+  async updateCompleted(processId: string, runId: string, updateId: string): Promise<boolean | undefined> {
+    try {
+      await this.temporal.withDeadline(Date.now() + 5000, () => this.temporal.workflow.getHandle(processId, runId).getUpdateHandle(updateId).result());
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return false;
+      // The engine answers an Update it never took (in that run) as not found.
+      if (err instanceof WorkflowNotFoundError && /update .* not found/i.test(err.message)) return false;
+      return undefined;
     }
   }
 

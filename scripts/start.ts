@@ -62,6 +62,7 @@ async function main() {
   const schedule = await ensureBillSchedule(temporal, config.TASK_QUEUE);
   log.info(schedule, 'partner-bills schedule in place');
   const client = new ProcessClient(temporal, {
+    onCommitted: (id, version) => store.releaseSteps(id, version),
     taskQueue: config.TASK_QUEUE,
     settings: processSettings(config),
   });

@@ -300,6 +300,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('webhook_endpoints_partner').on('webhook_endpoints').columns(['partner_id', 'created_at']).execute();
     },
   },
+  '010_held_steps': {
+    // Steps recorded inside the Update that made them (a local activity), kept apart until the engine is known to have committed them.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('held_steps')
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('step', 'text', (c) => c.notNull())
+        .addColumn('update_id', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('held_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('held_steps_pk', ['process_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('held_steps_held_at').on('held_steps').column('held_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -62,8 +62,6 @@ export interface OutboxStore {
    * `until`, then due again, so a worker of that release still sending during an upgrade is not doubled.
    */
   adoptLegacyClaims(until: Date): Promise<number>;
-  /** A held step's messages become due (the step is known committed). Returns how many. */
-  releaseStep(processId: string, seq: number): Promise<number>;
   backlog(now?: Date): Promise<OutboxBacklog>;
 }
 
@@ -194,17 +192,6 @@ export function createOutboxStore(db: Kysely<Database>): OutboxStore {
         .set({ claimed_until: until.toISOString() })
         .where('status', '=', 'sending')
         .where('claimed_until', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-
-    async releaseStep(processId, seq) {
-      const result = await db
-        .updateTable('outbox')
-        .set({ status: 'pending' })
-        .where('process_id', '=', processId)
-        .where('seq', '=', seq)
-        .where('status', '=', 'held')
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },

@@ -153,6 +153,17 @@ export interface KindMigrationItemsTable {
   updated_at: string;
 }
 
+/** A step recorded before the engine is known to have committed it (store.holdStep). */
+export interface HeldStepsTable {
+  process_id: string;
+  seq: number;
+  /** JSON: the step's view and records, written when it is released. */
+  step: string;
+  update_id: string;
+  run_id: string;
+  held_at: string;
+}
+
 export interface Database {
   partners: PartnersTable;
   processes: ProcessesTable;
@@ -169,4 +180,5 @@ export interface Database {
   sales_task_records: SalesTaskRecordsTable;
   kind_migrations: KindMigrationsTable;
   kind_migration_items: KindMigrationItemsTable;
+  held_steps: HeldStepsTable;
 }

@@ -33,14 +33,17 @@ import { createWebhookStore, endpointFromRow, type WebhookEndpoint, type Webhook
 export type { OutboxEntry };
 
 export interface SaveStepOptions {
-  /**
-   * Write the step's messages `held`: the dispatcher sends none of them until `releaseStep` (for a step
-   * recorded before the engine is known to have committed it). Saving a held step again replaces what
-   * an earlier attempt at the same seq wrote: its records, its view, and its messages still held.
-   */
-  held?: boolean;
   /** The step's webhook deliveries, composed for the partner's enabled endpoints as read in the step's transaction. */
   webhooks?: (endpoints: WebhookEndpoint[]) => OutboxEntry[];
+}
+
+/** A step held until the engine is known to have committed it: the Update that made it, in which run. */
+export interface HeldStepRef {
+  processId: string;
+  seq: number;
+  updateId: string;
+  runId: string;
+  heldAt: string;
 }
 
 export interface ProcessQuery {
@@ -98,12 +101,22 @@ export interface Store {
   /**
    * Records a step, its view, its messages and its webhook deliveries in one transaction; a view never
    * moves back to an older version (R71). A step whose record is already there (a retried activity)
-   * changes nothing: its messages were queued with it, to whom they were then (R74). With `held`, see
-   * SaveStepOptions.
+   * changes nothing: its messages were queued with it, to whom they were then (R74). A step saved so is
+   * committed, and so are the steps before it: held ones are released first, in order.
    */
   saveStep(step: Step, messages?: OutboxEntry[], options?: SaveStepOptions): Promise<void>;
-  /** Lets the dispatcher send a held step's messages: the engine committed the step. Returns how many. */
-  releaseStep(processId: string, seq: number): Promise<number>;
+  /**
+   * Keeps a step the engine may not have committed yet (recorded by a local activity inside the Update
+   * that made it): nothing of it is shown or sent until `releaseSteps`. Holding the same seq again (a
+   * retried attempt, possibly of another event) replaces it.
+   */
+  holdStep(step: Step, messages: OutboxEntry[], options: SaveStepOptions & { updateId: string; runId: string }): Promise<void>;
+  /** Step `seq` of the process is committed, so are those before it: their records, views and messages are written. Returns how many. */
+  releaseSteps(processId: string, seq: number): Promise<number>;
+  /** Held steps nobody released within `olderThanMs` (their caller died): the dispatcher asks the engine about each. */
+  staleHeldSteps(olderThanMs: number, limit: number): Promise<HeldStepRef[]>;
+  /** A held step the engine never committed: forgotten, with its messages. */
+  dropHeldStep(processId: string, seq: number): Promise<void>;
   /** `seq` narrows to one step's messages: the workers' question on every step, which must not grow with the process. */
   listOutbox(filter: { processId?: string; seq?: number; recipient?: string }): Promise<OutboxRow[]>;
   /** Messages whose key is already there are left as they are (R74). */
@@ -188,6 +201,77 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     });
   }
 
+  /** The partner's enabled webhook endpoints, when the step composes webhook deliveries. */
+  async function enabledEndpoints(trx: Transaction<Database>, partnerId: string, options: SaveStepOptions): Promise<WebhookEndpoint[]> {
+    if (!options.webhooks) return [];
+    return (await trx.selectFrom('webhook_endpoints').selectAll().where('partner_id', '=', partnerId).where('enabled', '=', 1).execute()).map(endpointFromRow);
+  }
+
+  /**
+   * Writes a committed step: its records, its messages, and its view and inbox unless a newer step is
+   * there already. A step whose record is already there (a retried activity) changes nothing.
+   */
+  async function writeStep(trx: Transaction<Database>, { view, records }: Pick<Step, 'view' | 'records'>, outgoing: OutboxEntry[]): Promise<void> {
+    const since = records[0]?.at ?? view.updatedAt;
+    if (records.length > 0) {
+      const inserted = await trx.insertInto('records').values(records.map(recordToRow)).onConflict((oc) => oc.columns(['process_id', 'seq']).doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+    }
+    if (outgoing.length > 0) await trx.insertInto('outbox').values(outgoing.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
+    const written = await trx
+      .insertInto('processes')
+      .values(processToRow(view))
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet((eb) => ({
+            kind_version: eb.ref('excluded.kind_version'),
+            customer_id: eb.ref('excluded.customer_id'),
+            state: eb.ref('excluded.state'),
+            state_value: eb.ref('excluded.state_value'),
+            context: eb.ref('excluded.context'),
+            label: eb.ref('excluded.label'),
+            done: eb.ref('excluded.done'),
+            version: eb.ref('excluded.version'),
+            waiting_for: eb.ref('excluded.waiting_for'),
+            due_at: eb.ref('excluded.due_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
+          .where('processes.version', '<', (eb) => eb.ref('excluded.version')),
+      )
+      .executeTakeFirst();
+    // An older step arriving late changes neither the view nor the inbox.
+    if (!written || Number(written.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+    await trx
+      .deleteFrom('tasks')
+      .where('process_id', '=', view.id)
+      .$if(view.waitingFor.length > 0, (qb) => qb.where('role', 'not in', view.waitingFor))
+      .execute();
+    for (const role of view.waitingFor) {
+      // A role that keeps waiting keeps its `since` and whoever holds the task.
+      await trx
+        .insertInto('tasks')
+        .values({ process_id: view.id, role, since: new Date(since).toISOString(), due_at: role === 'reviewer' ? view.dueAt : null, claimed_by: null, claimed_at: null })
+        .onConflict((oc) => oc.columns(['process_id', 'role']).doUpdateSet((eb) => ({ due_at: eb.ref('excluded.due_at') })))
+        .execute();
+    }
+  }
+
+  /** Writes the held steps of a process up to `seq`, in order, and lets their messages go. */
+  async function releaseHeld(trx: Transaction<Database>, processId: string, seq: number): Promise<number> {
+    const held = await trx.selectFrom('held_steps').selectAll().where('process_id', '=', processId).where('seq', '<=', seq).orderBy('seq').execute();
+    for (const row of held) await writeStep(trx, JSON.parse(row.step), []);
+    if (held.length > 0) await trx.deleteFrom('held_steps').where('process_id', '=', processId).where('seq', '<=', seq).execute();
+    const messages = await trx.updateTable('outbox').set({ status: 'pending' }).where('process_id', '=', processId).where('seq', '<=', seq).where('status', '=', 'held').executeTakeFirst();
+    return Math.max(held.length, Number(messages.numUpdatedRows));
+  }
+
+  /** Forgets a held step (superseded, or never committed), with its held messages. */
+  async function dropHeld(trx: Transaction<Database>, processId: string, seq: number): Promise<void> {
+    await trx.deleteFrom('held_steps').where('process_id', '=', processId).where('seq', '=', seq).execute();
+    await trx.deleteFrom('outbox').where('process_id', '=', processId).where('seq', '=', seq).where('status', '=', 'held').execute();
+  }
+
   return {
     async getProcess(id) {
       const row = await db.selectFrom('processes').selectAll().where('id', '=', id).executeTakeFirst();
@@ -260,81 +344,49 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       await db.insertInto('processes').values(processToRow(view)).onConflict((oc) => oc.column('id').doNothing()).execute();
     },
 
-    async saveStep({ view, records }, messages = [], options = {}) {
-      const held = options.held === true;
+    async saveStep(step, messages = [], options = {}) {
       await db.transaction().execute(async (trx) => {
-        const since = records[0]?.at ?? view.updatedAt;
-        if (records.length > 0) {
-          const inserted = await trx
-            .insertInto('records')
-            .values(records.map(recordToRow))
-            .onConflict((oc) =>
-              held
-                ? // An attempt the engine may not have committed: the newest attempt at this seq is the one that counts.
-                  oc.columns(['process_id', 'seq']).doUpdateSet((eb) => ({
-                    at: eb.ref('excluded.at'),
-                    actor_id: eb.ref('excluded.actor_id'),
-                    role: eb.ref('excluded.role'),
-                    event: eb.ref('excluded.event'),
-                    from_state: eb.ref('excluded.from_state'),
-                    to_state: eb.ref('excluded.to_state'),
-                    comment: eb.ref('excluded.comment'),
-                    reason: eb.ref('excluded.reason'),
-                    payload: eb.ref('excluded.payload'),
-                    update_id: eb.ref('excluded.update_id'),
-                  }))
-                : oc.columns(['process_id', 'seq']).doNothing(),
-            )
-            .executeTakeFirst();
-          if (!held && Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
-        }
-        const endpoints = options.webhooks
-          ? (await trx.selectFrom('webhook_endpoints').selectAll().where('partner_id', '=', view.partnerId).where('enabled', '=', 1).execute()).map(endpointFromRow)
-          : [];
-        const outgoing = [...messages, ...(endpoints.length > 0 ? options.webhooks!(endpoints) : [])].map((m) => (held ? { ...m, status: 'held' as const } : m));
-        if (held) {
-          const seqs = [...new Set([...records.map((r) => r.seq), ...outgoing.map((m) => m.seq)])];
-          if (seqs.length > 0) await trx.deleteFrom('outbox').where('process_id', '=', view.id).where('seq', 'in', seqs).where('status', '=', 'held').execute();
-        }
-        if (outgoing.length > 0) await trx.insertInto('outbox').values(outgoing.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
-        const written = await trx
-          .insertInto('processes')
-          .values(processToRow(view))
-          .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet((eb) => ({
-                kind_version: eb.ref('excluded.kind_version'),
-                customer_id: eb.ref('excluded.customer_id'),
-                state: eb.ref('excluded.state'),
-                state_value: eb.ref('excluded.state_value'),
-                context: eb.ref('excluded.context'),
-                label: eb.ref('excluded.label'),
-                done: eb.ref('excluded.done'),
-                version: eb.ref('excluded.version'),
-                waiting_for: eb.ref('excluded.waiting_for'),
-                due_at: eb.ref('excluded.due_at'),
-                updated_at: eb.ref('excluded.updated_at'),
-              }))
-              .where('processes.version', held ? '<=' : '<', (eb) => eb.ref('excluded.version')),
-          )
-          .executeTakeFirst();
-        // An older step arriving late changes neither the view nor the inbox.
-        if (!written || Number(written.numInsertedOrUpdatedRows ?? 0n) === 0) return;
-        await trx
-          .deleteFrom('tasks')
-          .where('process_id', '=', view.id)
-          .$if(view.waitingFor.length > 0, (qb) => qb.where('role', 'not in', view.waitingFor))
-          .execute();
-        for (const role of view.waitingFor) {
-          // A role that keeps waiting keeps its `since` and whoever holds the task.
-          await trx
-            .insertInto('tasks')
-            .values({ process_id: view.id, role, since: new Date(since).toISOString(), due_at: role === 'reviewer' ? view.dueAt : null, claimed_by: null, claimed_at: null })
-            .onConflict((oc) => oc.columns(['process_id', 'role']).doUpdateSet((eb) => ({ due_at: eb.ref('excluded.due_at') })))
-            .execute();
-        }
+        const seq = step.records[0]?.seq ?? step.view.version;
+        // Recorded as committed: so are the steps before it; an attempt at this seq that was never committed is superseded.
+        await releaseHeld(trx, step.view.id, seq - 1);
+        await dropHeld(trx, step.view.id, seq);
+        const endpoints = await enabledEndpoints(trx, step.view.partnerId, options);
+        await writeStep(trx, step, [...messages, ...(endpoints.length > 0 ? options.webhooks!(endpoints) : [])]);
       });
+    },
+
+    async holdStep(step, messages, options) {
+      const { view, records } = step;
+      const seq = records[0]?.seq ?? view.version;
+      await db.transaction().execute(async (trx) => {
+        await dropHeld(trx, view.id, seq);
+        const endpoints = await enabledEndpoints(trx, view.partnerId, options);
+        const outgoing = [...messages, ...(endpoints.length > 0 ? options.webhooks!(endpoints) : [])].map((m) => ({ ...m, status: 'held' as const }));
+        if (outgoing.length > 0) await trx.insertInto('outbox').values(outgoing.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
+        await trx
+          .insertInto('held_steps')
+          .values({ process_id: view.id, seq, step: JSON.stringify({ view, records }), update_id: options.updateId, run_id: options.runId, held_at: now() })
+          .execute();
+      });
+    },
+
+    async releaseSteps(processId, seq) {
+      return db.transaction().execute((trx) => releaseHeld(trx, processId, seq));
+    },
+
+    async staleHeldSteps(olderThanMs, limit) {
+      const rows = await db
+        .selectFrom('held_steps')
+        .select(['process_id', 'seq', 'update_id', 'run_id', 'held_at'])
+        .where('held_at', '<', new Date(Date.now() - olderThanMs).toISOString())
+        .orderBy('held_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ processId: r.process_id, seq: Number(r.seq), updateId: r.update_id, runId: r.run_id, heldAt: r.held_at }));
+    },
+
+    async dropHeldStep(processId, seq) {
+      await db.transaction().execute((trx) => dropHeld(trx, processId, seq));
     },
 
     async listTasks({ role, kind, partnerId, waitingSinceBefore, overdueAt, claimedBy, limit, cursor }) {
@@ -455,7 +507,6 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return pageOf(rows, limit, outboxFromRow, (m) => ({ at: m.createdAt, id: m.key }));
     },
 
-    releaseStep: (processId, seq) => outbox.releaseStep(processId, seq),
     outbox,
     webhooks: createWebhookStore(db),
     customers: createCustomerStore(db),

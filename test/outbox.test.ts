@@ -76,7 +76,7 @@ describe.each(backends)('the outbox on $name', ({ open }) => {
 
   /** Sends everything an earlier test left (held, claimed, waiting to retry), so that each test starts with an empty outbox. */
   async function settle() {
-    for (const m of await store.listOutbox({})) if (m.status === 'held') await store.releaseStep(m.processId, m.seq);
+    for (const m of await store.listOutbox({})) if (m.status === 'held') await store.releaseSteps(m.processId, m.seq);
     const later = () => store.outbox.claim({ leaseMs: 60_000, limit: 1000, perGroup: 1000, now: new Date(Date.now() + 24 * 3600_000) });
     for (let claim = await later(); claim.messages.length; claim = await later()) for (const m of claim.messages) await store.outbox.markSent(m.key, null);
   }
@@ -135,21 +135,35 @@ describe.each(backends)('the outbox on $name', ({ open }) => {
     expect(claim.messages.map((m) => m.key)).toEqual(['only-a/2/email/d@x.test']);
   });
 
-  it('R74 a held step sends nothing until released; saving it again replaces its records and held messages', async () => {
+  it('R74 R71 a held step shows and sends nothing until released; holding it again replaces it; recording a later step releases it first', async () => {
     await settle();
-    const first = step('held-p', 1, 'APPLY');
-    await store.saveStep(first, [mail('held-p', 1, 'first@x.test')], { held: true });
+    await store.holdStep(step('held-p', 1, 'APPLY'), [mail('held-p', 1, 'first@x.test')], { updateId: 'u1', runId: 'r1' });
+    expect(await store.listRecords('held-p')).toEqual([]);
+    expect(await store.getProcess('held-p')).toBeNull();
     expect((await store.outbox.claim({ leaseMs: 60_000, limit: 10 })).messages).toEqual([]);
     expect(await store.outbox.backlog()).toMatchObject({ held: 1, due: 0 });
     // The engine never committed that attempt; the next one, at the same seq, was another event.
-    await store.saveStep(step('held-p', 1, 'WITHDRAW'), [mail('held-p', 1, 'second@x.test')], { held: true });
-    expect((await store.listRecords('held-p')).map((r) => r.event)).toEqual(['WITHDRAW']);
+    await store.holdStep(step('held-p', 1, 'WITHDRAW'), [mail('held-p', 1, 'second@x.test')], { updateId: 'u2', runId: 'r1' });
     expect((await store.listOutbox({ processId: 'held-p' })).map((m) => [m.recipient, m.status])).toEqual([['second@x.test', 'held']]);
-    expect(await store.releaseStep('held-p', 1)).toBe(1);
+    expect(await store.staleHeldSteps(0, 10)).toEqual([expect.objectContaining({ processId: 'held-p', seq: 1, updateId: 'u2', runId: 'r1' })]);
+    expect(await store.releaseSteps('held-p', 1)).toBe(1);
+    expect((await store.listRecords('held-p')).map((r) => r.event)).toEqual(['WITHDRAW']);
+    expect((await store.getProcess('held-p'))?.version).toBe(1);
+    expect(await store.staleHeldSteps(0, 10)).toEqual([]);
     expect((await store.outbox.claim({ leaseMs: 60_000, limit: 10 })).messages.map((m) => m.recipient)).toEqual(['second@x.test']);
-    // Released and being sent: a late held attempt at that seq writes no second copy of it.
-    await store.saveStep(step('held-p', 1, 'WITHDRAW'), [mail('held-p', 1, 'second@x.test')], { held: true });
+    // Released and being sent: the same step recorded again (a retried activity) writes no second copy of it.
+    await store.saveStep(step('held-p', 1, 'WITHDRAW'), [mail('held-p', 1, 'second@x.test')]);
     expect((await store.listOutbox({ processId: 'held-p' })).map((m) => m.status)).toEqual(['sending']);
+    // A step recorded as committed proves the held one before it committed too: it is written first, in order.
+    await store.holdStep(step('held-p', 2, 'APPLY'), [], { updateId: 'u3', runId: 'r1' });
+    await store.saveStep(step('held-p', 3, 'reviewReminder'), []);
+    expect((await store.listRecords('held-p')).map((r) => r.seq)).toEqual([1, 2, 3]);
+    // One the engine never committed is dropped, with its messages.
+    await store.holdStep(step('held-p', 4, 'APPROVE'), [mail('held-p', 4, 'third@x.test')], { updateId: 'u4', runId: 'r1' });
+    await store.dropHeldStep('held-p', 4);
+    expect(await store.staleHeldSteps(0, 10)).toEqual([]);
+    expect((await store.listOutbox({ processId: 'held-p', seq: 4 }))).toEqual([]);
+    expect((await store.getProcess('held-p'))?.version).toBe(3);
   });
 
   it('R74 a held webhook delivery holds back the later steps of its process at that endpoint; held mail holds up no other process\'s mail', async () => {
@@ -160,7 +174,7 @@ describe.each(backends)('the outbox on $name', ({ open }) => {
     });
     await store.insertOutbox([hook(1, 'held'), hook(2, 'pending'), mail('mail-held', 1, 'e@x.test', { status: 'held' }), mail('mail-other', 2, 'e@x.test')]);
     expect((await store.outbox.claim({ leaseMs: 60_000, limit: 10 })).messages.map((m) => m.key)).toEqual(['mail-other/2/email/e@x.test']);
-    await store.releaseStep('hook-p', 1);
+    await store.releaseSteps('hook-p', 1);
     expect((await store.outbox.claim({ leaseMs: 60_000, limit: 10 })).messages.map((m) => m.key)).toEqual(['webhook/ep/hook-p/1', 'webhook/ep/hook-p/2']);
   });
 

@@ -60,6 +60,8 @@ const envSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   OUTBOX_CLAIM_MS: z.coerce.number().int().min(1_000).default(30_000),
   OUTBOX_BATCH: z.coerce.number().int().min(1).max(1_000).default(50),
+  /** A step held for its Update's caller that nobody released within this long is checked with the engine (workflows/effects.ts). */
+  OUTBOX_HELD_GRACE_MS: z.coerce.number().int().min(100).default(15_000),
   /** Which addresses webhooks may go to: `public`, also `loopback` (this machine; the development default), also `private` networks. */
   WEBHOOK_TARGETS: z.enum(webhookTargetPolicies).default('loopback'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
@@ -100,6 +102,7 @@ export const dispatchSettings = (config: Config): DispatchSettings => ({
   pollMs: config.OUTBOX_POLL_MS,
   leaseMs: config.OUTBOX_CLAIM_MS,
   batch: config.OUTBOX_BATCH,
+  heldGraceMs: config.OUTBOX_HELD_GRACE_MS,
   webhookTargets: config.WEBHOOK_TARGETS,
   webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
   webhookRetry: { initialMs: config.WEBHOOK_RETRY_INITIAL_MS, maxMs: config.WEBHOOK_RETRY_MAX_MS, forMs: config.WEBHOOK_RETRY_FOR_MS },

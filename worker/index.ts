@@ -62,6 +62,8 @@ export async function createProcessWorker(opts: {
 }): Promise<Worker> {
   const { config, store, client, log } = opts;
   installRuntime();
+  // The billing run starts bills and migrations move processes the way the API does; a completed Update releases the steps the store held.
+  const processes = new ProcessClient(client, { taskQueue: config.TASK_QUEUE, settings: processSettings(config), onCommitted: (id, version) => store.releaseSteps(id, version) });
   const activities = createActivities({
     store,
     log,
@@ -78,9 +80,8 @@ export async function createProcessWorker(opts: {
     cancellation: () => Context.current().cancellationSignal,
     sealer: createSealer(payloadKeys(config)),
     dispatch: dispatchSettings(config),
+    updateCompleted: (processId, runId, updateId) => processes.updateCompleted(processId, runId, updateId),
   });
-  // The billing run starts bills the way the API starts any process.
-  const processes = new ProcessClient(client, { taskQueue: config.TASK_QUEUE, settings: processSettings(config) });
   const billActivities = createBillActivities({
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     store,

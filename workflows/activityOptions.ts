@@ -14,3 +14,7 @@ export const operationOptions = { startToCloseTimeout: '1 minute', retry } as co
 // Sending may wait on a slow mail server, so it heartbeats between messages instead (R74: a claimed
 // message is never sent again, so a retry after a lost heartbeat sends only what nobody claimed).
 export const sendOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry } as const;
+
+// A step's record inside its Update (driver generation 2): a local activity, retried within the workflow
+// task; a record that cannot be written for this long fails the task, which the engine retries.
+export const heldRecordOptions = { startToCloseTimeout: '15 seconds', retry: { ...retry, maximumAttempts: 5 } } as const;

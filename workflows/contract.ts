@@ -11,8 +11,12 @@ import type { Actor, Announcement } from '../machines/types';
  * A run follows the generation it was started with (`ProcessArgs.driver`; runs of release 1cee4be carry
  * none and are generation 1) and the code keeps every generation that a running process may follow;
  * continue-as-new starts the next run on the newest. `test/histories/` keeps histories of each.
+ *
+ * 1 (release 1cee4be): each step recorded by an activity, its messages sent by another.
+ * 2: a step made by an Update is recorded by a local activity inside it, held until committed; no
+ *    per-step send (the outbox dispatcher sends); workflows/effects.ts.
  */
-export const driverVersion = 1;
+export const driverVersion = 2;
 
 export interface ProcessArgs {
   kind: string;

@@ -1,10 +1,11 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OperationOutcome, Operation } from '../machines/operations';
-import { operationOptions, recordOptions, sendOptions } from './activityOptions';
+import { heldRecordOptions, operationOptions, recordOptions, sendOptions } from './activityOptions';
 import type { StepResult } from './step';
 
 const activities = proxyActivities<Activities>(recordOptions);
+const { recordHeldStep } = proxyLocalActivities<Activities>(heldRecordOptions);
 
 /**
  * Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra
@@ -29,13 +30,22 @@ const performOperation: Activities['performOperation'] = (arg) =>
 
 /**
  * The effects of a process's steps, carried out as activities. Records run one step at a time, in
- * sequence order, even when handlers interleave; an action's caller waits for them. Messages go out on
- * a chain of their own that nobody waits for, so a slow mail server never holds up a decision. The
- * outcome of an operation comes back through `onOutcome`, once its step is recorded.
+ * sequence order, even when handlers interleave; an action's caller waits for them. The outcome of an
+ * operation comes back through `onOutcome`, once its step is recorded.
+ *
+ * Driver generation 1 records every step with an activity and sends its messages with another, on a
+ * chain of their own that nobody waits for. Generation 2 records a step made by an Update with a local
+ * activity inside that Update (one workflow task, no activity task): the record is held until the
+ * Update's caller learns it completed, i.e. the engine committed it (store.releaseSteps). Other steps
+ * (start, timers, facts, outcomes) are recorded by an activity, which runs only once its step is
+ * committed. Messages leave the process's history: the outbox dispatcher sends them.
  */
 export function createEffects(opts: {
   processId: string;
   partnerId: string;
+  /** The driver generation of this run (workflows/contract.ts). */
+  driver: number;
+  runId: string;
   /** Steps whose messages an earlier run did not send yet. */
   undelivered?: number[];
   onOutcome: (operation: Operation, outcome: OperationOutcome) => Promise<void> | void;
@@ -74,17 +84,24 @@ export function createEffects(opts: {
   };
 
   return {
-    /** Queues the step's record, announcements, messages and operations; resolves when it and its operations' outcomes are recorded. */
-    carryOut(step: StepResult): Promise<void> {
+    /**
+     * Queues the step's record, announcements, messages and operations; resolves when it and its
+     * operations' outcomes are recorded. `updateId`: the step was made by that Update, whose caller waits.
+     */
+    carryOut(step: StepResult, made: { updateId?: string } = {}): Promise<void> {
+      const held = opts.driver >= 2 && made.updateId !== undefined;
       const recorded = recordInOrder(async () => {
-        await recordStep({ view: step.row, records: [step.record], notifications: step.notifications });
+        const record = { view: step.row, records: [step.record], notifications: step.notifications };
+        if (held) await recordHeldStep({ step: record, updateId: made.updateId!, runId: opts.runId });
+        else await recordStep(record);
         for (const announcement of step.announcements) await announce({ partnerId, processId, announcement });
       });
-      if (step.notifications.length) deliver(step.seq);
+      if (step.notifications.length && opts.driver < 2) deliver(step.seq);
       return step.operations.length ? perform(recorded, step.seq, step.operations) : recorded;
     },
-    /** Sends again what an earlier run left unsent. */
+    /** Sends again what an earlier run left unsent (from generation 2 on, the outbox dispatcher sends it). */
     deliverUndelivered: () => {
+      if (opts.driver >= 2) undelivered.clear();
       for (const seq of undelivered) deliver(seq);
     },
     /** Resolves once every record queued so far is written. */

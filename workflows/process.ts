@@ -53,6 +53,8 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   const effects = createEffects({
     processId: who.processId,
     partnerId: who.partnerId,
+    driver: args.driver ?? 1,
+    runId: workflowInfo().runId,
     undelivered: args.carried?.undelivered,
     onOutcome: async (operation, outcome) => {
       const event = { ...outcome, actor: system, at: new Date().toISOString() } as StampedEvent;
@@ -60,15 +62,15 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     },
   });
 
-  /** Commits a step: the next snapshot now, its timers and what ops see at once, its effects queued. */
-  const commit = (next: StepResult, kindVersion?: number) => {
+  /** Commits a step: the next snapshot now, its timers and what ops see at once, its effects queued. `madeBy`: the Update that made it. */
+  const commit = (next: StepResult, madeBy?: string, kindVersion?: number) => {
     snapshot = next.snapshot;
     seq = next.seq;
     for (const change of next.timers) 'start' in change ? timers.start({ id: change.start, event: change.event, dueAt: change.dueAt }) : timers.cancel(change.cancel);
     webUi.show(kind, next.view, { seq, event: next.record.event, actor: next.record.actorId, at: next.record.at }, kindVersion);
-    return effects.carryOut(next);
+    return effects.carryOut(next, { updateId: madeBy });
   };
-  const apply = (event: StampedEvent, cause: StepCause = {}) => commit(step(kind, who, snapshot!, seq, event, cause, Date.now()));
+  const apply = (event: StampedEvent, cause: StepCause = {}, madeBy?: string) => commit(step(kind, who, snapshot!, seq, event, cause, Date.now()), madeBy);
 
   const receiveFact = (announcement: Announcement) => {
     const event = { type: 'FACT', ...announcement, actor: system, at: new Date().toISOString() } as StampedEvent;
@@ -98,7 +100,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       accepted = undefined;
       if (!verdict.ok) throw refusal(verdict.refusal);
       // Only an id the caller chose (actor + Idempotency-Key) is worth keeping; Temporal's own are random.
-      const done = apply(verdict.event, { updateId: updateId?.startsWith(`${actor.id}:`) ? updateId : undefined });
+      const done = apply(verdict.event, { updateId: updateId?.startsWith(`${actor.id}:`) ? updateId : undefined }, updateId);
       const result = { version: seq };
       if (updateId) {
         recentUpdates.set(updateId, result);
@@ -151,7 +153,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       });
       kind = plan.target;
       const moved = kind.machine.resolveState({ value: plan.snapshot.value as any, context: plan.snapshot.context as any });
-      await commit(migrationStep(kind, who, moved, seq, { ...from, actor, at: new Date().toISOString(), migrationId, mapping }, Date.now()), kind.version);
+      await commit(migrationStep(kind, who, moved, seq, { ...from, actor, at: new Date().toISOString(), migrationId, mapping }, Date.now()), currentUpdateInfo()?.id, kind.version);
       return { version: seq, ...from, toVersion: kind.version, toState: plan.toState };
     },
     {

@@ -87,6 +87,7 @@ export async function startProduct(
       : await createProcessWorker({ config, address, store, client: temporal, log, workflowBundle: { codePath: inject('workflowBundlePath') } });
   const running = worker?.run();
   const client = new ProcessClient(temporal, {
+    onCommitted: (id, version) => store.releaseSteps(id, version),
     taskQueue: config.TASK_QUEUE,
     settings: processSettings(config),
     historyLimit: options.historyLimit,

@@ -25,7 +25,7 @@ async function main() {
   const temporal = await connectClient(config, address);
   const bundle = process.env.WORKFLOW_BUNDLE;
   const worker = await createProcessWorker({ config, address, store, client: temporal, log, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
-  const client = new ProcessClient(temporal, { taskQueue: config.TASK_QUEUE, settings: processSettings(config) });
+  const client = new ProcessClient(temporal, { taskQueue: config.TASK_QUEUE, settings: processSettings(config), onCommitted: (id, version) => store.releaseSteps(id, version) });
   const app = await buildServer({
     client, store, log, keys: await loadKeys(config.PC_KEYS_FILE),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
