@@ -142,9 +142,14 @@ export class ProcessClient {
     return this.committed(processId, await this.answered(() => this.temporal.workflow.getHandle(processId).executeUpdate(settled)));
   }
 
-  /** The Update completed, so its steps are committed: those the records store held are written now. */
+  /**
+   * The Update completed, so its steps are committed: those the records store held are written now. A
+   * release that fails (the store busy) is tried once more; after that the dispatcher releases the step,
+   * and the action, which was applied, is not reported as failed.
+   */
   private async committed<T extends { version: number }>(processId: string, result: T): Promise<T> {
-    await this.options.onCommitted?.(processId, result.version);
+    const release = this.options.onCommitted;
+    if (release) await release(processId, result.version).catch(() => new Promise((resolve) => setTimeout(resolve, 100)).then(() => release(processId, result.version)).catch(() => {}));
     return result;
   }
 

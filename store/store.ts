@@ -259,9 +259,9 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
 
   /** Writes the held steps of a process up to `seq`, in order, and lets their messages go. */
   async function releaseHeld(trx: Transaction<Database>, processId: string, seq: number): Promise<number> {
-    const held = await trx.selectFrom('held_steps').selectAll().where('process_id', '=', processId).where('seq', '<=', seq).orderBy('seq').execute();
+    // A write first, so that SQLite takes the write lock at once (a read first could not upgrade after another writer).
+    const held = (await trx.deleteFrom('held_steps').where('process_id', '=', processId).where('seq', '<=', seq).returningAll().execute()).sort((a, b) => Number(a.seq) - Number(b.seq));
     for (const row of held) await writeStep(trx, JSON.parse(row.step), []);
-    if (held.length > 0) await trx.deleteFrom('held_steps').where('process_id', '=', processId).where('seq', '<=', seq).execute();
     const messages = await trx.updateTable('outbox').set({ status: 'pending' }).where('process_id', '=', processId).where('seq', '<=', seq).where('status', '=', 'held').executeTakeFirst();
     return Math.max(held.length, Number(messages.numUpdatedRows));
   }
