@@ -8,8 +8,13 @@ import { round, percentile } from './stats';
 import { sampleMemory, startWorker } from './workers';
 import { bareDriver, drive, lifecycle, processesPerLifecycle, productDriver, transitionsPerLifecycle, type Driver } from './workload';
 
-/** `bare-sa` is bare Temporal writing the search attributes the product writes for ops: what they alone cost the engine. */
-export type Side = 'product' | 'bare' | 'bare-sa';
+/**
+ * `bare` is what a competent engineer writes by hand (an activity per record and per send); `bare-floor`
+ * the cheapest correct hand-written design (records by local activity inside the Update, messages sent
+ * in batches outside the history); `bare-sa` is bare writing the search attributes the product writes
+ * for ops: what they alone cost the engine.
+ */
+export type Side = 'product' | 'bare' | 'bare-floor' | 'bare-sa';
 export type Bundle = 'product' | 'bare';
 const bundleOf = (side: Side): Bundle => (side === 'product' ? 'product' : 'bare');
 
@@ -92,7 +97,7 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
     const driver: Driver =
       side === 'product'
         ? productDriver(new ProcessClient(ctx.productTemporal, { taskQueue, settings: processSettings(config), onCommitted: (id, version) => store!.releaseSteps(id, version) }))
-        : bareDriver(ctx.temporal, taskQueue, { searchAttributes: side === 'bare-sa' });
+        : bareDriver(ctx.temporal, taskQueue, { searchAttributes: side === 'bare-sa', floor: side === 'bare-floor' });
     await drive(driver, partnerIds.slice(0, WARMUP), WARMUP);
     const cpuBefore = await Promise.all(workers.map((w) => w.cpuMs()));
     const serverBefore = processCpuMs(ctx.serverPid);

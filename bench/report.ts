@@ -36,15 +36,18 @@ const rows: Array<[string, (s: Summary) => string]> = [
   ['client CPU per transition (ms)', (s) => s.clientCpuMsPerTransition.toFixed(2)],
 ];
 
-/** A Markdown table of both sides and their ratio, for the terminal and docs/PERFORMANCE.md. */
-export function summaryTable(product: Summary, bare: Summary): string {
-  const ratio = (p: number, b: number) => (b ? (p / b).toFixed(2) : '—');
-  const lines = ['| | product | bare Temporal | product ÷ bare |', '|---|---:|---:|---:|'];
-  for (const [name, value] of rows) {
-    const p = Number(value(product));
-    const b = Number(value(bare));
-    lines.push(`| ${name} | ${value(product)} | ${value(bare)} | ${ratio(p, b)} |`);
-  }
+/** A Markdown table of the sides and the product's ratios, for the terminal and docs/PERFORMANCE.md. */
+export function summaryTable(sides: { product: Summary; bare: Summary; floor?: Summary }, idleP50: { product?: number; bare?: number; floor?: number } = {}): string {
+  const { product, bare, floor } = sides;
+  const ratio = (p: number, b: number | undefined) => (b ? (p / b).toFixed(2) : '—');
+  const lines = floor
+    ? ['| | product | bare Temporal | bare-floor | product ÷ bare | product ÷ bare-floor |', '|---|---:|---:|---:|---:|---:|']
+    : ['| | product | bare Temporal | product ÷ bare |', '|---|---:|---:|---:|'];
+  const line = (name: string, p: string, b: string, f?: string) =>
+    lines.push(floor ? `| ${name} | ${p} | ${b} | ${f ?? '—'} | ${ratio(Number(p), Number(b))} | ${ratio(Number(p), f === undefined ? undefined : Number(f))} |` : `| ${name} | ${p} | ${b} | ${ratio(Number(p), Number(b))} |`);
+  for (const [name, value] of rows) line(name, value(product), value(bare), floor && value(floor));
+  if (idleP50.product !== undefined && idleP50.bare !== undefined)
+    line('idle action latency p50 (ms, one at a time)', idleP50.product.toFixed(1), idleP50.bare.toFixed(1), idleP50.floor?.toFixed(1));
   return lines.join('\n');
 }
 

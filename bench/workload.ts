@@ -81,7 +81,7 @@ export function productDriver(processes: ProcessClient): Driver {
  * Bare Temporal: a start, the same `settled` Update the product's client sends after it, then the actions.
  * With `searchAttributes`, it starts with and writes the search attributes the product writes for ops.
  */
-export function bareDriver(temporal: Client, taskQueue: string, opts: { searchAttributes?: boolean } = {}): Driver {
+export function bareDriver(temporal: Client, taskQueue: string, opts: { searchAttributes?: boolean; floor?: boolean } = {}): Driver {
   return {
     async start(script, partnerId) {
       const workflowId = `bare:${script.kind}:${partnerId}`;
@@ -93,7 +93,7 @@ export function bareDriver(temporal: Client, taskQueue: string, opts: { searchAt
             { key: searchAttributeKeys.waitingFor, value: ['partner'] },
           ]
         : undefined;
-      const handle = await temporal.workflow.start('bareProcess', {
+      const handle = await temporal.workflow.start(opts.floor ? 'bareFloorProcess' : 'bareProcess', {
         workflowId,
         taskQueue,
         args: [{ kind: script.kind, searchAttributes: opts.searchAttributes }],

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
  * workloads) and reports. No timing is asserted here; the goals live in `npm run bench` itself.
  */
 describe('npm run bench -- --quick', () => {
-  it('prints the ratio line last and writes a results JSON with both sides and the machine', async () => {
+  it('prints the ratio line last and writes a results JSON with every side, the idle latency and the machine', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-bench-test-'));
     try {
       const root = path.join(__dirname, '..');
@@ -24,7 +24,7 @@ describe('npm run bench -- --quick', () => {
       expect(files).toHaveLength(1);
       const result = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8'));
       expect(result.machine).toMatchObject({ cpus: expect.any(Number), memoryGB: expect.any(Number), node: process.version });
-      for (const side of ['product', 'bare'])
+      for (const side of ['product', 'bare', 'bareFloor'])
         expect(result[side]).toMatchObject({
           processesPerSecond: expect.any(Number),
           transitionsPerSecond: expect.any(Number),
@@ -32,9 +32,14 @@ describe('npm run bench -- --quick', () => {
           historyEventsPerTransition: expect.any(Number),
           workerRssMB: { max: expect.any(Number) },
         });
-      // Both sides ran the whole workload: 3 lifecycles of 10 Updates each.
-      expect(result.runs.product[0].updates).toBe(30);
-      expect(result.runs.bare[0].updates).toBe(30);
+      // Every side ran the whole workload: 3 lifecycles of 10 Updates each, then 2 one action at a time.
+      for (const side of ['product', 'bare', 'bare-floor']) {
+        expect(result.runs[side][0].updates).toBe(30);
+        expect(result.idle[side][0].updates).toBe(20);
+      }
+      expect(result.ratiosVsFloor).toMatchObject({ throughput: expect.any(Number), p99Latency: expect.any(Number) });
+      expect(result.idleP50Ratio).toEqual(expect.any(Number));
+      expect(lines).toContainEqual(expect.stringMatching(/^ratio vs bare-floor: throughput \d+\.\d\d, p99 latency \d+\.\d\d$/));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

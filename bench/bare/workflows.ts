@@ -1,5 +1,5 @@
-import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import { recordOptions, sendOptions } from '../../workflows/activityOptions';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { heldRecordOptions, recordOptions, sendOptions } from '../../workflows/activityOptions';
 import { act, searchAttributeKeys, settled } from '../../workflows/contract';
 import type { BareActivities } from './activities';
 import { barePlan, endsAfter, type BareKind } from './plan';
@@ -89,5 +89,68 @@ export async function bareProcess(args: { kind: BareKind; searchAttributes?: boo
   started = true;
   void step('START');
   await condition(() => ended && allHandlersFinished() && recording === 0 && sending === 0);
+  return { steps: seq };
+}
+
+const floor = proxyLocalActivities<BareActivities>(heldRecordOptions);
+
+/**
+ * The floor: the cheapest correct design a competent engineer would write by hand on Temporal for the
+ * same workload. Each step is recorded by a local activity inside the Update that made it (one workflow
+ * task, no activity task), the start too; messages are left to a batch sender outside the process's
+ * history, so no step schedules one. The same Updates and review timers as the other sides.
+ */
+export async function bareFloorProcess(args: { kind: BareKind }): Promise<{ steps: number }> {
+  const plan = barePlan[args.kind];
+  const last = endsAfter[args.kind];
+  let seq = 0;
+  let started = false;
+  let lastSeen = 0;
+  let ended = false;
+  let records: Promise<void> = Promise.resolve();
+  let recording = 0;
+  let timers: CancellationScope[] = [];
+
+  const step = (type: string) => {
+    const s = plan[type] ?? {};
+    seq += 1;
+    const stepSeq = seq;
+    if (s.timers === 'start')
+      for (const delay of reviewTimers) {
+        const scope = new CancellationScope();
+        timers.push(scope);
+        scope.run(() => sleep(delay)).catch((err) => {
+          if (!isCancellation(err)) throw err;
+        });
+      }
+    if (s.timers === 'cancel') {
+      for (const scope of timers) scope.cancel();
+      timers = [];
+    }
+    recording++;
+    records = records
+      .then(async () => {
+        await floor.recordStep(stepSeq);
+        if (s.announce) await announce(stepSeq);
+      })
+      .finally(() => recording--);
+    if (type === last.type && ++lastSeen === last.times) ended = true;
+    return records;
+  };
+
+  setHandler(act, async ({ action }) => {
+    await step((action as { type: string }).type);
+    return { version: seq };
+  });
+  setHandler(settled, async () => {
+    await condition(() => started);
+    await records;
+    return { version: seq };
+  });
+
+  await openProcess(0);
+  started = true;
+  void step('START');
+  await condition(() => ended && allHandlersFinished() && recording === 0);
   return { steps: seq };
 }
