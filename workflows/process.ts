@@ -29,9 +29,10 @@ const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, m
  */
 export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
   const { kindOf, versionsOf, judge, planMove, stateKey, opsDetails, step, startStep, migrationStep } = policy();
+  const opening = kindOf(args.kind, args.kindVersion);
+  if (!opening) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
   // The version the process runs on; a migration moves it to another.
-  let kind = kindOf(args.kind, args.kindVersion)!;
-  if (!kind) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
+  let kind = opening;
   const who: ProcessIdentity = {
     processId: workflowInfo().workflowId,
     partnerId: args.partnerId,
