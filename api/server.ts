@@ -63,7 +63,7 @@ export async function buildServer(deps: ApiDeps) {
     loggerInstance: deps.log,
     bodyLimit: 64 * 1024,
     // Long enough for any id the schemas allow (300 characters), percent-encoded.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // A request must arrive whole within requestTimeoutMs (a body sent a byte at a time is cut off), and a
     // connection may sit idle for idleTimeoutMs (event streams send a comment every 15 s).
     requestTimeout: limits.requestTimeoutMs,

@@ -14,6 +14,7 @@ import { buildServer } from '../api/server';
 import { main as cli } from '../cli/main';
 import { openStore } from '../store/db';
 import { AesGcmCodec, payloadCodec, REFUSED_VALUE } from '../worker/codec';
+import { licence } from './support/fixtures';
 import { eventually, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';
 
@@ -194,11 +195,28 @@ describe('finding 1: the engine is no back door', () => {
     expect(await footprint(product, reset)).toEqual(before);
 
     // Nothing to resend, nothing held: refused with a reason, no audit record.
-    expect((await as(product.people.ops as Identity, 'POST', `${processPath(reset)}/repairs`, { action: 'resend-facts', reason: 'lost signal' })).body.error.code).toBe('no_facts');
-    expect((await as(product.people.ops as Identity, 'POST', `${processPath(reset)}/repairs`, { action: 'release-review', reason: 'away' })).body.error.code).toBe('not_waiting_for_review');
+    const ops = product.people.ops as Identity;
+    expect((await as(ops, 'POST', `${processPath(reset)}/repairs`, { action: 'resend-facts', reason: 'lost signal' })).body.error.code).toBe('no_facts');
+    expect((await as(ops, 'POST', `${processPath(reset)}/repairs`, { action: 'release-review', reason: 'away' })).body.error.code).toBe('not_waiting_for_review');
 
-    const audit = (await as(product.people.ops as Identity, 'GET', '/v1/repairs?limit=100')).body.items.filter((r: { processId: string }) => r.processId === cancelled || r.processId === reset);
-    expect(audit.map((r: { action: string; outcome: string }) => `${r.action}:${r.outcome}`).sort()).toEqual(['cancel:done', 'reset:done', 'reset:failed']);
+    // A review Li holds while away: ops free it.
+    const certification = (await as(partner, 'POST', '/v1/processes', { kind: 'business-certification', input: {} })).body.id;
+    expect((await as(partner, 'POST', `${processPath(certification)}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
+    expect((await product.call('li', 'POST', `/v1/tasks/${encodeURIComponent(certification)}/claim`)).status).toBe(200);
+    const released = await as(ops, 'POST', `${processPath(certification)}/repairs`, { action: 'release-review', reason: 'Li is on leave' });
+    expect(released.body).toMatchObject({ action: 'release-review', outcome: 'done', detail: { heldBy: 'li.reviewer' } });
+    expect((await product.store.getTask(certification, 'reviewer'))?.claimedBy).toBeNull();
+    // Certified now: the partner's milestone process is told again what it may have missed.
+    expect((await product.act('wang', certification, { type: 'APPROVE' })).status).toBe(200);
+    const resent = await as(ops, 'POST', `${processPath(reset)}/repairs`, { action: 'resend-facts', reason: 'the announcement failed while the worker was down' });
+    expect(resent.status, JSON.stringify(resent.body)).toBe(201);
+    expect(resent.body.detail.facts).toContainEqual({ fact: 'businessCertified', value: true });
+
+    const audit = (await as(ops, 'GET', '/v1/repairs?limit=100')).body.items.filter((r: { processId: string }) => [cancelled, reset, certification].includes(r.processId));
+    expect(audit.map((r: { action: string; outcome: string }) => `${r.action}:${r.outcome}`).sort()).toEqual(['cancel:done', 'release-review:done', 'resend-facts:done', 'reset:done', 'reset:failed']);
+    const listed: string[] = [];
+    expect(await cli(['repairs', certification], (text) => listed.push(text), { PARTNERFLOW_URL: product.url, PARTNERFLOW_KEY: ops.key })).toBe(0);
+    expect(listed.join('\n')).toContain('Li is on leave');
     expect((await as(partner, 'GET', '/v1/repairs')).status).toBe(403);
   }, 90_000);
 });
@@ -380,18 +398,18 @@ describe('finding 5: idempotency is the caller’s in its role', () => {
     const started = await product.start('chenPartner', 'business-certification', {});
     expect(started.status).toBe(201);
     const id = started.body.id;
-    const submitted = await product.act('chenPartner', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }, { 'idempotency-key': 'same-key' });
+    const submitted = await product.act('chenPartner', id, { type: 'SUBMIT', ...licence }, { 'idempotency-key': 'same-key' });
     expect(submitted.status).toBe(200);
     expect((await product.store.listRecords(id)).at(-1)?.updateId).toBe(`${product.people.chenPartner.id}:partner:same-key`);
     const before = await footprint(product, id);
-    const replayed = await product.act('chenReviewer', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }, { 'idempotency-key': 'same-key' });
+    const replayed = await product.act('chenReviewer', id, { type: 'SUBMIT', ...licence }, { 'idempotency-key': 'same-key' });
     expect(replayed.status).toBe(403);
     expect(replayed.body.error.code).toBe('role_not_allowed');
     const approve = await product.act('chenReviewer', id, { type: 'APPROVE' }, { 'idempotency-key': 'same-key' });
     expect(approve.body.error.code).toBe('four_eyes');
     expect(await footprint(product, id)).toEqual(before);
     // The partner's own retry is still answered from the audit trail.
-    expect((await product.act('chenPartner', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }, { 'idempotency-key': 'same-key' })).status).toBe(200);
+    expect((await product.act('chenPartner', id, { type: 'SUBMIT', ...licence }, { 'idempotency-key': 'same-key' })).status).toBe(200);
     expect(await footprint(product, id)).toEqual(before);
   }, 60_000);
 });
