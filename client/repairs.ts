@@ -36,9 +36,13 @@ export async function resetRun(
   to: { point: 'last-workflow-task' | 'first-workflow-task' } | { eventId: number },
   reason: string,
 ): Promise<{ runId: string; eventId: number }> {
-  const { history } = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: processId }, maximumPageSize: 1000 });
-  const events = history?.events ?? [];
-  const completed = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).map((e) => Number(e.eventId));
+  const completed: number[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: processId }, maximumPageSize: 1000, nextPageToken });
+    for (const e of page.history?.events ?? []) if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) completed.push(Number(e.eventId));
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
   let eventId: number | undefined;
   if ('eventId' in to) {
     eventId = completed.includes(to.eventId) ? to.eventId : undefined;
