@@ -13,6 +13,7 @@ import type { Identity } from '../api/keys';
 import { buildServer } from '../api/server';
 import { main as cli } from '../cli/main';
 import { openStore } from '../store/db';
+import { createSealer, payloadKeys } from '../worker';
 import { AesGcmCodec, payloadCodec, REFUSED_VALUE } from '../worker/codec';
 import { licence } from './support/fixtures';
 import { eventually, footprint } from './support/flows';
@@ -442,7 +443,7 @@ describe('finding 6: secrets at rest and in logs', () => {
   it('tokens in paths (invitations, old codec tokens) are redacted in the request log', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
-    const app = await buildServer({ client: product.client, store: product.store, keys: product.keys, log });
+    const app = await buildServer({ client: product.client, store: product.store, keys: product.keys, log, webhooks: { sealer: createSealer(payloadKeys(product.config)), targets: product.config.WEBHOOK_TARGETS } });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const invitation = `inv${randomBytes(12).toString('hex')}`;
