@@ -110,7 +110,7 @@ describe('upgrading an installation of release 1cee4be in place', () => {
     const mode = (file: string) => fs.statSync(file).mode & 0o777;
     expect(mode(dataDir)).toBe(0o700);
     for (const file of fs.readdirSync(dataDir).filter((f) => fs.statSync(path.join(dataDir, f)).isFile())) expect([file, mode(path.join(dataDir, file))]).toEqual([file, 0o600]);
-    // Customer ids became each partner's own (migration 008): every customer the release created is where it was.
+    // Customer ids became each partner’s own (migration 011): every customer the release created is where it was.
     const created = manifest.processes.filter((p) => p.kind === 'customer-creation' && p.state !== 'openingAccount' && p.state !== 'refused');
     expect(created.length).toBeGreaterThan(0);
     for (const p of created) {
