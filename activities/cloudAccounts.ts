@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { privateFile } from '../store/dataDir';
 
 /** The vendor's cloud-account system, as the partner center sees it when it creates a customer (R66). */
 export interface CloudAccounts {
@@ -17,7 +16,8 @@ export interface CloudAccounts {
  * another system). The request id is the primary key, so a retry finds the account it opened.
  */
 export function sqliteCloudAccounts(file: string): CloudAccounts & { close(): void } {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Names, emails and phone numbers: the owner's only.
+  privateFile(file);
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

@@ -33,12 +33,13 @@ export function createOperations({ store, sealer, queued, log, cloudAccounts, co
   return {
     /** R66: the cloud account, opened once per customer, and the customer mapped to it. */
     async openCloudAccount(call, input: { customerId: string; name: string; email?: string; phone?: string }) {
-      const taken = await store.customers.getCustomer(input.customerId);
+      // Customer ids are the partner's own: only its own customers can hold a name, so the refusal tells it nothing about others.
+      const taken = await store.customers.getCustomer(call.partnerId, input.customerId);
       if (taken && taken.creationProcessId !== call.processId)
         return { type: 'CLOUD_ACCOUNT_REFUSED', reason: `The customer account name "${input.customerId}" is already taken; choose another.` };
       if (!cloudAccounts) throw new Error('No cloud-account system is configured for this worker.');
-      // Keyed by the customer, not the step: a second process for the same name can never open a second account.
-      const { accountId } = await cloudAccounts.open({ requestId: `customer:${input.customerId}`, name: input.name, email: input.email, phone: input.phone });
+      // Keyed by the partner's customer, not the step: a second process for the same name can never open a second account.
+      const { accountId } = await cloudAccounts.open({ requestId: `customer:${call.partnerId}/${input.customerId}`, name: input.name, email: input.email, phone: input.phone });
       const registered = await store.customers.registerCreated({
         id: input.customerId,
         partnerId: call.partnerId,

@@ -1,23 +1,27 @@
-import { createHash } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Actor } from '../machines/types';
+import { ENCRYPTED_ENCODING } from '../worker/codec';
 import { HttpError } from './errors';
-import type { Identity } from './keys';
 
 /**
  * Temporal's remote codec protocol (`POST <endpoint>/encode`, `<endpoint>/decode`, payloads as JSON with
- * base64 bytes), so the Web UI and `temporal` CLI can show ops the payloads the engine holds sealed.
- * Only ops: by `Authorization: Bearer <ops key>`, or, for the Web UI (which cannot send our header), by
- * an ops key's codec token in the path, `/codec/<token>/decode`, which `npm start` hands to the dev server.
- * The token opens the codec only, never the API: the Web UI shows its codec endpoint to anyone who can
- * reach it.
+ * base64 bytes), so the Web UI and the `temporal` CLI can show ops the payloads the engine holds sealed.
+ *
+ * Only ops, proven before a byte of the body is read (a 4 MiB body is parsed only for a caller who may
+ * send one): by `Authorization: Bearer …` through the API's own authentication, or, for the Web UI,
+ * which cannot send our header, by a codec session cookie that the console sets when ops sign in
+ * (`POST /codec/session`). The UI's settings then name the endpoint without any secret in it
+ * (`includeCredentials`), and the cookie is HttpOnly, SameSite=Strict and good for decoding only:
+ * sealing a payload (encode) takes the bearer key, since a sealed payload is what the worker trusts.
  */
 
-/** The path token of an ops key: good for the codec endpoint only. */
-export const codecToken = (key: string) => createHash('sha256').update(`partnerflow-codec:${key}`).digest('base64url').slice(0, 32);
-
 const MAX_BODY = 4 * 1024 * 1024;
+const SESSION_COOKIE = 'pf_codec';
+const SESSION_SECONDS = 12 * 3600;
+
 const base64 = z.string().max(MAX_BODY).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const payloadsBody = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string().max(200), base64).optional(), data: base64.optional() })).max(1000),
@@ -32,15 +36,41 @@ const fromPayload = (p: Payload) => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
+const isSealed = (p: Payload) => Buffer.from(p.metadata?.encoding ?? []).toString() === ENCRYPTED_ENCODING;
+
+/** A codec session: who, until when, signed with the server's session secret (no state kept, so any API process checks it). */
+export function sessionCookieValue(secret: Buffer, who: string, expiresAt: number): string {
+  const body = `${expiresAt}.${Buffer.from(who).toString('base64url')}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+function sessionOf(secret: Buffer, cookieHeader: string | undefined, now = Date.now()): string | undefined {
+  const value = cookieHeader
+    ?.split(';')
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(`${SESSION_COOKIE}=`))
+    ?.slice(SESSION_COOKIE.length + 1);
+  const [expires, who, mac] = value?.split('.') ?? [];
+  if (!expires || !who || !mac || !/^\d{1,12}$/.test(expires)) return undefined;
+  const expected = Buffer.from(sessionCookieValue(secret, Buffer.from(who, 'base64url').toString(), Number(expires)).split('.')[2]);
+  const given = Buffer.from(mac);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (Number(expires) * 1000 <= now) return undefined;
+  return Buffer.from(who, 'base64url').toString();
+}
+
 export interface CodecRouteOptions {
   codec: PayloadCodec;
-  keys: Map<string, Identity>;
+  /** The API's authentication hook: puts the caller on `request.actor` or refuses (401). */
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Signs codec session cookies (derive it from a secret every API process shares). */
+  sessionSecret: Buffer;
   /** Browser origins allowed to call (the Temporal Web UI's). */
   origins: string[];
 }
 
 export const codecRoutes =
-  ({ codec, keys, origins }: CodecRouteOptions): FastifyPluginAsync =>
+  ({ codec, authenticate, sessionSecret, origins }: CodecRouteOptions): FastifyPluginAsync =>
   async (app) => {
     const cors = (request: FastifyRequest, reply: FastifyReply) => {
       const origin = request.headers.origin;
@@ -52,29 +82,36 @@ export const codecRoutes =
     };
     app.addHook('onRequest', async (request, reply) => cors(request, reply));
 
-    const byToken = new Map([...keys.values()].filter((i) => i.role === 'ops').map((i) => [codecToken(i.key), i]));
-    const opsOnly = (key: string | undefined, identity = key ? keys.get(key) : undefined) => {
-      if (!key) throw new HttpError(401, 'unauthenticated', 'Send an ops API key as "Authorization: Bearer <key>" (or its codec token in the path, /codec/<token>/decode).');
-      if (!identity) throw new HttpError(401, 'invalid_key', 'This API key is not known.');
-      if (identity.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `Only ops may encode or decode engine payloads; you act as ${identity.role}.`);
+    const opsOnly = (actor: Actor) => {
+      if (actor.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `Only ops may encode or decode engine payloads; you act as ${actor.role}.`);
     };
-    const bearer = (request: FastifyRequest) => request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    /** Before the body is read: an ops bearer key, or (decode only) an ops codec session. */
+    const admit = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
+      if (direction === 'decode' && !request.headers.authorization) {
+        const who = sessionOf(sessionSecret, request.headers.cookie);
+        if (who) return;
+        throw new HttpError(401, 'unauthenticated', 'Send an ops API key as "Authorization: Bearer <key>", or sign in to the console as ops so the Web UI may decode.');
+      }
+      await authenticate(request, reply);
+      opsOnly(request.actor);
+    };
 
     for (const direction of ['encode', 'decode'] as const) {
-      const handle = async (request: FastifyRequest, key: string | undefined, token?: string) => {
-        if (token !== undefined) {
-          if (!byToken.has(token)) throw new HttpError(401, 'invalid_key', 'This codec token is not known.');
-        } else opsOnly(key);
+      app.post(`/codec/${direction}`, { bodyLimit: MAX_BODY, onRequest: admit(direction), schema: { hide: true } }, async (request) => {
         const parsed = payloadsBody.safeParse(request.body);
         if (!parsed.success) throw new HttpError(422, 'invalid_body', `The body must be { "payloads": [{ "metadata": {…base64}, "data": "base64" }] }: ${parsed.error.issues[0]?.message}.`);
         const payloads = parsed.data.payloads.map(toPayload);
         try {
-          return { payloads: (await codec[direction](payloads)).map(fromPayload) };
+          if (direction === 'encode') return { payloads: (await codec.encode(payloads)).map(fromPayload) };
+          // Ops see a history as it is: a payload that arrived unsealed (which the worker refuses) is shown as such.
+          const sealed = payloads.filter(isSealed);
+          const opened = sealed.length ? await codec.decode(sealed) : [];
+          return { payloads: payloads.map((p) => (isSealed(p) ? opened.shift()! : p)).map(fromPayload) };
         } catch (error) {
           throw new HttpError(422, 'undecodable_payload', `A payload could not be ${direction}d: ${(error as Error).message}`);
         }
-      };
-      const preflight = async (request: FastifyRequest, reply: FastifyReply) => {
+      });
+      app.options(`/codec/${direction}`, { schema: { hide: true } }, async (request, reply) => {
         cors(request, reply);
         return reply
           .header('access-control-allow-methods', 'POST, OPTIONS')
@@ -82,10 +119,20 @@ export const codecRoutes =
           .header('access-control-max-age', '600')
           .status(204)
           .send();
-      };
-      app.post(`/codec/${direction}`, { bodyLimit: MAX_BODY, schema: { hide: true } }, (request) => handle(request, bearer(request)));
-      app.post<{ Params: { key: string } }>(`/codec/:key/${direction}`, { bodyLimit: MAX_BODY, schema: { hide: true } }, (request) => handle(request, undefined, request.params.key));
-      app.options(`/codec/${direction}`, { schema: { hide: true } }, preflight);
-      app.options(`/codec/:key/${direction}`, { schema: { hide: true } }, preflight);
+      });
     }
+
+    // The console opens a codec session for ops who sign in, and ends it when they sign out.
+    const cookie = (request: FastifyRequest, value: string, maxAge: number) =>
+      `${SESSION_COOKIE}=${value}; Path=/codec; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${request.protocol === 'https' ? '; Secure' : ''}`;
+    app.post('/codec/session', { bodyLimit: 1024, onRequest: authenticate, schema: { hide: true } }, async (request, reply) => {
+      opsOnly(request.actor);
+      const expiresAt = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+      void reply.header('set-cookie', cookie(request, sessionCookieValue(sessionSecret, request.actor.id, expiresAt), SESSION_SECONDS));
+      return { decodeUntil: new Date(expiresAt * 1000).toISOString() };
+    });
+    app.delete('/codec/session', { bodyLimit: 1024, schema: { hide: true } }, async (request, reply) => {
+      void reply.header('set-cookie', cookie(request, '', 0));
+      return reply.status(204).send();
+    });
   };

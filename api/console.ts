@@ -2,11 +2,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors';
+import { consolePolicy } from './securityHeaders';
 
 /**
  * Serves the built console (console/build.ts) at `/`: its page, script, styles and the Mermaid
  * library, all from one folder on this server. Only files of that folder are served; the console signs
- * in with an API key in the browser, so these files need none.
+ * in with an API key in the browser, so these files need none. The key sits in the tab's sessionStorage,
+ * so the pages run nothing but their own files (consolePolicy) and no other site may frame them.
  */
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,7 +32,7 @@ export function consoleRoutes(dir: string) {
         throw new HttpError(404, 'no_such_file', `The console has no file "${file.slice(0, 200)}".`);
       }
       // The files change with every build; the browser asks again rather than keep a stale console.
-      return reply.type(type).header('cache-control', 'no-cache').send(body);
+      return reply.type(type).header('cache-control', 'no-cache').header('content-security-policy', consolePolicy).send(body);
     };
     app.get('/', { schema: { hide: true } }, (_request, reply) => send('index.html', reply));
     app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, (request, reply) => send(request.params['*'], reply));

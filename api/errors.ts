@@ -9,6 +9,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     readonly reason: string,
+    /** Seconds after which the same request may succeed (429, 503): sent as `Retry-After`. */
+    readonly retryAfter?: number,
   ) {
     super(reason);
   }
@@ -32,7 +34,6 @@ export function parseJsonBody(_request: FastifyRequest, body: string, done: (err
 }
 
 const fastifyCodes: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', 'The request body is larger than the 64 KiB this API accepts.'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'Content-Length does not match the body.'],
 };
@@ -44,7 +45,10 @@ function locate(instancePath: string, context: string) {
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const send = (status: number, code: string, reason: string) => reply.status(status).send({ error: { code, reason } });
-  if (error instanceof HttpError) return send(error.status, error.code, error.reason);
+  if (error instanceof HttpError) {
+    if (error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));
+    return send(error.status, error.code, error.reason);
+  }
   if (error instanceof ProcessRefusal) return send(error.refusal.status, error.refusal.code, error.refusal.reason);
   if (error instanceof EngineUnavailable) return reply.header('retry-after', '5').status(503).send({ error: { code: 'engine_unavailable', reason: error.message } });
   if (error instanceof StoreInputError) return send(400, 'invalid_query', error.message);
@@ -58,6 +62,10 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       })
       .join('; ');
     return send(context === 'body' ? 422 : 400, `invalid_${context}`, `The request ${context} is invalid: ${what}.`);
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit ?? 64 * 1024;
+    return send(413, 'body_too_large', `The request body is larger than the ${limit >= 1024 ? `${Math.round(limit / 1024)} KiB` : `${limit} bytes`} this route accepts.`);
   }
   const known = error.code ? fastifyCodes[error.code] : undefined;
   if (known) return send(...known);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { formatCny } from '../machines/money';
 import { beijingClock } from '../machines/time';
 
@@ -18,6 +19,18 @@ export interface InvoiceListData {
   totalCents: number;
 }
 
+/** The page's only style and script, allowed by their hashes: nothing else inline can run on it (no 'unsafe-inline'). */
+const style = `
+  body { font-family: sans-serif; margin: 2em; color: #111; }
+  table { border-collapse: collapse; margin: 1em 0; min-width: 32em; }
+  th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }
+  .amount { text-align: right; font-variant-numeric: tabular-nums; }
+  @media print { .no-print { display: none; } body { margin: 0; } }
+`;
+const script = "document.getElementById('print').addEventListener('click', () => window.print());";
+const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+export const invoiceListPolicy = `default-src 'none'; style-src ${hash(style)}; script-src ${hash(script)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
 export function renderInvoiceList(d: InvoiceListData): string {
   const e = escapeHtml;
   const row = (zh: string, en: string, value: string | undefined) => (value ? `<tr><th>${zh} / ${en}</th><td>${e(value)}</td></tr>` : '');
@@ -29,17 +42,11 @@ export function renderInvoiceList(d: InvoiceListData): string {
 <head>
 <meta charset="utf-8">
 <title>开票清单 Invoice list ${e(d.invoiceListNo)}</title>
-<style>
-  body { font-family: sans-serif; margin: 2em; color: #111; }
-  table { border-collapse: collapse; margin: 1em 0; min-width: 32em; }
-  th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }
-  .amount { text-align: right; font-variant-numeric: tabular-nums; }
-  @media print { .no-print { display: none; } body { margin: 0; } }
-</style>
+<style>${style}</style>
 </head>
 <body>
 <h1>开票清单 / Invoice list</h1>
-<p class="no-print"><button onclick="window.print()">打印 / Print</button></p>
+<p class="no-print"><button id="print">打印 / Print</button></p>
 <table>
 ${row('清单编号', 'List no.', d.invoiceListNo)}
 ${row('伙伴', 'Partner', d.partnerName ? `${d.partnerName} (${d.partnerId})` : d.partnerId)}
@@ -60,6 +67,7 @@ ${items}
 </table>
 <p>请根据本清单线下开具发票并寄送。Please issue the invoice offline as listed and send it to us.</p>
 <p><small>${e(d.processId)}</small></p>
+<script>${script}</script>
 </body>
 </html>
 `;

@@ -177,6 +177,25 @@ export const migrationSchema = z.object({
     .optional(),
 });
 
+/** An ops repair made through the API (`POST /v1/processes/:id/repairs`, `GET /v1/repairs`), audited. */
+export const repairSchema = z.object({
+  id: z.string(),
+  processId: z.string(),
+  action: z.string(),
+  reason: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  actorId: z.string(),
+  actorRole: z.string(),
+  requestedAt: z.string(),
+  requestedAtLocal: z.string(),
+  /** `requested` while it runs, then `done` or `failed` (with `error`). */
+  outcome: z.enum(['requested', 'done', 'failed']),
+  error: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  finishedAtLocal: z.string().nullable(),
+});
+export const repairPageSchema = pageOf(repairSchema);
+
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), reason: z.string() }) });
 
 export type Labels = z.infer<typeof labelsSchema>;
@@ -281,3 +300,4 @@ export const webhookEventSchema = z.discriminatedUnion('type', [stepEventSchema,
 export type WebhookEndpointView = z.infer<typeof webhookEndpointSchema>;
 export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
+export type Repair = z.infer<typeof repairSchema>;

@@ -7,8 +7,14 @@ import type { BillingSource } from '../billing/source';
 import type { PayloadCodec } from '@temporalio/common';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
+import { randomBytes } from 'node:crypto';
 import { authenticate } from './auth';
 import { codecRoutes } from './codec';
+import { defaultLimits, type ApiLimits } from './limits';
+import { rateLimiting } from './rateLimit';
+import { redactedRequest, redactPath } from './redact';
+import { repairRoutes } from './routes/repairs';
+import { securityHeaders } from './securityHeaders';
 import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
@@ -39,29 +45,63 @@ export interface ApiDeps {
   webhooks: Omit<WebhookRouteDeps, 'store'>;
   /** How often an open event stream looks for new steps (default 500 ms). */
   eventPollMs?: number;
-  /** The engine's payload codec, served to ops and the Temporal Web UI (from these origins) at /codec. */
-  codec?: { codec: PayloadCodec; origins: string[] };
+  /**
+   * The engine's payload codec, served to ops and the Temporal Web UI (from these origins) at /codec.
+   * `sessionSecret` signs the Web UI's codec sessions; give every API process the same one (default: random, this process only).
+   */
+  codec?: { codec: PayloadCodec; origins: string[]; sessionSecret?: Buffer };
+  /** What one caller may take (api/limits.ts); default: `defaultLimits`. */
+  limits?: Partial<ApiLimits>;
   /** The built console (console/build.ts), served at `/`; without it there is no console. */
   consoleDir?: string;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
 export async function buildServer(deps: ApiDeps) {
+  const limits = { ...defaultLimits, ...deps.limits };
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: 64 * 1024,
+    // Long enough for any id the schemas allow (300 characters), percent-encoded.
+    routerOptions: { maxParamLength: 1000 },
+    // A request must arrive whole within requestTimeoutMs (a body sent a byte at a time is cut off), and a
+    // connection may sit idle for idleTimeoutMs (event streams send a comment every 15 s).
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, limits.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))),
+    },
+    // Fastify's own handler, with refusals in the API's shape (a request cut off, a header too large).
+    clientErrorHandler: (error, socket) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, body] =
+        code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', { code: 'request_timeout', reason: `The request did not arrive whole within ${limits.requestTimeoutMs / 1000} s.` }]
+          : code === 'HPE_HEADER_OVERFLOW'
+            ? ['431 Request Header Fields Too Large', { code: 'headers_too_large', reason: 'The request headers are too large.' }]
+            : ['400 Bad Request', { code: 'bad_request', reason: 'The request could not be read.' }];
+      const text = JSON.stringify({ error: body });
+      if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+      socket.destroy(error);
+    },
     // Errors raised before routing (a malformed URL) get the same shape as every other refusal.
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'bad_request', reason: `The request could not be read: ${error.message}.` } });
     },
   }).withTypeProvider<ZodTypeProvider>();
+  // Tokens that ride in paths (invitations, the codec) never reach the log.
+  app.setChildLoggerFactory((logger, bindings, options) => logger.child(bindings, { ...options, serializers: { ...options.serializers, req: redactedRequest } }));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  app.addHook('onSend', securityHeaders);
   app.setNotFoundHandler((request) => {
-    throw new HttpError(404, 'no_such_route', `There is no ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`);
+    throw new HttpError(404, 'no_such_route', `There is no ${request.method} ${redactPath(request.url.split('?')[0])}; see /openapi.json.`);
   });
 
   await app.register(swagger, {
@@ -73,16 +113,23 @@ export async function buildServer(deps: ApiDeps) {
     transform: jsonSchemaTransform,
   });
 
+  const limited = await rateLimiting(app, limits);
+
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  if (deps.codec) await app.register(codecRoutes({ ...deps.codec, keys: deps.keys }));
+  const authenticated = authenticate(deps.keys);
+  if (deps.codec)
+    await app.register(codecRoutes({ codec: deps.codec.codec, origins: deps.codec.origins, sessionSecret: deps.codec.sessionSecret ?? randomBytes(32), authenticate: authenticated }));
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(deps.keys));
-      await v1.register(processRoutes(deps));
-      await v1.register(eventRoutes(deps));
+      // Who is calling, then whether they may call now: both before a byte of the body is read.
+      v1.addHook('onRequest', authenticated);
+      v1.addHook('onRequest', limited);
+      await v1.register(processRoutes({ ...deps, limits }));
+      await v1.register(eventRoutes({ ...deps, streamsPerKey: limits.streamsPerKey, streamsMax: limits.streamsMax }));
+      await v1.register(repairRoutes(deps));
       await v1.register(kindRoutes(deps));
       await v1.register(meRoutes);
       await v1.register(partnerRoutes(deps));

@@ -108,7 +108,7 @@ interface Setup {
 /** Runs `phase` against a dev server of its own, started empty and stopped after. */
 async function withServer<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(setup.workDir, 'server-'));
-  const server = await startDevServer({ dataDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), log: (line) => log(`[temporal] ${line}`) });
+  const server = await startDevServer({ dataDir, persist: args['server-db'] === 'file', port: await freePort(), uiPort: await freePort(), ui: false, log: (line) => log(`[temporal] ${line}`) });
   try {
     const connection = await Connection.connect({ address: server.address });
     try {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { PartnerflowClient, PartnerflowError, type Migration, type MigrationPlan, type ProcessView, type TaskItem } from '../sdk';
+import { PartnerflowClient, PartnerflowError, type Migration, type MigrationPlan, type ProcessView, type Repair, type TaskItem } from '../sdk';
 import { table } from './table';
 
 /**
@@ -29,6 +29,15 @@ Commands:
                                     --dry-run only plans (moves or stays, why, and what-if), --process ID (repeat),
                                     --map FROM=TO (a state the versions do not share), --per-second N
   migration <id>                    ops: a migration's progress and each process's outcome
+
+Repairs (ops, audited; docs/OPERATIONS.md):
+  cancel <id> --reason R            ask the process's run to stop (timers end, the run closes as Canceled)
+  terminate <id> --reason R         stop the run at once, finishing nothing
+  reset <id> --reason R             re-run from the last completed workflow task on the current code;
+                                    --to first-workflow-task, or --event-id N (a completed workflow task)
+  resend-facts <id> --reason R      tell the process again the facts its partner has established
+  release <id> [--reason R]         free a review someone holds (as ops: recorded as a repair)
+  repairs [<id>]                    the repairs made, newest first: who, why, when, how it went
 
 Options: --json (machine-readable output), --url URL (PARTNERFLOW_URL), --key KEY (PARTNERFLOW_KEY), -h, --help
 Exit codes: 0 ok, 1 refused by the API, 2 usage error, 3 API unreachable or failing`;
@@ -62,6 +71,8 @@ const options = {
   process: { type: 'string', multiple: true },
   map: { type: 'string', multiple: true },
   'per-second': { type: 'string' },
+  reason: { type: 'string' },
+  'event-id': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -162,6 +173,13 @@ function migrationSummary(m: Migration): string {
   return notMoved.length ? `${head}\n\n${table(['process', 'outcome', 'why'], notMoved.map((i) => [i.processId, i.outcome, `${i.code}: ${i.reason}`]))}` : head;
 }
 
+function repairTable(items: Repair[]): string {
+  return table(
+    ['at (GMT+08:00)', 'process', 'repair', 'by', 'reason', 'outcome'],
+    items.map((r) => [r.requestedAtLocal.slice(0, 19).replace('T', ' '), r.processId, r.action, r.actorId, r.reason, r.error ? `${r.outcome}: ${r.error}` : r.outcome]),
+  );
+}
+
 const pageFooter = (next: string | undefined) => (next ? `\nmore: --cursor ${next}` : '');
 
 export async function main(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t + '\n'), env = process.env): Promise<number> {
@@ -250,8 +268,31 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
       case 'claim':
       case 'release': {
         needs(args, 1, 'the process id');
-        const item = command === 'claim' ? await pf.claim(args[0]) : await pf.release(args[0]);
+        const item = command === 'claim' ? await pf.claim(args[0]) : await pf.release(args[0], values.reason);
         print(item, () => taskTable([item]));
+        return 0;
+      }
+      case 'cancel':
+      case 'terminate':
+      case 'reset':
+      case 'resend-facts': {
+        needs(args, 1, `the process id, e.g. partnerflow ${command} <id> --reason "why"`);
+        if (!values.reason) throw new UsageError(`Say why with --reason: it is kept in the audit.`);
+        if (command !== 'reset' && (values.to !== undefined || values['event-id'] !== undefined)) throw new UsageError('--to and --event-id are for reset.');
+        if (values.to !== undefined && values.to !== 'last-workflow-task' && values.to !== 'first-workflow-task') throw new UsageError('--to is last-workflow-task or first-workflow-task.');
+        const to = values.to as 'last-workflow-task' | 'first-workflow-task' | undefined;
+        const request =
+          command === 'reset'
+            ? { action: command, reason: values.reason, ...(to ? { to } : {}), ...(values['event-id'] !== undefined ? { eventId: integer(values['event-id'], 'event-id') } : {}) }
+            : { action: command, reason: values.reason };
+        const repair = await pf.repair(args[0], request);
+        print(repair, () => repairTable([repair]));
+        return 0;
+      }
+      case 'repairs': {
+        if (args.length > 1) throw new UsageError(`Unexpected argument "${args[1]}".`);
+        const page = await pf.repairs({ processId: args[0], limit: integer(values.limit, 'limit'), cursor: values.cursor });
+        print(page, () => (page.items.length ? repairTable(page.items) : 'No repairs · 暂无修复记录') + pageFooter(page.next));
         return 0;
       }
       case 'events': {

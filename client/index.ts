@@ -33,11 +33,20 @@ export class EngineUnavailable extends Error {
 const workflowTaskRetrying = (err: unknown) =>
   err instanceof ServiceError && /FAILED_PRECONDITION/.test(String(err.cause?.message)) && /Workflow Task in failed state/i.test(String(err.cause?.message));
 
-/** An Idempotency-Key is the caller's own: two people using the same key never collide. */
-export const updateIdFor = (actor: Actor, idempotencyKey: string) => `${actor.id}:${idempotencyKey}`;
+/**
+ * An Idempotency-Key is the caller's own, in the role it acts in: two people using the same key never
+ * collide, nor does one person's key used with a partner key and with a reviewer key (the driver keeps
+ * ids that start with `${actor.id}:`).
+ */
+export const updateIdFor = (actor: Actor, idempotencyKey: string) => `${actor.id}:${actor.role}:${idempotencyKey}`;
+
+/** The Update id releases before role-scoped ids gave an Idempotency-Key: still found in older records. */
+export const legacyUpdateIdFor = (actor: Actor, idempotencyKey: string) => `${actor.id}:${idempotencyKey}`;
 
 /** `partner-onboarding` → `partnerOnboarding`, the thin workflow that runs the kind. */
 export const workflowTypeOf = (kind: string) => kind.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const plainKey = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * The process id names the kind, the partner and what makes the process unique, so that starting
@@ -46,8 +55,18 @@ export const workflowTypeOf = (kind: string) => kind.replace(/-([a-z])/g, (_, c:
 export function processIdFor(kind: ProcessKind, partnerId: string, key?: string): string {
   if (kind.oncePerPartner) return `${kind.name}:${partnerId}`;
   if (!key) throw new Error('A business key or idempotency key is needed to name this process.');
-  const plain = /^[A-Za-z0-9._-]{1,64}$/.test(key) ? key : createHash('sha256').update(key).digest('hex').slice(0, 32);
+  const plain = plainKey.test(key) ? key : createHash('sha256').update(key).digest('hex').slice(0, 32);
   return `${kind.name}:${partnerId}:${plain}`;
+}
+
+/**
+ * A customer's process: its business keys are its own, so the id can equal neither a partner's process id
+ * (whose last part never contains "~") nor another customer's of the same partner.
+ */
+export function customerProcessIdFor(kind: ProcessKind, partnerId: string, customerId: string, key: string): string {
+  const part =
+    plainKey.test(customerId) && plainKey.test(key) ? `${customerId}~${key}` : `~${createHash('sha256').update(JSON.stringify([customerId, key])).digest('hex').slice(0, 32)}`;
+  return `${kind.name}:${partnerId}:${part}`;
 }
 
 export interface StartRequest {

@@ -1,15 +1,17 @@
 /**
  * Starts the Temporal dev server (`temporal server start-dev`) on a SQLite file under the data folder,
- * so processes survive a restart, with the project's search attributes registered and the Web UI on.
+ * so processes survive a restart, with the project's search attributes registered, and the Web UI beside
+ * it, read-only (scripts/uiServer.ts: the dev server's built-in UI cannot turn its writes off).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { secureDataDir } from '../store/dataDir';
 import { findOrBuildTemporalCli } from './temporalCli';
+import { startUiServer, type UiServer } from './uiServer';
 
 /**
  * The search attributes ops filter by in the Web UI (docs/OPERATIONS.md); the workflows keep them current.
@@ -52,16 +54,21 @@ export interface DevServerOptions {
    * the API and the worker first and the server last (`npm start`).
    */
   ownProcessGroup?: boolean;
-  /** The remote codec the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  /** The API's codec endpoint the Web UI decodes payloads with (no secret in it: the browser's codec session proves ops). */
   codecEndpoint?: string;
+  /** Start the read-only Web UI beside the server (default true). */
+  ui?: boolean;
 }
 
 export interface DevServer {
   /** host:port for Connection.connect. */
   address: string;
+  /** The Web UI's address (when started). */
   uiUrl: string;
   /** The server's process, for measuring what it costs (the benchmark). */
   pid: number;
+  /** The Web UI server's process, when it runs. */
+  uiPid?: number;
   stop(): Promise<void>;
 }
 
@@ -87,18 +94,19 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const uiPort = opts.uiPort ?? 8233;
   const namespace = opts.namespace ?? 'default';
   const cli = opts.cliPath ?? (await findOrBuildTemporalCli(log));
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  // The engine's SQLite file holds every payload and search attribute: the folder is its owner's only.
+  secureDataDir(opts.dataDir);
 
   const args = [
     'server', 'start-dev',
     ...(opts.persist === false ? [] : ['--db-filename', path.join(opts.dataDir, 'temporal.sqlite')]),
     '--ip', HOST,
     '--port', String(port),
-    '--ui-port', String(uiPort),
+    // The built-in UI cannot turn writes off; ours runs beside it (startUiServer).
+    '--headless',
     '--namespace', namespace,
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPES[name]}`]),
     '--log-level', 'warn',
-    ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
   ];
   const address = `${HOST}:${port}`;
   const uiUrl = `http://${HOST}:${uiPort}`;
@@ -110,20 +118,26 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
+  let ui: UiServer | undefined;
   const stop = async () => {
     process.removeListener('exit', killOnExit);
+    await ui?.stop();
     output.quiet = true; // shutdown prints a burst of harmless connection warnings
     await stopChild(child);
   };
 
   try {
-    await waitUntilReady(child, address, uiUrl, namespace, opts.readyTimeoutMs ?? 60_000, output.tail);
+    await waitUntilReady(child, address, namespace, opts.readyTimeoutMs ?? 60_000, output.tail);
+    // Created by the server with the process's umask: closed to others like the rest of the folder.
+    secureDataDir(opts.dataDir);
+    if (opts.ui !== false)
+      ui = await startUiServer({ dataDir: opts.dataDir, temporalAddress: address, host: HOST, port: uiPort, namespace, codecEndpoint: opts.codecEndpoint, log });
   } catch (err) {
     await stop();
     throw err;
   }
   log(`The Temporal dev server is ready: ${address}, Web UI ${uiUrl}`);
-  return { address, uiUrl, pid: child.pid!, stop };
+  return { address, uiUrl, pid: child.pid!, ...(ui ? { uiPid: ui.pid } : {}), stop };
 }
 
 function captureOutput(child: ChildProcess, log: (line: string) => void) {
@@ -138,11 +152,10 @@ function captureOutput(child: ChildProcess, log: (line: string) => void) {
   return state;
 }
 
-/** Ready means: the namespace answers over gRPC and the Web UI answers HTTP. */
+/** Ready means: the namespace answers over gRPC. */
 async function waitUntilReady(
   child: ChildProcess,
   address: string,
-  uiUrl: string,
   namespace: string,
   timeoutMs: number,
   tail: string[],
@@ -175,8 +188,6 @@ async function waitUntilReady(
         await connection.withDeadline(Date.now() + 2000, () =>
           connection.workflowService.describeNamespace({ namespace }),
         );
-        const res = await fetch(uiUrl, { signal: AbortSignal.timeout(2000) });
-        if (!res.ok) throw new Error(`Web UI answered HTTP ${res.status}`);
         return;
       } catch (err) {
         lastError = (err as Error).message;

@@ -1,14 +1,15 @@
-import fs from 'node:fs';
+import { hkdfSync } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ensureDevKeys, loadKeys } from '../api/keys';
 import { buildConsole } from '../console/build';
 import { fileConsumption } from '../api/consumption';
-import { codecToken } from '../api/codec';
+import { apiLimits } from '../api/limits';
 import { buildServer } from '../api/server';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
 import { ProcessClient } from '../client';
+import { secureDataDir } from '../store/dataDir';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
 import { connectClient, connectionOptions, createProcessWorker, createSealer, payloadCodec, payloadKeys } from '../worker';
@@ -22,17 +23,18 @@ async function main() {
   const config = readConfig();
   // People at a terminal read one line per event; anything else (a file, a log shipper) gets JSON.
   const log = pino({ level: config.LOG_LEVEL, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {}) });
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Everything this process tree writes (records, keys, the engine's file) is its owner's only, and so is
+  // the data folder, including one made by an earlier release with looser modes.
+  process.umask(0o077);
+  secureDataDir(config.dataDir);
 
   const keysFile = config.PC_KEYS_FILE ?? (await ensureDevKeys(config.dataDir));
   const keys = await loadKeys(keysFile);
 
-  // The Web UI decodes sealed payloads through the API's codec endpoint, as ops: a token derived from the
-  // ops key rides in the path (the UI cannot send our Authorization header) and opens the codec only.
-  // Without an ops key the UI shows payloads sealed.
-  const opsKey = [...keys.values()].find((identity) => identity.role === 'ops')?.key;
+  // The Web UI decodes sealed payloads through the API's codec endpoint, named without any secret: the
+  // browser sends the codec session cookie the console sets when ops sign in (api/codec.ts).
   const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
-  const codecEndpoint = opsKey ? `${apiUrl}/codec/${codecToken(opsKey)}` : undefined;
+  const codecEndpoint = `${apiUrl}/codec`;
 
   let devServer: DevServer | undefined;
   let address = config.TEMPORAL_ADDRESS;
@@ -73,7 +75,13 @@ async function main() {
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
-    codec: { codec: payloadCodec(config), origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`] },
+    codec: {
+      codec: payloadCodec(config),
+      origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`],
+      // Every API process of the deployment derives the same secret for codec sessions from the payload key.
+      sessionSecret: Buffer.from(hkdfSync('sha256', payloadKeys(config)[0], Buffer.alloc(0), 'partnerflow codec session', 32)),
+    },
+    limits: apiLimits(config),
   });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
 
@@ -84,7 +92,7 @@ async function main() {
       `  Console      ${url}/`,
       `  API          ${url}/v1`,
       `  OpenAPI      ${url}/openapi.json`,
-      `  Temporal UI  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}`,
+      `  Temporal UI  ${devServer ? `${devServer.uiUrl} (read-only; to decode payloads, sign in to the console with an ops key)` : `(external Temporal at ${address})`}`,
       `  API keys     ${keysFile}`,
       '  Ctrl-C stops everything.',
       '',

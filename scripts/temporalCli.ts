@@ -25,9 +25,37 @@ export function cacheRoot(): string {
   return path.join(base, 'partnerflow');
 }
 
+/** A Go program the project runs, pinned to a release it can build with `go install` when no copy exists. */
+export interface GoTool {
+  /** What people call it, in messages: "the Temporal CLI". */
+  label: string;
+  /** The variable naming a copy to use instead. */
+  envVar: string;
+  /** The name to look for on PATH, if any. */
+  onPath?: string;
+  module: string;
+  version: string;
+  /** The folder in the cache (`<cacheDir>/<binary>`) and the lock's name. */
+  cacheDir: string;
+  /** The file `go install` writes into GOBIN. */
+  binary: string;
+}
+
+export const temporalCliTool: GoTool = {
+  label: 'the Temporal CLI',
+  envVar: 'TEMPORAL_CLI_PATH',
+  onPath: 'temporal',
+  module: MODULE,
+  version: TEMPORAL_CLI_VERSION,
+  cacheDir: `temporal-cli-${TEMPORAL_CLI_VERSION}`,
+  binary: 'temporal',
+};
+
+const cachedPath = (tool: GoTool) => path.join(cacheRoot(), tool.cacheDir, tool.binary);
+
 /** Where the built CLI lives. */
 export function cachedCliPath(): string {
-  return path.join(cacheRoot(), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
+  return cachedPath(temporalCliTool);
 }
 
 function isExecutableFile(file: string): boolean {
@@ -50,28 +78,33 @@ function onPath(name: string): string | undefined {
 }
 
 /** Returns the path of the Temporal CLI: TEMPORAL_CLI_PATH, then PATH, then the cache, else builds it. */
-export async function findOrBuildTemporalCli(log: Log = stderrLog): Promise<string> {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+export function findOrBuildTemporalCli(log: Log = stderrLog): Promise<string> {
+  return findOrBuildGoTool(temporalCliTool, log);
+}
+
+/** A Go tool: its variable, then PATH, then the cache, else built from its pinned release. */
+export async function findOrBuildGoTool(tool: GoTool, log: Log = stderrLog): Promise<string> {
+  const fromEnv = process.env[tool.envVar];
   if (fromEnv) {
     if (!isExecutableFile(fromEnv)) {
       throw new Error(
-        `TEMPORAL_CLI_PATH is set to ${fromEnv}, which is not an executable file; ` +
-          'point it at the temporal binary or unset it.',
+        `${tool.envVar} is set to ${fromEnv}, which is not an executable file; ` +
+          `point it at the ${tool.binary} binary or unset it.`,
       );
     }
     return fromEnv;
   }
-  const found = onPath('temporal');
+  const found = tool.onPath ? onPath(tool.onPath) : undefined;
   if (found) return found;
-  const cached = cachedCliPath();
+  const cached = cachedPath(tool);
   if (isExecutableFile(cached)) return cached;
-  return buildUnderLock(cached, log);
+  return buildUnderLock(tool, cached, log);
 }
 
 /** Several test processes may start at once: one builds, the others wait for its result. */
-async function buildUnderLock(target: string, log: Log): Promise<string> {
+async function buildUnderLock(tool: GoTool, target: string, log: Log): Promise<string> {
   fs.mkdirSync(cacheRoot(), { recursive: true });
-  const lock = path.join(cacheRoot(), `temporal-cli-${TEMPORAL_CLI_VERSION}.lock`);
+  const lock = path.join(cacheRoot(), `${tool.cacheDir}.lock`);
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
   for (;;) {
@@ -81,7 +114,7 @@ async function buildUnderLock(target: string, log: Log): Promise<string> {
       try {
         // Another process may have finished between our check and taking the lock.
         if (isExecutableFile(target)) return target;
-        await build(target, log);
+        await build(tool, target, log);
         return target;
       } finally {
         fs.closeSync(fd);
@@ -89,11 +122,11 @@ async function buildUnderLock(target: string, log: Log): Promise<string> {
       }
     }
     if (!told) {
-      log(`Another process is building the Temporal CLI (lock ${lock}); waiting for it.`);
+      log(`Another process is building ${tool.label} (lock ${lock}); waiting for it.`);
       told = true;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Gave up waiting for the Temporal CLI build: the lock ${lock} was held for too long.`);
+      throw new Error(`Gave up waiting for the build of ${tool.label}: the lock ${lock} was held for too long.`);
     }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }
@@ -140,25 +173,22 @@ function isAlive(pid: number): boolean {
 }
 
 /** Builds into a temporary GOBIN, then renames, so a half-built binary is never found. */
-async function build(target: string, log: Log): Promise<void> {
-  const staging = fs.mkdtempSync(path.join(cacheRoot(), `.temporal-cli-build-`));
+async function build(tool: GoTool, target: string, log: Log): Promise<void> {
+  const staging = fs.mkdtempSync(path.join(cacheRoot(), `.${tool.cacheDir}-build-`));
   try {
-    log(
-      `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from source with Go into ${path.dirname(target)}; ` +
-        'the first build takes several minutes.',
-    );
-    await runGo(['install', '-v', `${MODULE}@${TEMPORAL_CLI_VERSION}`], { ...process.env, GOBIN: staging }, log);
-    const built = path.join(staging, 'temporal');
+    log(`Building ${tool.label} ${tool.version} from source with Go into ${path.dirname(target)}; the first build takes several minutes.`);
+    await runGo(tool, ['install', '-v', `${tool.module}@${tool.version}`], { ...process.env, GOBIN: staging }, log);
+    const built = path.join(staging, tool.binary);
     if (!isExecutableFile(built)) throw new Error(`go install finished but ${built} is missing.`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.renameSync(built, target);
-    log(`Built the Temporal CLI: ${target}`);
+    log(`Built ${tool.label}: ${target}`);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
-function runGo(args: string[], env: NodeJS.ProcessEnv, log: Log): Promise<void> {
+function runGo(tool: GoTool, args: string[], env: NodeJS.ProcessEnv, log: Log): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -173,8 +203,8 @@ function runGo(args: string[], env: NodeJS.ProcessEnv, log: Log): Promise<void> 
       reject(
         err.code === 'ENOENT'
           ? new Error(
-              `Cannot build the Temporal CLI: the Go toolchain ('go') is not on PATH. Install Go, ` +
-                `or set TEMPORAL_CLI_PATH to an existing temporal binary.`,
+              `Cannot build ${tool.label}: the Go toolchain ('go') is not on PATH. Install Go, ` +
+                `or set ${tool.envVar} to an existing ${tool.binary} binary.`,
             )
           : err,
       );
@@ -184,7 +214,7 @@ function runGo(args: string[], env: NodeJS.ProcessEnv, log: Log): Promise<void> 
       else
         reject(
           new Error(
-            `Building the Temporal CLI failed: go ${args.join(' ')} exited with ${signal ?? `code ${code}`}.\n` +
+            `Building ${tool.label} failed: go ${args.join(' ')} exited with ${signal ?? `code ${code}`}.\n` +
               tail.join('\n'),
           ),
         );

@@ -9,6 +9,8 @@ import {
   processEventSchema,
   processPageSchema,
   processViewSchema,
+  repairPageSchema,
+  repairSchema,
   taskItemSchema,
   taskPageSchema,
   type KindDescription,
@@ -18,6 +20,7 @@ import {
   type Page,
   type ProcessEvent,
   type ProcessView,
+  type Repair,
   type TaskItem,
 } from '../api/schemas';
 import { readEventStream } from './sse';
@@ -33,7 +36,12 @@ import { readEventStream } from './sse';
  * ```
  */
 
-export type { KindDescription, Migration, MigrationPlan, Notification, Page, ProcessEvent, ProcessView, TaskItem };
+export type { KindDescription, Migration, MigrationPlan, Notification, Page, ProcessEvent, ProcessView, Repair, TaskItem };
+
+/** What ops may do to a process's run, with the reason kept in the audit. */
+export type RepairRequest =
+  | { action: 'cancel' | 'terminate' | 'release-review' | 'resend-facts'; reason: string }
+  | { action: 'reset'; reason: string; to?: 'last-workflow-task' | 'first-workflow-task'; eventId?: number };
 
 /** A refusal or failure answered by the API: its HTTP status and the API's stable code and sentence. */
 export class PartnerflowError extends Error {
@@ -168,8 +176,19 @@ export class PartnerflowClient {
     return this.request('POST', `/v1/tasks/${encodeURIComponent(processId)}/claim`, taskItemSchema, { body: {} }).then((r) => r.body);
   }
 
-  release(processId: string): Promise<TaskItem> {
-    return this.request('POST', `/v1/tasks/${encodeURIComponent(processId)}/release`, taskItemSchema, { body: {} }).then((r) => r.body);
+  /** Lets go of a review you hold; ops free anyone's (a repair: say why in `reason`, kept in the audit). */
+  release(processId: string, reason?: string): Promise<TaskItem> {
+    return this.request('POST', `/v1/tasks/${encodeURIComponent(processId)}/release`, taskItemSchema, { body: reason ? { reason } : {} }).then((r) => r.body);
+  }
+
+  /** Ops: cancel, terminate or reset a process's run, release a review someone holds, resend facts; audited. */
+  repair(processId: string, request: RepairRequest): Promise<Repair & Record<string, unknown>> {
+    return this.request('POST', `/v1/processes/${encodeURIComponent(processId)}/repairs`, repairSchema.loose(), { body: request }).then((r) => r.body);
+  }
+
+  /** Ops: the repairs made through the API, newest first. */
+  repairs(query: { processId?: string; limit?: number; cursor?: string } = {}): Promise<Page<Repair>> {
+    return this.request('GET', '/v1/repairs', repairPageSchema, { query }).then((r) => r.body);
   }
 
   /** The messages sent to a partner about its processes, newest first. */

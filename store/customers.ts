@@ -74,13 +74,20 @@ const periodFromRow = (row: Selectable<CustomerManagersTable>): ManagerPeriod =>
 export type Registration = { ok: true; customer: Customer } | { ok: false; customer: Customer };
 
 export function createCustomerStore(db: Kysely<Database>) {
-  const getCustomer = async (id: string) => {
-    const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+  /** A customer id is its partner's own: the same id under two partners is two customers. */
+  const getCustomer = async (partnerId: string, id: string) => {
+    const row = await db.selectFrom('customers').selectAll().where('partner_id', '=', partnerId).where('id', '=', id).executeTakeFirst();
     return row ? customerFromRow(row) : null;
   };
 
   return {
     getCustomer,
+
+    /** Every partner's customer of this id (staff look a customer up by id alone). */
+    async findCustomers(id: string) {
+      const rows = await db.selectFrom('customers').selectAll().where('id', '=', id).orderBy('partner_id').execute();
+      return rows.map(customerFromRow);
+    },
 
     async listCustomers(filter: { partnerId?: string; ids?: string[] }) {
       if (filter.ids && filter.ids.length === 0) return [];
@@ -97,7 +104,7 @@ export function createCustomerStore(db: Kysely<Database>) {
 
     /**
      * The customer a creation process made, mapped to its cloud account (R66). Idempotent for the same
-     * process; a customer id another process or an invitation already holds is not taken over.
+     * process; a customer id another process or an invitation of the same partner already holds is not taken over.
      */
     async registerCreated(input: Omit<Customer, 'phoneVerified' | 'joinedVia'> & { creationProcessId: string }): Promise<Registration> {
       await db
@@ -114,14 +121,14 @@ export function createCustomerStore(db: Kysely<Database>) {
           creation_process_id: input.creationProcessId,
           associated_at: input.associatedAt,
         })
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.columns(['partner_id', 'id']).doNothing())
         .execute();
-      const customer = (await getCustomer(input.id))!;
+      const customer = (await getCustomer(input.partnerId, input.id))!;
       return { ok: customer.creationProcessId === input.creationProcessId, customer };
     },
 
-    async markPhoneVerified(id: string) {
-      await db.updateTable('customers').set({ phone_verified: 1 }).where('id', '=', id).execute();
+    async markPhoneVerified(partnerId: string, id: string) {
+      await db.updateTable('customers').set({ phone_verified: 1 }).where('partner_id', '=', partnerId).where('id', '=', id).execute();
     },
 
     /** A customer associating through an invitation (R65); an existing customer of the same partner keeps its row. */
@@ -140,16 +147,17 @@ export function createCustomerStore(db: Kysely<Database>) {
           creation_process_id: null,
           associated_at: input.at,
         })
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.columns(['partner_id', 'id']).doNothing())
         .execute();
-      return (await getCustomer(input.id))!;
+      return (await getCustomer(input.partnerId, input.id))!;
     },
 
-    async managerPeriods(filter: { customerId?: string; managerId?: string }) {
+    /** A customer's periods (name its partner: ids are per partner), or a manager's. */
+    async managerPeriods(filter: { customer?: { partnerId: string; id: string }; managerId?: string }) {
       const rows = await db
         .selectFrom('customer_managers')
         .selectAll()
-        .$if(filter.customerId !== undefined, (qb) => qb.where('customer_id', '=', filter.customerId!))
+        .$if(filter.customer !== undefined, (qb) => qb.where('partner_id', '=', filter.customer!.partnerId).where('customer_id', '=', filter.customer!.id))
         .$if(filter.managerId !== undefined, (qb) => qb.where('manager_id', '=', filter.managerId!))
         .orderBy('since')
         .orderBy('id')
@@ -163,7 +171,13 @@ export function createCustomerStore(db: Kysely<Database>) {
      */
     async assignManager(input: { customerId: string; partnerId: string; managerId: string; via: ManagerPeriod['via']; at: string; by: { id: string; role: string }; note?: string }) {
       return db.transaction().execute(async (trx) => {
-        const current = await trx.selectFrom('customer_managers').selectAll().where('customer_id', '=', input.customerId).where('until', 'is', null).executeTakeFirst();
+        const current = await trx
+          .selectFrom('customer_managers')
+          .selectAll()
+          .where('partner_id', '=', input.partnerId)
+          .where('customer_id', '=', input.customerId)
+          .where('until', 'is', null)
+          .executeTakeFirst();
         if (current?.manager_id === input.managerId) return { changed: false, period: periodFromRow(current) };
         if (current) await trx.updateTable('customer_managers').set({ until: input.at, ended_by: input.by.id }).where('id', '=', current.id).execute();
         const row = {

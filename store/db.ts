@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { privateFile, secureDataDir } from './dataDir';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 import { createStore, type Dialect, type Store } from './store';
@@ -30,8 +30,10 @@ function connect({ databaseUrl, dataDir }: StoreOptions): { db: Kysely<Database>
     return { db, dialect: 'postgres', where: new URL(databaseUrl).host };
   }
   const dir = dataDir ?? 'data';
-  fs.mkdirSync(dir, { recursive: true });
+  // The audit trail and customers' contacts: the folder and the file are their owner's only.
+  secureDataDir(dir);
   const file = path.join(dir, 'records.sqlite');
+  privateFile(file);
   const sqlite = new SQLite(file);
   // WAL lets the API read while a worker writes; busy_timeout makes a second process wait instead of failing.
   sqlite.pragma('journal_mode = WAL');

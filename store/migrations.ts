@@ -316,6 +316,69 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('held_steps_held_at').on('held_steps').column('held_at').execute();
     },
   },
+  '011_customers_per_partner': {
+    // A customer id is the partner's own (its sales platform's account name): two partners may each have
+    // a customer "zhao", so that no partner can take, or probe for, another's. Rebuilt with the partner in
+    // the key, the same way on both dialects; every row is kept as it was.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('customers_by_partner')
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('partner_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cloud_account_id', 'text')
+        .addColumn('email', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('phone_verified', 'integer', (c) => c.notNull())
+        .addColumn('joined_via', 'text', (c) => c.notNull())
+        .addColumn('creation_process_id', 'text')
+        .addColumn('associated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('customers_by_partner_pk', ['partner_id', 'id'])
+        .execute();
+      await db
+        .insertInto('customers_by_partner')
+        .columns(['id', 'partner_id', 'name', 'cloud_account_id', 'email', 'phone', 'phone_verified', 'joined_via', 'creation_process_id', 'associated_at'])
+        .expression((eb) => eb.selectFrom('customers').select(['id', 'partner_id', 'name', 'cloud_account_id', 'email', 'phone', 'phone_verified', 'joined_via', 'creation_process_id', 'associated_at']))
+        .execute();
+      await db.schema.dropTable('customers').execute();
+      await db.schema.alterTable('customers_by_partner').renameTo('customers').execute();
+      await db.schema.createIndex('customers_id').on('customers').column('id').execute();
+      await db.schema.createIndex('customer_managers_partner_customer').on('customer_managers').columns(['partner_id', 'customer_id']).execute();
+    },
+  },
+  '012_repairs': {
+    // Ops' repairs through the API (cancel, terminate, reset, release a review, resend a fact): who, why, when, and how it went.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('repairs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('actor_role', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('repairs_process').on('repairs').columns(['process_id', 'requested_at']).execute();
+      await db.schema.createIndex('repairs_requested_at').on('repairs').columns(['requested_at', 'id']).execute();
+    },
+  },
+  '013_sms_quota': {
+    // SMS verification codes counted per phone number and per partner, per day (GMT+08:00), reserved before a code is asked for.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('sms_quota')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('used', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sms_quota_pk', ['scope', 'day'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

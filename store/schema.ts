@@ -181,4 +181,30 @@ export interface Database {
   kind_migrations: KindMigrationsTable;
   kind_migration_items: KindMigrationItemsTable;
   held_steps: HeldStepsTable;
+  repairs: RepairsTable;
+  sms_quota: SmsQuotaTable;
+}
+
+/** Ops' repairs made through the API (cancel, terminate, reset, release, resend a fact), audited. */
+export interface RepairsTable {
+  id: string;
+  process_id: string;
+  action: string;
+  reason: string;
+  /** JSON: what was asked (e.g. the reset point). */
+  detail: string;
+  actor_id: string;
+  actor_role: string;
+  requested_at: string;
+  /** `requested`, then `done` or `failed`. */
+  outcome: string;
+  error: string | null;
+  finished_at: string | null;
+}
+
+/** SMS verification codes sent per scope (`phone:…`, `partner:…`) and day (GMT+08:00). */
+export interface SmsQuotaTable {
+  scope: string;
+  day: string;
+  used: number;
 }

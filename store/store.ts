@@ -3,6 +3,8 @@ import { noFacts, type Announcement, type PartnerTopic, type Role } from '../mac
 import { decodeCursor, pageOf } from './cursor';
 import { createCustomerStore, type CustomerStore } from './customers';
 import { createKindMigrationStore, type KindMigrationStore } from './kindMigrations';
+import { createRepairStore, type RepairStore } from './repairs';
+import { createSmsQuotaStore, type SmsQuotaStore } from './smsQuota';
 import { StoreInputError } from './errors';
 import {
   defaultMessageSettings,
@@ -91,6 +93,8 @@ export interface Store {
   /** Newest first; `next` is present when more rows follow. */
   listProcesses(query: ProcessQuery): Promise<{ items: ProcessRow[]; next?: string }>;
   listRecords(processId: string): Promise<TransitionRecord[]>;
+  /** Where each of these processes stands, in one query: what the shared poller of event streams asks each tick. */
+  processVersions(ids: string[]): Promise<Array<{ id: string; version: number; done: boolean }>>;
   getPartner(id: string): Promise<Partner | null>;
   ensurePartner(id: string, seed: PartnerSeed): Promise<Partner>;
   /** Creates the partner with defaults when it has no row yet: its identity comes from the keys, not the store. */
@@ -139,6 +143,12 @@ export interface Store {
   customers: CustomerStore;
   /** Migrations of open processes to another version of their kind. */
   kindMigrations: KindMigrationStore;
+  /** Ops' repairs made through the API, audited. */
+  repairs: RepairStore;
+  /** SMS verification codes per phone number and partner per day. */
+  smsQuota: SmsQuotaStore;
+  /** Takes a process off every inbox (after ops cancelled or terminated its run). */
+  endTasks(processId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -311,6 +321,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     async listRecords(processId) {
       const rows = await db.selectFrom('records').selectAll().where('process_id', '=', processId).orderBy('seq').execute();
       return rows.map(recordFromRow);
+    },
+
+    async processVersions(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('processes').select(['id', 'version', 'done']).where('id', 'in', ids).execute();
+      return rows.map((row) => ({ id: row.id, version: Number(row.version), done: Boolean(row.done) }));
     },
 
     async getPartner(id) {
@@ -511,6 +527,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     webhooks: createWebhookStore(db),
     customers: createCustomerStore(db),
     kindMigrations: createKindMigrationStore(db),
+    repairs: createRepairStore(db),
+    smsQuota: createSmsQuotaStore(db),
+
+    async endTasks(processId) {
+      await db.deleteFrom('tasks').where('process_id', '=', processId).execute();
+    },
     close: () => db.destroy(),
   };
 }

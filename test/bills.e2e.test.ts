@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billScheduleIdFor, ensureBillSchedule } from '../billing/schedule';
@@ -209,7 +210,13 @@ describe('partner bills on the real Temporal server', () => {
     expect(html).toContain(`KP-${acme}-2026-05`);
     expect(html).toContain('解决方案激励 Solution incentive');
     expect(html).toContain('New-customer &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
-    expect(html).not.toContain('<script>');
+    // One script, the print button's, which the page's policy allows by its hash; nothing inline else can run.
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(1);
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain(`script-src 'sha256-${createHash('sha256').update(scripts[0]).digest('base64')}'`);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
     expect(html).toContain('Acme &lt;Cloud&gt; Ltd');
     expect(html).toContain('¥2,600.00');
     expect(html).not.toContain('April incentive');

@@ -1,7 +1,6 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { codecToken } from '../api/codec';
 import { AesGcmCodec, ENCRYPTED_ENCODING, payloadCodec } from '../worker/codec';
 import { writeFigures } from './support/figures';
 import { startProduct, type Product } from './support/product';
@@ -68,7 +67,7 @@ describe('PII in the engine', () => {
     writeFigures('pii', figures);
   });
 
-  it('the codec endpoint decodes for ops only, over Temporal’s remote codec protocol, with CORS for the Web UI', async () => {
+  it('the codec endpoint decodes for ops only, over Temporal’s remote codec protocol, with CORS for the Web UI and no secret in its address', async () => {
     const [sealed] = await payloadCodec(product.config).encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ email })) }]);
     const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(sealed.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(sealed.data!).toString('base64') }] };
     const uiOrigin = inject('temporalUiUrl');
@@ -86,11 +85,24 @@ describe('PII in the engine', () => {
     expect(Buffer.from(json.payloads[0].data, 'base64').toString()).toBe(JSON.stringify({ email }));
     expect(Buffer.from(json.payloads[0].metadata.encoding, 'base64').toString()).toBe('json/plain');
 
-    // The Web UI cannot send our header: a token of the ops key rides in the endpoint's path. It opens the
-    // codec only; the ops key itself is not accepted there, and the token is no API key.
-    expect((await post(`/codec/${codecToken(product.people.ops.key)}/decode`, null)).status).toBe(200);
-    expect((await post(`/codec/${encodeURIComponent(product.people.ops.key)}/decode`, null)).status).toBe(401);
-    expect((await product.call(null, 'GET', '/v1/tasks', undefined, { authorization: `Bearer ${codecToken(product.people.ops.key)}` })).status).toBe(401);
+    // The Web UI cannot send our header: ops who sign in to the console get a codec session cookie
+    // (HttpOnly, SameSite=Strict, path /codec), which the UI sends with its requests (includeCredentials).
+    const session = await fetch(`${product.url}/codec/session`, { method: 'POST', headers: { authorization: `Bearer ${product.people.ops.key}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(session.status).toBe(200);
+    const setCookie = session.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^pf_codec=[^;]+; Path=\/codec; Max-Age=\d+; HttpOnly; SameSite=Strict/);
+    const cookie = setCookie.split(';')[0];
+    const withCookie = (route: string, value = cookie) =>
+      fetch(product.url + route, { method: 'POST', headers: { 'content-type': 'application/json', origin: uiOrigin, cookie: value }, body: JSON.stringify(body) });
+    expect((await withCookie('/codec/decode')).status).toBe(200);
+    // It decodes only: sealing a payload takes the ops key itself. It opens nothing of the API, and an altered cookie nothing at all.
+    expect((await withCookie('/codec/encode')).status).toBe(401);
+    expect((await product.call(null, 'GET', '/v1/tasks', undefined, { cookie })).status).toBe(401);
+    expect((await withCookie('/codec/decode', cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(401);
+    // Nobody but ops opens a session; the old path tokens are gone.
+    expect((await product.call('acme', 'POST', '/codec/session', {})).status).toBe(403);
+    expect((await product.call(null, 'POST', '/codec/session', {})).status).toBe(401);
+    expect((await post(`/codec/${encodeURIComponent(product.people.ops.key)}/decode`, null)).status).toBe(404);
     // Encoding round-trips.
     const encoded = (await (await post('/codec/encode', product.people.ops.key, { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] })).json()) as typeof json;
     expect(Buffer.from(encoded.payloads[0].metadata.encoding, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
@@ -99,7 +111,6 @@ describe('PII in the engine', () => {
     expect((await post('/codec/decode', null)).status).toBe(401);
     expect((await post('/codec/decode', product.people.acme.key)).status).toBe(403);
     expect((await post('/codec/decode', product.people.li.key)).status).toBe(403);
-    expect((await post(`/codec/${codecToken(product.people.acme.key)}/decode`, null)).status).toBe(401);
     expect((await post('/codec/decode', product.people.ops.key, { payloads: 'nope' })).status).toBe(422);
 
     const preflight = await fetch(`${product.url}/codec/decode`, {

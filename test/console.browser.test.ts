@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagramText, type KindDescription } from '../console/src/model';
-import { launchBrowser, screenshot, signedIn } from './support/browser';
+import { cspViolations, launchBrowser, screenshot, signedIn } from './support/browser';
 import { startProduct, type Product } from './support/product';
 
 /**
@@ -177,5 +177,13 @@ describe('the console', () => {
       return out;
     }, texts);
     expect(failures).toEqual([]);
+  });
+
+  it('runs under its content security policy: scripts only its own, nothing inline, and no page refused anything it needed', async () => {
+    const csp = (await fetch(product.url + '/')).headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    // Every story above ran (and drew its diagrams) under that policy.
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -81,7 +81,7 @@ describe('R66 creating a customer', () => {
     expect(other.status).toBe(201);
     expect(other.body).toMatchObject({ state: 'refused', done: true });
     expect(other.body.data.refusal).toMatch(/already taken/);
-    expect(cloudAccountsOf(`customer:${id}`)).toHaveLength(1);
+    expect(cloudAccountsOf(`customer:${product.people.acme.partnerId}/${id}`)).toHaveLength(1);
   });
 
   it('R66 R73 bad customer input is refused with a reason naming the field, and starts nothing', async () => {
@@ -347,7 +347,7 @@ describe('R72 nobody sees what is not theirs', () => {
     expect((await product.call('distributor', 'GET', '/v1/sales-tasks')).body.items.map((t: { id: string }) => t.id)).not.toContain(task.body.id);
     expect((await product.call('mei', 'POST', `/v1/sales-tasks/${task.body.id}/records`, { action: 'start' })).status).toBe(403);
     // The creation process is the partner's: a manager or customer cannot read it.
-    const processId = (await product.store.customers.getCustomer(id))!.creationProcessId!;
+    const processId = (await product.store.customers.getCustomer(product.people.acme.partnerId, id))!.creationProcessId!;
     expect((await product.view('mei', processId)).status).toBe(404);
     expect((await product.view('globex', processId)).status).toBe(404);
     await eventually(() => product.view('acme', processId), (r) => r.status === 200);

@@ -20,7 +20,7 @@ let product: Product;
 const serverDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-restart-'));
 let ports: { port: number; uiPort: number };
 
-const startServer = () => startDevServer({ dataDir: serverDir, ...ports });
+const startServer = () => startDevServer({ dataDir: serverDir, ...ports, ui: false });
 
 beforeAll(async () => {
   ports = { port: await freePort(), uiPort: await freePort() };

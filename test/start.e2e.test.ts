@@ -20,6 +20,8 @@ function readmeWalkthrough(title: string, port: number): string {
 describe('npm start', () => {
   it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 serves the API with dev keys, runs the README walkthroughs end to end, and stops cleanly on Ctrl-C', async () => {
     const port = await freePort();
+    // A data folder as loose as an earlier release left it: npm start closes it to others.
+    fs.chmodSync(dataDir, 0o755);
     // Pointed at this run's Temporal server, as at an external cluster: it registers its search attributes itself.
     // It seals with the run's key, as every deployment on one namespace must: ops' list queries read all memos.
     const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
@@ -38,6 +40,8 @@ describe('npm start', () => {
         child.once('exit', () => reject(new Error(`npm start exited:\n${output}`)));
       });
       expect(output).toContain(`http://127.0.0.1:${port}/openapi.json`);
+      expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+      for (const file of fs.readdirSync(dataDir)) if (fs.statSync(path.join(dataDir, file)).isFile()) expect([file, fs.statSync(path.join(dataDir, file)).mode & 0o777]).toEqual([file, 0o600]);
 
       const keys = JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-keys.json'), 'utf8')).keys as Array<{ id: string; role: string }>;
       expect(new Set(keys.map((k) => k.role))).toEqual(new Set(['partner', 'reviewer', 'customer', 'ops', 'system', 'manager']));

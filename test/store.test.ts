@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrationProvider } from '../store/migrations';
@@ -295,7 +296,7 @@ describe.each(backends)('records store on $name', ({ open }) => {
 describe.runIf(postgresUrl)('PostgreSQL schema', () => {
   it('applies every migration on PostgreSQL, once, and opening again applies none', async () => {
     const expected = Object.keys(await migrationProvider.getMigrations()).sort();
-    expect(expected).toEqual(expect.arrayContaining(['001_initial', '002_record_update_ids', '003_inbox', '004_process_customer', '006_customers', '007_kind_migrations', '008_outbox_dispatch', '009_webhook_endpoints']));
+    expect(expected).toEqual(expect.arrayContaining(['001_initial', '002_record_update_ids', '003_inbox', '004_process_customer', '006_customers', '007_kind_migrations', '008_outbox_dispatch', '009_webhook_endpoints', '010_held_steps', '011_customers_per_partner', '012_repairs', '013_sms_quota']));
     await (await openStore({ databaseUrl: postgresUrl })).close();
     await (await openStore({ databaseUrl: postgresUrl })).close();
     const pg = new Client({ connectionString: postgresUrl });
@@ -307,6 +308,34 @@ describe.runIf(postgresUrl)('PostgreSQL schema', () => {
       expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['processes', 'records', 'customers']));
     } finally {
       await pg.end();
+    }
+  });
+});
+
+describe('upgrading in place', () => {
+  it('R65 R66 the customers of a store made before customer ids were per partner keep every row; then two partners may each have the same id', async () => {
+    const dir = fs.mkdtempSync(path.join(dataDir, 'upgrade-'));
+    const file = path.join(dir, 'records.sqlite');
+    // The records store as the release before it left it: migrated up to 006, with a customer and its manager.
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+    expect((await new Migrator({ db: old, provider: migrationProvider }).migrateTo('006_customers')).error).toBeUndefined();
+    await old
+      .insertInto('customers')
+      .values({ id: 'zhao', partner_id: 'acme', name: 'Zhao Trading', cloud_account_id: 'hwc_1', email: null, phone: '+8613800000000', phone_verified: 1, joined_via: 'created', creation_process_id: 'customer-creation:acme:zhao', associated_at: '2026-01-01T00:00:00.000Z' })
+      .execute();
+    await old.insertInto('customer_managers').values({ id: 'm1', customer_id: 'zhao', partner_id: 'acme', manager_id: 'mei', via: 'assignment', since: '2026-01-02T00:00:00.000Z', until: null, assigned_by: 'alice', assigned_role: 'partner', note: null, ended_by: null }).execute();
+    await old.destroy();
+
+    const store = await openStore({ dataDir: dir });
+    try {
+      expect(await store.customers.getCustomer('acme', 'zhao')).toMatchObject({ id: 'zhao', partnerId: 'acme', name: 'Zhao Trading', cloudAccountId: 'hwc_1', phoneVerified: true });
+      expect((await store.customers.managerPeriods({ customer: { partnerId: 'acme', id: 'zhao' } })).map((p) => p.managerId)).toEqual(['mei']);
+      const bobs = await store.customers.registerCreated({ id: 'zhao', partnerId: 'globex', name: 'Bob’s Zhao', cloudAccountId: 'hwc_2', email: null, phone: null, creationProcessId: 'customer-creation:globex:zhao', associatedAt: '2026-02-01T00:00:00.000Z' });
+      expect(bobs.ok).toBe(true);
+      expect((await store.customers.findCustomers('zhao')).map((c) => c.partnerId)).toEqual(['acme', 'globex']);
+      expect((await store.customers.getCustomer('acme', 'zhao'))?.name).toBe('Zhao Trading');
+    } finally {
+      await store.close();
     }
   });
 });

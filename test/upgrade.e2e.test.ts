@@ -106,6 +106,21 @@ describe('upgrading an installation of release 1cee4be in place', () => {
     for (let i = 0; i < open.length; i += 6) await Promise.all(open.slice(i, i + 6).map(finish));
   }, 240_000);
 
+  it('the release\'s data folder is its owner\'s only now (0700, files 0600), and its customers are read as before', async () => {
+    const mode = (file: string) => fs.statSync(file).mode & 0o777;
+    expect(mode(dataDir)).toBe(0o700);
+    for (const file of fs.readdirSync(dataDir).filter((f) => fs.statSync(path.join(dataDir, f)).isFile())) expect([file, mode(path.join(dataDir, file))]).toEqual([file, 0o600]);
+    // Customer ids became each partner’s own (migration 011): every customer the release created is where it was.
+    const created = manifest.processes.filter((p) => p.kind === 'customer-creation' && p.state !== 'openingAccount' && p.state !== 'refused');
+    expect(created.length).toBeGreaterThan(0);
+    for (const p of created) {
+      // makeFixture.ts: business key `release-<n>`, customer id `new-<n>`.
+      const customerId = `new-${p.id.split(':').at(-1)!.replace(/^release-/, '')}`;
+      const { status, body } = await call(manifest.teams[p.team].partner, 'GET', `/v1/customers/${customerId}`);
+      expect([p.id, status, body.creationProcessId]).toEqual([p.id, 200, p.id]);
+    }
+  });
+
   it('stops cleanly on Ctrl-C', async () => {
     child.kill('SIGINT');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);

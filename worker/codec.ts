@@ -27,6 +27,10 @@ const EMPTY_ENCODING = 'binary/null';
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
+/** What an unsealed payload decodes to, in place of its content: a value no handler of the driver takes. */
+export const REFUSED_VALUE = { refused: 'This payload reached the engine unsealed, so it was not sent by partnerflow; it was not read.' };
+const REFUSED: Payload = { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode(JSON.stringify(REFUSED_VALUE)) };
+
 /** A key's id: a digest of the key itself, so nobody has to name keys and two keys never share an id. */
 export const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 16);
 
@@ -34,8 +38,14 @@ export class AesGcmCodec implements PayloadCodec {
   private readonly keys = new Map<string, Buffer>();
   private readonly current: string;
 
-  /** `keys[0]` seals; all of them open. Each must be 32 bytes. */
-  constructor(keys: Buffer[]) {
+  /**
+   * `keys[0]` seals; all of them open. Each must be 32 bytes. `onUnsealed` hears of every payload refused
+   * because it arrived unsealed (the worker logs it: someone wrote to the engine without the key).
+   */
+  constructor(
+    keys: Buffer[],
+    private readonly onUnsealed?: (encoding: string | undefined) => void,
+  ) {
     if (keys.length === 0) throw new Error('The payload codec needs at least one key.');
     for (const key of keys) {
       if (key.length !== 32) throw new Error(`A payload key must be 32 bytes (AES-256); this one has ${key.length}.`);
@@ -69,7 +79,17 @@ export class AesGcmCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.encoding;
-      if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) {
+        // Nothing this product hands the engine is unsealed but an empty value: anything else unsealed was
+        // written by someone without the key (an Update, signal or start sent with the `temporal` CLI, say).
+        // It is never read: the workflow gets a value no handler takes (an Update's validator refuses it,
+        // writing nothing; a signal is ignored). Throwing instead would fail the workflow task over and over,
+        // and a forged signal, being in the history, would stall its process for good.
+        if (isEmptyValue(payload) && !payload.data?.length) return payload;
+        if (isHandSignalledFact(payload)) return payload;
+        this.onUnsealed?.(encoding ? text.decode(encoding) : undefined);
+        return REFUSED;
+      }
       const keyId = payload.metadata?.[KEY_ID] ? text.decode(payload.metadata[KEY_ID]) : '';
       const key = this.keys.get(keyId);
       if (!key) throw new Error(`A payload was sealed with key ${keyId || '(none named)'}, which is not among PAYLOAD_KEY and PAYLOAD_KEYS_OLD.`);
@@ -99,6 +119,30 @@ function serialize(payload: Payload): { bytes: Buffer; format: string } {
 function isEmptyValue(payload: Payload): boolean {
   const encoding = payload.metadata?.encoding;
   return encoding !== undefined && Object.keys(payload.metadata!).length === 1 && text.decode(encoding) === EMPTY_ENCODING;
+}
+
+/**
+ * The one unsealed payload earlier releases told ops to write: a fact announcement signalled by hand with
+ * `temporal workflow signal --name fact` (docs/OPERATIONS.md before repairs went through the API). Running
+ * processes may hold such a signal in their history, and must still replay after an upgrade. Nothing else
+ * passes; the API's repairs (`resend-facts`) send facts sealed, so this allowance can go once no running
+ * process holds one (docs/SECURITY.md).
+ */
+const factNames = new Set(['realNameVerified', 'emailBound', 'businessCertified']);
+function isHandSignalledFact(payload: Payload): boolean {
+  const encoding = payload.metadata?.encoding;
+  if (!encoding || text.decode(encoding) !== 'json/plain' || Object.keys(payload.metadata!).length !== 1 || !payload.data || payload.data.length > 1024) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(text.decode(payload.data));
+  } catch {
+    return false;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { fact, ...rest } = value as Record<string, unknown>;
+  const keys = Object.keys(rest).sort().join(',');
+  if (fact === 'roleCertified') return keys === 'role' && typeof rest.role === 'string';
+  return typeof fact === 'string' && factNames.has(fact) && typeof rest.value === 'boolean' && (keys === 'value' || (keys === 'email,value' && typeof rest.email === 'string'));
 }
 
 function deserialize(bytes: Buffer, format: string | undefined): Payload {
@@ -144,9 +188,10 @@ function devPayloadKey(dataDir: string): Buffer {
 }
 
 /** The codec of this deployment's keys. */
-export const payloadCodec = (config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>) => new AesGcmCodec(payloadKeys(config));
+export const payloadCodec = (config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>, onUnsealed?: (encoding: string | undefined) => void) =>
+  new AesGcmCodec(payloadKeys(config), onUnsealed);
 
 /** What every Temporal client, worker and replay worker of the product takes as `dataConverter`. */
-export const dataConverter = (config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>): DataConverter => ({
-  payloadCodecs: [payloadCodec(config)],
+export const dataConverter = (config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_OLD' | 'dataDir'>, onUnsealed?: (encoding: string | undefined) => void): DataConverter => ({
+  payloadCodecs: [payloadCodec(config, onUnsealed)],
 });

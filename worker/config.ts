@@ -55,6 +55,16 @@ const envSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().optional(),
+  /** Limits on every caller of the API (docs/SECURITY.md): requests and process starts per key per minute, open event streams, SMS codes. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  EVENT_STREAMS_PER_KEY: z.coerce.number().int().positive().default(20),
+  EVENT_STREAMS_MAX: z.coerce.number().int().positive().default(500),
+  SMS_CODES_PER_PHONE_PER_DAY: z.coerce.number().int().positive().default(10),
+  SMS_CODES_PER_PARTNER_PER_DAY: z.coerce.number().int().positive().default(500),
+  /** How long a client may take to send a whole request (headers and body), and how long a connection may sit idle. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The outbox dispatcher (docs/RELIABILITY.md): how long an idle one waits before looking again, how long a claim holds, a batch. */
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),

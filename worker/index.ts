@@ -93,7 +93,8 @@ export async function createProcessWorker(opts: {
     connection: await NativeConnection.connect(connectionOptions(config, opts.address)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    dataConverter: dataConverter(config),
+    // A payload the worker did not seal reached the engine from someone without the key: refused unread, and said so.
+    dataConverter: dataConverter(config, (encoding) => log.warn({ encoding }, 'refused a payload that reached the engine unsealed (written without the payload key: docs/SECURITY.md)')),
     activities: { ...activities, ...billActivities, ...migrationActivities },
     ...workerTuning(config),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),

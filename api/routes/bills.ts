@@ -7,7 +7,7 @@ import { toBeijingTime } from '../../machines/time';
 import type { Store } from '../../store/db';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
-import { renderInvoiceList } from '../invoiceList';
+import { invoiceListPolicy, renderInvoiceList } from '../invoiceList';
 
 interface BillContext {
   bill: BillFigures;
@@ -45,7 +45,7 @@ export const billRoutes =
           items: context.bill.incentives,
           totalCents: context.incentiveTotalCents,
         });
-        return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'").send(html);
+        return reply.type('text/html; charset=utf-8').header('content-security-policy', invoiceListPolicy).send(html);
       },
     );
 

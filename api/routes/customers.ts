@@ -15,6 +15,8 @@ import type { Identity } from '../keys';
 
 const maxAttempts = 5;
 const params = z.object({ customerId: z.string().max(100) });
+/** Staff name the partner when two partners have a customer of the same id; others look among their partner's only. */
+const whose = { partnerId: z.string().min(1).max(100).optional() };
 const local = (at: string | null) => at && toBeijingTime(at);
 
 const periodView = (p: ManagerPeriod) => ({
@@ -60,7 +62,7 @@ export const customerRoutes =
         if (actor.role === 'partner') return { items: (await store.customers.listCustomers({ partnerId: actor.partnerId })).map((c) => customerView(c, [])) };
         if (actor.role === 'manager') {
           const periods = (await store.customers.managerPeriods({ managerId: actor.id })).filter((p) => p.until === null && p.partnerId === actor.partnerId);
-          const customers = await store.customers.listCustomers({ ids: periods.map((p) => p.customerId) });
+          const customers = await store.customers.listCustomers({ partnerId: actor.partnerId, ids: periods.map((p) => p.customerId) });
           return { items: customers.map((c) => customerView(c, periods.filter((p) => p.customerId === c.id))) };
         }
         if (seesAllPartners(actor)) return { items: (await store.customers.listCustomers({ partnerId: request.query.partnerId })).map((c) => customerView(c, [])) };
@@ -68,14 +70,15 @@ export const customerRoutes =
       },
     );
 
-    app.get('/customers/:customerId', { schema: { params, summary: 'A customer, its cloud account and managers' } }, async (request) => {
-      const { customer, periods } = await visibleCustomer(store, request.actor, request.params.customerId);
+    app.get('/customers/:customerId', { schema: { params, querystring: z.strictObject(whose), summary: 'A customer, its cloud account and managers' } }, async (request) => {
+      const { customer, periods } = await visibleCustomer(store, request.actor, request.params.customerId, request.query.partnerId);
       return customerView(customer, periods);
     });
 
     app.put(
       '/customers/:customerId/manager',
       {
+        bodyLimit: 2048,
         schema: {
           params,
           body: z.strictObject({ managerId: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(500).optional() }),
@@ -90,7 +93,7 @@ export const customerRoutes =
         if (!isManager)
           throw new HttpError(422, 'unknown_manager', `"${managerId.slice(0, 100)}" is not a customer manager of partner ${customer.partnerId}.`);
         const { changed } = await store.customers.assignManager({ customerId: customer.id, partnerId: customer.partnerId, managerId, via: 'assignment', at: new Date().toISOString(), by: actor, note });
-        const { periods } = await visibleCustomer(store, actor, customer.id);
+        const { periods } = await visibleCustomer(store, actor, customer.id, customer.partnerId);
         return { changed, ...customerView(customer, periods) };
       },
     );
@@ -100,13 +103,13 @@ export const customerRoutes =
       {
         schema: {
           params,
-          querystring: z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }),
+          querystring: z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), ...whose }),
           summary: "A customer's consumption records; a manager sees only its managed periods (R65)",
         },
       },
       async (request) => {
         const { actor } = request;
-        const { customer, periods } = await visibleCustomer(store, actor, request.params.customerId);
+        const { customer, periods } = await visibleCustomer(store, actor, request.params.customerId, request.query.partnerId);
         const now = new Date().toISOString();
         const from = request.query.from ? new Date(request.query.from).toISOString() : undefined;
         const to = request.query.to ? new Date(request.query.to).toISOString() : undefined;
@@ -128,6 +131,7 @@ export const customerRoutes =
     app.post(
       '/customers/:customerId/phone-verification',
       {
+        bodyLimit: 1024,
         schema: {
           params,
           body: z.strictObject({ code: z.string().regex(/^\d{6}$/, 'The code is the six digits sent by SMS') }),
@@ -137,7 +141,8 @@ export const customerRoutes =
       async (request) => {
         const { actor } = request;
         const { customer } = await visibleCustomer(store, actor, request.params.customerId);
-        const mayVerify = (actor.role === 'partner' && actor.partnerId === customer.partnerId) || (actor.role === 'customer' && actor.customerId === customer.id);
+        const mayVerify =
+          (actor.role === 'partner' && actor.partnerId === customer.partnerId) || (actor.role === 'customer' && actor.customerId === customer.id && actor.partnerId === customer.partnerId);
         if (!mayVerify) throw new HttpError(403, 'role_not_allowed', 'Only the customer or its partner can enter its verification code.');
         const processId = customer.creationProcessId;
         const pending = processId ? await store.customers.getVerificationCode(processId) : null;
@@ -154,8 +159,8 @@ export const customerRoutes =
         // Only the verdict reaches the process: the code stays out of its history.
         await client.act(processId, { action: { type: 'PHONE_VERIFIED', verifiedBy: actor.id }, actor: { id: 'phone-verification', role: 'system' }, idempotencyKey: `verify-${pending.issued_seq}` });
         await store.customers.markCodeVerified(processId, new Date().toISOString());
-        await store.customers.markPhoneVerified(customer.id);
-        const { customer: verified, periods } = await visibleCustomer(store, actor, customer.id);
+        await store.customers.markPhoneVerified(customer.partnerId, customer.id);
+        const { customer: verified, periods } = await visibleCustomer(store, actor, customer.id, customer.partnerId);
         return customerView(verified, periods);
       },
     );

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { toBeijingTime } from '../../machines/time';
 import type { Store } from '../../store/db';
 import type { OutboxEntry } from '../../store/store';
+import type { Logger } from 'pino';
 import { mayRead, mayReadProcess } from '../auth';
+import { callerKey } from '../rateLimit';
+import { RecordFeed, StreamRefused, type FeedStream } from '../recordFeed';
 import { HttpError } from '../errors';
 import type { Notification, ProcessEvent } from '../schemas';
 import { recordView } from '../views';
@@ -23,6 +26,9 @@ export interface EventDeps {
   eventPollMs?: number;
   /** How often an idle stream sends a comment so proxies keep it open (default 15 s). */
   heartbeatMs?: number;
+  /** Event streams one caller may keep open at once (default 20), and the server as a whole (default 500). */
+  streamsPerKey?: number;
+  streamsMax?: number;
 }
 
 const eventsQuery = z.strictObject({
@@ -61,11 +67,18 @@ export const eventRoutes =
   async (app) => {
     const { store } = deps;
     const pollMs = deps.eventPollMs ?? 500;
-    const heartbeatMs = deps.heartbeatMs ?? 15_000;
+    const feed = new RecordFeed(store, {
+      pollMs,
+      heartbeatMs: deps.heartbeatMs ?? 15_000,
+      perKey: deps.streamsPerKey ?? 20,
+      max: deps.streamsMax ?? 500,
+      log: app.log as unknown as Logger,
+    });
     const open = new Set<() => void>();
     // Streams never end on their own while a process runs: closing the server ends them first.
     app.addHook('preClose', async () => {
       for (const stop of [...open]) stop();
+      feed.stop();
     });
 
     app.get(
@@ -83,51 +96,54 @@ export const eventRoutes =
         const row = await store.getProcess(request.params.id);
         if (!row || !mayReadProcess(actor, row)) throw new HttpError(404, 'not_found', `No process "${request.params.id.slice(0, 200)}" is visible to you.`);
         const header = request.headers['last-event-id'];
-        let sent = header !== undefined ? Number(header) : (request.query.after ?? -1);
-
-        reply.hijack();
         const raw = reply.raw;
-        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-        raw.write(`retry: ${Math.max(pollMs, 1000)}\n\n`);
-
         let stopped = false;
-        let timer: NodeJS.Timeout | undefined;
-        let quietSince = Date.now();
+        const stream: FeedStream = {
+          processId: row.id,
+          caller: callerKey(actor),
+          sent: header !== undefined ? Number(header) : (request.query.after ?? -1),
+          quietSince: Date.now(),
+          deliver(records, ended) {
+            if (stopped) return;
+            for (const record of records) {
+              if (record.seq <= stream.sent) continue;
+              const event: ProcessEvent = { ...recordView(record), processId: row.id, version: record.seq };
+              sse(raw, 'record', event, record.seq);
+              stream.sent = record.seq;
+              stream.quietSince = Date.now();
+            }
+            if (ended && ended.version <= stream.sent) {
+              sse(raw, 'end', { processId: row.id, state: ended.state, label: ended.label, version: ended.version });
+              stop();
+            }
+          },
+          heartbeat: () => raw.write(': still here\n\n'),
+        };
         const stop = () => {
           if (stopped) return;
           stopped = true;
-          clearTimeout(timer);
+          feed.close(stream);
           open.delete(stop);
           raw.end();
         };
+        // Admitted before anything is written, so that a refused stream is an ordinary refusal.
+        try {
+          feed.admit(stream);
+        } catch (err) {
+          if (!(err instanceof StreamRefused)) throw err;
+          throw new HttpError(err.status, err.code, err.reason, err.status === 503 ? 30 : 60);
+        }
         open.add(stop);
+        reply.hijack();
+        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        raw.write(`retry: ${Math.max(pollMs, 1000)}\n\n`);
         request.raw.on('close', stop);
-
-        const poll = async () => {
-          try {
-            const process = await store.getProcess(row.id);
-            for (const record of await store.listRecords(row.id)) {
-              if (stopped || record.seq <= sent) continue;
-              const event: ProcessEvent = { ...recordView(record), processId: row.id, version: record.seq };
-              sse(raw, 'record', event, record.seq);
-              sent = record.seq;
-              quietSince = Date.now();
-            }
-            if (process?.done && process.version <= sent) {
-              sse(raw, 'end', { processId: row.id, state: process.state, label: process.label, version: process.version });
-              return stop();
-            }
-            if (Date.now() - quietSince >= heartbeatMs) {
-              raw.write(': still here\n\n');
-              quietSince = Date.now();
-            }
-          } catch (err) {
-            request.log.error({ err, processId: row.id }, 'event stream failed');
-            return stop();
-          }
-          if (!stopped) timer = setTimeout(poll, pollMs);
-        };
-        await poll();
+        try {
+          await feed.catchUp(stream);
+        } catch (err) {
+          request.log.error({ err, processId: row.id }, 'event stream failed');
+          stop();
+        }
       },
     );
 

@@ -22,7 +22,7 @@ export const invitationRoutes =
   async (app) => {
     const { store } = deps;
 
-    app.post('/invitations', { schema: { body, summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
+    app.post('/invitations', { bodyLimit: 2048, schema: { body, summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
       const { actor } = request;
       if (actor.role !== 'manager' || !actor.partnerId)
         throw new HttpError(403, 'role_not_allowed', `Invitations are sent by customer managers; you act as ${actor.role}.`);
@@ -61,7 +61,7 @@ export const invitationRoutes =
 
     app.post(
       '/invitations/:token/accept',
-      { schema: { params: z.object({ token: z.string().max(100) }), summary: "A customer associates through a manager's invitation and belongs to that manager (R65)" } },
+      { bodyLimit: 1024, schema: { params: z.object({ token: z.string().max(100) }), summary: "A customer associates through a manager's invitation and belongs to that manager (R65)" } },
       async (request) => {
         const { actor } = request;
         if (actor.role !== 'customer' || !actor.customerId)
@@ -72,11 +72,14 @@ export const invitationRoutes =
         if (now >= invitation.expires_at) throw new HttpError(409, 'invitation_expired', `This invitation expired at ${toBeijingTime(invitation.expires_at)}; ask the manager for a new one.`);
         if (actor.partnerId && actor.partnerId !== invitation.partner_id)
           throw new HttpError(409, 'associated_with_another_partner', `Your account is associated with partner ${actor.partnerId}; disassociate first to join ${invitation.partner_id}.`);
-        const existing = await store.customers.getCustomer(actor.customerId);
-        if (existing && existing.partnerId !== invitation.partner_id)
-          throw new HttpError(409, 'associated_with_another_partner', `Your account is associated with partner ${existing.partnerId}; disassociate first to join ${invitation.partner_id}.`);
+        // Customer ids are per partner: another partner's customer "hua" (one it created) is someone else; what
+        // tells that this customer is associated elsewhere is a row it made by accepting another partner's invitation.
+        const joinedElsewhere = (await store.customers.findCustomers(actor.customerId)).find((c) => c.joinedVia === 'invitation' && c.partnerId !== invitation.partner_id);
+        if (joinedElsewhere)
+          throw new HttpError(409, 'associated_with_another_partner', `Your account is associated with partner ${joinedElsewhere.partnerId}; disassociate first to join ${invitation.partner_id}.`);
+        const existing = await store.customers.getCustomer(invitation.partner_id, actor.customerId);
         // A customer who already has a manager keeps it: refused before an emailed invitation is used up for nothing.
-        const managed = existing && (await store.customers.managerPeriods({ customerId: existing.id })).some((p) => p.until === null);
+        const managed = existing && (await store.customers.managerPeriods({ customer: { partnerId: existing.partnerId, id: existing.id } })).some((p) => p.until === null);
         if (managed)
           throw new HttpError(409, 'already_managed', 'Your account already has a customer manager; the partner can assign another one.');
         if (invitation.channel === 'email' && !(await store.customers.useInvitation(invitation.token, actor.customerId, now)))
@@ -84,7 +87,7 @@ export const invitationRoutes =
         const customer = existing ?? (await store.customers.associateByInvitation({ id: actor.customerId, partnerId: invitation.partner_id, name: actor.id, at: now }));
         // Joining through the invitation makes the inviting manager the customer's manager.
         await store.customers.assignManager({ customerId: customer.id, partnerId: customer.partnerId, managerId: invitation.manager_id, via: 'invitation', at: now, by: actor });
-        return customerView(customer, await store.customers.managerPeriods({ customerId: customer.id }));
+        return customerView(customer, await store.customers.managerPeriods({ customer: { partnerId: customer.partnerId, id: customer.id } }));
       },
     );
   };

@@ -61,6 +61,7 @@ export const partnerRoutes =
     app.patch(
       '/partners/:id',
       {
+        bodyLimit: 16 * 1024,
         schema: { params, body: partnerPatch, summary: 'Change company information, contact and message settings (R6)' },
         // Before the schema, so that a request to set certification status is told why, not just "unknown field".
         preValidation: async (request) => {

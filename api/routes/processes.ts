@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { processIdFor, updateIdFor, type ProcessClient } from '../../client';
+import { customerProcessIdFor, legacyUpdateIdFor, processIdFor, updateIdFor, type ProcessClient } from '../../client';
+import type { Actor } from '../../machines/types';
 import { authorize, describeIssues, parseAction } from '../../machines/policy';
 import { kindOf, registry } from '../../machines/registry';
 import { roles } from '../../machines/types';
@@ -10,6 +11,8 @@ import type { Store } from '../../store/db';
 import type { ProcessRow, TransitionRecord } from '../../store/model';
 import { mayReadProcess, seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
+import { refuseUnsafeLinks } from '../links';
+import { reserveSmsCode, type SmsQuota, type SmsReservation } from '../smsQuota';
 import { processView, snapshotOf } from '../views';
 
 const idempotencyKey = z.string().min(1).max(200).optional();
@@ -39,6 +42,10 @@ function sameAction(record: TransitionRecord, type: string, payload: Record<stri
   return record.event === type && record.comment === comment && isDeepStrictEqual(record.payload ?? {}, rest);
 }
 
+/** The record an earlier request with this Idempotency-Key made, in this role (ids before roles were named: same id and role). */
+const earlierWith = (records: TransitionRecord[], actor: Actor, key: string) =>
+  records.find((r) => r.updateId === updateIdFor(actor, key) || (r.updateId === legacyUpdateIdFor(actor, key) && r.role === actor.role));
+
 /** `If-Match: "3"` (or 3, or W/"3") → 3. */
 function expectedVersion(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
@@ -48,9 +55,22 @@ function expectedVersion(header: string | undefined): number | undefined {
 }
 
 export const processRoutes =
-  (deps: { client: ProcessClient; store: Store }): FastifyPluginAsyncZod =>
+  (deps: { client: ProcessClient; store: Store; limits: SmsQuota }): FastifyPluginAsyncZod =>
   async (app) => {
-    const { client, store } = deps;
+    const { client, store, limits } = deps;
+
+    /** The process a customer's start names: its own key space, or the one an earlier release gave it (same key, started by it). */
+    async function customerProcessId(kind: Parameters<typeof processIdFor>[0], partnerId: string, actor: Actor, key: string) {
+      const legacy = kind.oncePerPartner ? undefined : await store.getProcess(processIdFor(kind, partnerId, `${actor.customerId}.${key}`));
+      if (legacy && legacy.customerId === actor.customerId && legacy.startedBy === actor.id) return legacy.id;
+      return kind.oncePerPartner ? processIdFor(kind, partnerId) : customerProcessIdFor(kind, partnerId, actor.customerId!, key);
+    }
+
+    /** An SMS verification code this request will cause (R66), counted against the day's quotas first. */
+    async function smsCodeFor(kind: string, partnerId: string, phone: unknown): Promise<SmsReservation | undefined> {
+      if (kind !== 'customer-creation' || typeof phone !== 'string') return undefined;
+      return reserveSmsCode(store, limits, partnerId, phone);
+    }
 
     /** The process as the caller may see it, or 404 (another partner's process is 404, not 403: R72). */
     async function visibleProcess(actor: Parameters<typeof mayReadProcess>[0], id: string): Promise<ProcessRow> {
@@ -86,15 +106,23 @@ export const processRoutes =
         if (!partnerId) throw new HttpError(422, 'partner_required', `Name the partner this ${kind.name} process is about: "partnerId" in the body.`);
         const parsed = kind.input.safeParse(input);
         if (!parsed.success) throw new HttpError(422, 'invalid_input', `The input of ${kind.name} is invalid: ${describeIssues(parsed.error)}.`);
+        refuseUnsafeLinks(parsed.data, `The input of ${kind.name}`);
         const refused = kind.startRefusal?.(parsed.data, actor);
         if (refused) throw new HttpError(refused.status, refused.code, refused.reason);
 
-        // A customer's business keys are its own: another customer of the same partner never names its process.
-        const key = (actor.role === 'customer' ? `${actor.customerId}.` : '') + (businessKey ?? request.headers['idempotency-key'] ?? randomUUID());
-        const processId = processIdFor(kind, partnerId, key);
+        // A customer's business keys are its own: neither its partner nor another customer of it ever names its process.
+        const key = businessKey ?? request.headers['idempotency-key'] ?? randomUUID();
+        const processId = actor.role === 'customer' ? await customerProcessId(kind, partnerId, actor, key) : processIdFor(kind, partnerId, key);
         const existing = await store.getProcess(processId);
         let created = false;
-        if (!existing) ({ created } = await client.start({ kind, processId, partnerId, businessKey: businessKey ?? null, input: parsed.data, startedBy: actor }));
+        if (!existing) {
+          const sms = await smsCodeFor(kind.name, partnerId, (parsed.data as { phone?: unknown }).phone);
+          try {
+            ({ created } = await client.start({ kind, processId, partnerId, businessKey: businessKey ?? null, input: parsed.data, startedBy: actor }));
+          } finally {
+            if (!created) await sms?.release();
+          }
+        }
         const row = await visibleProcess(actor, processId);
         return reply.status(created ? 201 : 200).send(processView(row, actor, await store.listRecords(processId)));
       },
@@ -146,17 +174,19 @@ export const processRoutes =
         // 422 then 403 here already, so a refused request never reaches the engine; the workflow checks again.
         const parsed = parseAction(kind, request.body);
         if (!parsed.ok) throw new HttpError(parsed.refusal.status, parsed.refusal.code, parsed.refusal.reason);
+        refuseUnsafeLinks(parsed.payload, `The ${parsed.type} payload`);
+        // Who may send it, before anything is answered: a replayed answer is an answer too.
+        const snapshot = snapshotOf(row);
+        const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor, parsed.payload);
+        if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
         // A retried request is answered from the audit trail, even after the action ended the process.
         const key = request.headers['idempotency-key'];
         if (key !== undefined) {
-          const earlier = (await store.listRecords(row.id)).find((r) => r.updateId === updateIdFor(actor, key));
+          const earlier = earlierWith(await store.listRecords(row.id), actor, key);
           if (earlier && !sameAction(earlier, parsed.type, parsed.payload))
             throw new HttpError(422, 'idempotency_key_reused', `This Idempotency-Key was already used for ${earlier.event} (record ${earlier.seq}); send a new key with a new action.`);
           if (earlier) return processView(row, actor, await store.listRecords(row.id));
         }
-        const snapshot = snapshotOf(row);
-        const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor, parsed.payload);
-        if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
         if (row.done) throw new HttpError(409, 'process_ended', `This process has ended (${row.label.en}); nothing more can be done on it.`);
         // A review another reviewer holds is theirs to decide (the inbox shows who holds it).
         if (kind.events[parsed.type].decision && actor.role === 'reviewer') {
@@ -164,7 +194,15 @@ export const processRoutes =
           if (task?.claimedBy && task.claimedBy !== actor.id)
             throw new HttpError(409, 'claimed_by_other', `${task.claimedBy} holds this review; ask them, or ops, to release it before deciding.`);
         }
-        await client.act(row.id, { action: request.body, actor, expectedVersion: expectedVersion(request.headers['if-match']), idempotencyKey: key });
+        // A code the machine would refuse anyway (too_many_codes) costs no quota: its own reason comes first.
+        const sendsCode = parsed.type === 'RESEND_CODE' && snapshot?.can({ ...parsed.payload, type: parsed.type, actor, at: new Date().toISOString() });
+        const sms = sendsCode ? await smsCodeFor(row.kind, row.partnerId, (row.context as { phone?: unknown } | null)?.phone) : undefined;
+        try {
+          await client.act(row.id, { action: request.body, actor, expectedVersion: expectedVersion(request.headers['if-match']), idempotencyKey: key });
+        } catch (err) {
+          await sms?.release();
+          throw err;
+        }
         const next = (await store.getProcess(row.id))!;
         return processView(next, actor, await store.listRecords(row.id));
       },

@@ -75,7 +75,7 @@ export const salesTaskRoutes =
       if (seesAllPartners(actor)) return task;
       if (actor.role === 'partner' && (actor.partnerId === task.partner_id || actor.partnerId === task.handler_partner_id)) return task;
       if (actor.role === 'manager' && task.customer_id) {
-        const periods = await store.customers.managerPeriods({ customerId: task.customer_id });
+        const periods = await store.customers.managerPeriods({ customer: { partnerId: task.partner_id, id: task.customer_id } });
         if (periods.some((p) => p.managerId === actor.id && p.until === null && p.partnerId === actor.partnerId)) return task;
       }
       throw notFound(id);
@@ -84,6 +84,7 @@ export const salesTaskRoutes =
     app.put(
       '/partners/:id/distributor',
       {
+        bodyLimit: 1024,
         schema: {
           params: z.object({ id: z.string().max(100) }),
           body: z.strictObject({ distributorId: z.string().trim().min(1).max(100) }),
@@ -110,6 +111,7 @@ export const salesTaskRoutes =
     app.post(
       '/sales-tasks',
       {
+        bodyLimit: 8192,
         schema: {
           body: z.strictObject({
             partnerId: z.string().trim().min(1).max(100),
@@ -127,8 +129,8 @@ export const salesTaskRoutes =
           throw new HttpError(403, 'role_not_allowed', `Sales-expansion tasks are created by the vendor (system or ops); you act as ${actor.role}.`);
         const { partnerId, customerId, strategy, title, description } = request.body;
         if (customerId) {
-          const customer = await store.customers.getCustomer(customerId);
-          if (!customer || customer.partnerId !== partnerId)
+          const customer = await store.customers.getCustomer(partnerId, customerId);
+          if (!customer)
             throw new HttpError(422, 'unknown_customer', `"${customerId.slice(0, 100)}" is not a customer of partner ${partnerId.slice(0, 100)}.`);
         }
         // A reseller's sub-customer is handled by its master distributor.
@@ -162,6 +164,7 @@ export const salesTaskRoutes =
     app.post(
       '/sales-tasks/:id/records',
       {
+        bodyLimit: 4096,
         schema: {
           params: z.object({ id: z.string().max(100) }),
           body: z.strictObject({ action: z.enum(['start', 'note', 'complete', 'close']), note: z.string().trim().min(1).max(2000).optional() }),

@@ -7,6 +7,7 @@ import type { Store } from '../../store/db';
 import type { ProcessRow, Task } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
+import { auditedRepair } from './repairs';
 import type { TaskItem, TaskView } from '../schemas';
 import { processView } from '../views';
 
@@ -87,7 +88,7 @@ export const taskRoutes =
 
     const params = z.object({ processId: z.string().min(1).max(300) });
 
-    app.post('/tasks/:processId/claim', { schema: { params, summary: 'Take a pending review, so that other reviewers see you hold it' } }, async (request) => {
+    app.post('/tasks/:processId/claim', { bodyLimit: 1024, schema: { params, summary: 'Take a pending review, so that other reviewers see you hold it' } }, async (request) => {
       const { actor } = request;
       if (actor.role !== 'reviewer') throw new HttpError(403, 'role_not_allowed', `Only reviewers claim reviews; you act as ${actor.role}.`);
       const { process } = await reviewTask(actor, request.params.processId);
@@ -102,12 +103,20 @@ export const taskRoutes =
       return itemView(task, (await store.getProcess(task.processId))!, actor);
     });
 
-    app.post('/tasks/:processId/release', { schema: { params, summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
+    const releaseBody = z.strictObject({ reason: z.string().trim().min(3).max(500).optional() }).nullish();
+    app.post('/tasks/:processId/release', { bodyLimit: 1024, schema: { params, body: releaseBody, summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
       const { actor } = request;
       const { task: before } = await reviewTask(actor, request.params.processId);
       if (before.claimedBy && before.claimedBy !== actor.id && actor.role !== 'ops')
         throw new HttpError(409, 'claimed_by_other', `${before.claimedBy} holds this review, not you; only they or ops can release it.`);
-      const task = await store.releaseTask(before.processId, 'reviewer', actor.role === 'ops' ? undefined : actor.id);
+      const release = () => store.releaseTask(before.processId, 'reviewer', actor.role === 'ops' ? undefined : actor.id);
+      // Ops freeing someone else's hold is a repair: audited like the others (GET /v1/repairs).
+      const task =
+        actor.role === 'ops' && before.claimedBy && before.claimedBy !== actor.id
+          ? await auditedRepair(store, actor, before.processId, 'release-review', request.body?.reason ?? 'released from the inbox (POST /v1/tasks/:id/release)', { heldBy: before.claimedBy }, async () => {
+              if (!(await release())) throw new Error('the review was decided meanwhile');
+            }).then(() => store.getTask(before.processId, 'reviewer'))
+          : await release();
       if (!task) throw new HttpError(409, 'not_waiting_for_review', 'The review was decided meanwhile; there is nothing to release.');
       return itemView(task, (await store.getProcess(task.processId))!, actor);
     });

@@ -40,6 +40,20 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
 
 export const processPath = (id: string) => `/v1/processes/${encodeURIComponent(id)}`;
 
+/**
+ * Ops who sign in also open a codec session (an HttpOnly cookie for /codec only), so that the Temporal Web
+ * UI on this host can decode the engine's sealed payloads without any secret in its settings; signing out
+ * ends it. Best effort: the console works the same without it.
+ */
+export async function codecSession(me: Me | null) {
+  try {
+    if (me?.role === 'ops') await api('POST', '/codec/session', {});
+    else await fetch('/codec/session', { method: 'DELETE' });
+  } catch {
+    // No codec on this server: the Web UI shows payloads sealed.
+  }
+}
+
 export interface Me {
   id: string;
   role: string;

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, forgetKey, signedInKey, type Me } from './api';
+import { api, codecSession, forgetKey, signedInKey, type Me } from './api';
 import { Loading } from './common';
 import { i18n, LangContext, storedLang, type Lang } from './i18n';
 import { Inbox } from './pages/Inbox';
@@ -60,7 +60,12 @@ function App() {
   const signOut = () => {
     forgetKey();
     setMe(null);
+    void codecSession(null);
     location.hash = '';
+  };
+  const signedIn = (who: Me) => {
+    setMe(who);
+    void codecSession(who);
   };
 
   return (
@@ -83,7 +88,7 @@ function App() {
         </button>
         {me && <button onClick={signOut}>{words.t('signOut')}</button>}
       </header>
-      <main>{me === undefined ? <Loading /> : me === null ? <SignIn onSignedIn={setMe} /> : <Page hash={hash} me={me} />}</main>
+      <main>{me === undefined ? <Loading /> : me === null ? <SignIn onSignedIn={signedIn} /> : <Page hash={hash} me={me} />}</main>
     </LangContext.Provider>
   );
 }

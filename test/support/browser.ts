@@ -31,10 +31,16 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
+/** What the pages refused under the console's content security policy (Chromium says so on the console): none, ever. */
+export const cspViolations: string[] = [];
+
 /** One person at their own browser window, signed in to the console with their API key. */
 export async function signedIn(browser: Browser, product: Product, who: Person): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Europe/London' });
   const page = await context.newPage();
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${who}: ${message.text()}`);
+  });
   await page.goto(product.url + '/');
   await page.fill('input[name="apiKey"]', product.people[who].key);
   await page.click('form[data-testid="signin"] button[type="submit"]');

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import type { Identity } from '../../api/keys';
 import { fileConsumption } from '../../api/consumption';
+import { apiLimits } from '../../api/limits';
 import { buildServer } from '../../api/server';
 import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
@@ -76,7 +77,8 @@ export async function startProduct(
   } = {},
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
-  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, PAYLOAD_KEY: inject('payloadKey'), ...options.env });
+  // The tests send codes to one made-up number from dozens of processes a day; test/security.e2e.test.ts checks the quotas.
+  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, PAYLOAD_KEY: inject('payloadKey'), SMS_CODES_PER_PHONE_PER_DAY: '1000', ...options.env });
   const log = pino({ level: 'warn' });
   const address = options.temporalAddress ?? inject('temporalAddress');
   const store: Store = await openStore({ dataDir, log });
@@ -102,6 +104,7 @@ export async function startProduct(
     consumption: fileConsumption(config.consumptionFile),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
     codec: { codec: payloadCodec(config), origins: [inject('temporalUiUrl')] },
+    limits: apiLimits(config),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ProcessClient } from '../../client';
+import { cancelRun, RepairRefused, resendFacts, resetRun, runStatus, terminateRun } from '../../client/repairs';
+import { toBeijingTime } from '../../machines/time';
+import type { Actor, Announcement, FactName } from '../../machines/types';
+import type { Store } from '../../store/db';
+import type { Repair } from '../../store/repairs';
+import { HttpError } from '../errors';
+
+/**
+ * Ops' repairs of a process's run (docs/OPERATIONS.md): cancel, terminate, reset, release a review someone
+ * holds, tell a process its partner's facts again. Through the API, not the engine, so that each is
+ * authenticated, refused with a reason when it cannot apply, and audited: written before it is tried
+ * (`requested`), then `done` or `failed`, with who, why and when (`GET /v1/repairs`).
+ */
+
+const reason = z.string().trim().min(3, 'Say why (at least 3 characters): it is kept in the audit').max(500);
+const repairBody = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('cancel'), reason }),
+  z.strictObject({ action: z.literal('terminate'), reason }),
+  z.strictObject({
+    action: z.literal('reset'),
+    reason,
+    to: z.enum(['last-workflow-task', 'first-workflow-task']).optional(),
+    /** A completed workflow task's event id (from the history), instead of `to`. */
+    eventId: z.number().int().positive().optional(),
+  }),
+  z.strictObject({ action: z.literal('release-review'), reason }),
+  z.strictObject({ action: z.literal('resend-facts'), reason }),
+]);
+type RepairRequest = z.infer<typeof repairBody>;
+
+export const repairView = (r: Repair) => ({
+  ...r,
+  requestedAtLocal: toBeijingTime(r.requestedAt),
+  finishedAtLocal: r.finishedAt && toBeijingTime(r.finishedAt),
+});
+
+/** Records a repair, runs it, and records how it went; a failure is answered 409 with the engine's reason. */
+export async function auditedRepair(
+  store: Store,
+  actor: Actor,
+  processId: string,
+  action: string,
+  reason: string,
+  detail: Record<string, unknown>,
+  run: () => Promise<Record<string, unknown> | void>,
+) {
+  const id = randomUUID();
+  await store.repairs.begin({ id, processId, action, reason, detail, actorId: actor.id, actorRole: actor.role, requestedAt: new Date().toISOString() });
+  try {
+    const outcome = (await run()) ?? {};
+    return { ...repairView(await store.repairs.finish(id, 'done', null, new Date().toISOString())), ...outcome };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await store.repairs.finish(id, 'failed', message.slice(0, 1000), new Date().toISOString());
+    throw new HttpError(409, 'repair_failed', `The ${action} did not go through: ${message.slice(0, 300)}`);
+  }
+}
+
+const opsOnly = async (request: { actor: Actor }) => {
+  if (request.actor.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `Repairs are for ops; you act as ${request.actor.role}.`);
+};
+
+export const repairRoutes =
+  (deps: { client: ProcessClient; store: Store }): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { client, store } = deps;
+    const temporal = client.temporal;
+
+    const audited = (actor: Actor, processId: string, body: RepairRequest, detail: Record<string, unknown>, run: () => Promise<Record<string, unknown> | void>) =>
+      auditedRepair(store, actor, processId, body.action, body.reason, detail, run);
+
+    app.post(
+      '/processes/:id/repairs',
+      {
+        bodyLimit: 4096,
+        onRequest: opsOnly,
+        schema: { params: z.object({ id: z.string().min(1).max(300) }), body: repairBody, summary: 'Ops: cancel, terminate, reset a run, release a review, resend facts; audited' },
+      },
+      async (request, reply) => {
+        const { actor, body } = request;
+        const row = await store.getProcess(request.params.id);
+        if (!row) throw new HttpError(404, 'not_found', `No process "${request.params.id.slice(0, 200)}" exists.`);
+        const processId = row.id;
+        const running = async () => {
+          const status = await runStatus(temporal, processId);
+          if (status !== 'RUNNING') throw new HttpError(409, 'not_running', `The run of ${processId} is ${status?.toLowerCase() ?? 'gone from the engine'}; there is nothing to ${body.action}.`);
+        };
+        let result: Record<string, unknown>;
+        switch (body.action) {
+          case 'cancel':
+          case 'terminate':
+            await running();
+            result = await audited(actor, processId, body, {}, async () => {
+              if (body.action === 'cancel') await cancelRun(temporal, processId);
+              else await terminateRun(temporal, processId, `${body.reason} (by ${actor.id} through the partnerflow API)`);
+              // The run will not decide the reviews it waited for: take them off the inboxes.
+              await store.endTasks(processId);
+            });
+            break;
+          case 'reset': {
+            if (body.to !== undefined && body.eventId !== undefined) throw new HttpError(422, 'invalid_body', 'Name either "to" or "eventId", not both.');
+            const to = body.eventId !== undefined ? { eventId: body.eventId } : { point: body.to ?? ('last-workflow-task' as const) };
+            try {
+              result = await audited(actor, processId, body, to, async () => resetRun(temporal, temporal.options.namespace, processId, to, `${body.reason} (by ${actor.id} through the partnerflow API)`));
+            } catch (err) {
+              if (err instanceof HttpError && err.code === 'repair_failed' && /completed workflow task/.test(err.reason)) throw new HttpError(422, 'invalid_reset_point', err.reason);
+              throw err;
+            }
+            break;
+          }
+          case 'release-review': {
+            const task = await store.getTask(processId, 'reviewer');
+            if (!task) throw new HttpError(409, 'not_waiting_for_review', `Process ${processId} is not waiting for a reviewer; there is nothing to release.`);
+            if (!task.claimedBy) throw new HttpError(409, 'not_claimed', 'Nobody holds this review; there is nothing to release.');
+            result = await audited(actor, processId, body, { heldBy: task.claimedBy }, async () => {
+              if (!(await store.releaseTask(processId, 'reviewer'))) throw new RepairRefused('the review was decided meanwhile');
+            });
+            break;
+          }
+          case 'resend-facts': {
+            await running();
+            const partner = await store.getPartner(row.partnerId);
+            const announcements: Announcement[] = [
+              ...Object.entries(partner?.facts ?? {})
+                .filter(([, value]) => value === true)
+                .map(([name]) => ({ fact: name as FactName, value: true, ...(name === 'emailBound' && partner?.contact.email ? { email: partner.contact.email } : {}) })),
+              ...(partner?.certifiedRoles ?? []).map((role) => ({ fact: 'roleCertified' as const, role })),
+            ];
+            if (announcements.length === 0) throw new HttpError(409, 'no_facts', `Partner ${row.partnerId} has established no facts yet; there is nothing to resend.`);
+            result = await audited(actor, processId, body, { facts: announcements }, () => resendFacts(temporal, processId, announcements));
+            break;
+          }
+        }
+        return reply.status(201).send(result);
+      },
+    );
+
+    app.get(
+      '/repairs',
+      {
+        onRequest: opsOnly,
+        schema: {
+          querystring: z.strictObject({ processId: z.string().max(300).optional(), cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          summary: "Ops: the repairs made through the API, newest first (who, why, when, how it went)",
+        },
+      },
+      async (request) => {
+        const page = await store.repairs.list(request.query);
+        return { items: page.items.map(repairView), ...(page.next ? { next: page.next } : {}) };
+      },
+    );
+  };
