@@ -2,11 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors';
+import { publicOidc, type OidcSettings } from './oidc';
 
 /**
  * Serves the built console (console/build.ts) at `/`: its page, script, styles and the Mermaid
  * library, all from one folder on this server. Only files of that folder are served; the console signs
- * in with an API key in the browser, so these files need none.
+ * in in the browser (an API key, or single sign-on at the provider `config.json` names), so these files need none.
  */
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,7 +17,7 @@ const types: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export function consoleRoutes(dir: string) {
+export function consoleRoutes(dir: string, options: { oidc?: OidcSettings } = {}) {
   const root = path.resolve(dir);
   return async (app: FastifyInstance) => {
     const send = async (file: string, reply: import('fastify').FastifyReply) => {
@@ -33,6 +34,10 @@ export function consoleRoutes(dir: string) {
       return reply.type(type).header('cache-control', 'no-cache').send(body);
     };
     app.get('/', { schema: { hide: true } }, (_request, reply) => send('index.html', reply));
+    // How staff sign in: at the organisation's identity provider when one is configured, else with a key.
+    app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) =>
+      reply.header('cache-control', 'no-cache').send({ oidc: options.oidc ? publicOidc(options.oidc) : null }),
+    );
     app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, (request, reply) => send(request.params['*'], reply));
   };
 }

@@ -7,12 +7,14 @@ import type { BillingSource } from '../billing/source';
 import type { PayloadCodec } from '@temporalio/common';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
-import { authenticate } from './auth';
+import { authenticate, authPipeline } from './auth';
 import { codecRoutes } from './codec';
 import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
+import type { OidcSettings } from './oidc';
+import { staffDirectory } from './staffDirectory';
 import { billRoutes } from './routes/bills';
 import { customerRoutes } from './routes/customers';
 import { eventRoutes } from './routes/events';
@@ -22,6 +24,10 @@ import { meRoutes } from './routes/me';
 import { migrationRoutes } from './routes/migrations';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
+import { decisionRoutes } from './routes/decisions';
+import { delegationRoutes } from './routes/delegations';
+import { keyRoutes } from './routes/keys';
+import { reportRoutes } from './routes/reports';
 import { processRoutes } from './routes/processes';
 import { salesTaskRoutes } from './routes/salesTasks';
 import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
@@ -43,6 +49,8 @@ export interface ApiDeps {
   codec?: { codec: PayloadCodec; origins: string[] };
   /** The built console (console/build.ts), served at `/`; without it there is no console. */
   consoleDir?: string;
+  /** Single sign-on for staff: the console signs in at this provider, the API takes its access tokens. */
+  oidc?: OidcSettings;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -80,7 +88,9 @@ export async function buildServer(deps: ApiDeps) {
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(deps.keys));
+      const directory = staffDirectory(deps.store, deps.log);
+      await directory.seed(deps.keys);
+      v1.addHook('onRequest', authenticate(authPipeline(deps), directory.note));
       await v1.register(processRoutes(deps));
       await v1.register(eventRoutes(deps));
       await v1.register(kindRoutes(deps));
@@ -93,10 +103,14 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(salesTaskRoutes(deps));
       await v1.register(migrationRoutes(deps));
       await v1.register(webhookRoutes({ store: deps.store, ...deps.webhooks }));
+      await v1.register(keyRoutes({ store: deps.store, noteStaff: (actor) => directory.note(actor, 'managed-key') }));
+      await v1.register(delegationRoutes(deps));
+      await v1.register(decisionRoutes(deps));
+      await v1.register(reportRoutes(deps));
     },
     { prefix: '/v1' },
   );
-  if (deps.consoleDir) await app.register(consoleRoutes(deps.consoleDir));
+  if (deps.consoleDir) await app.register(consoleRoutes(deps.consoleDir, { oidc: deps.oidc }));
   return app;
 }
 

@@ -6,6 +6,7 @@ import { buildConsole } from '../console/build';
 import { fileConsumption } from '../api/consumption';
 import { codecToken } from '../api/codec';
 import { buildServer } from '../api/server';
+import { oidcFromConfig } from '../api/oidc';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
 import { ProcessClient } from '../client';
@@ -70,6 +71,7 @@ async function main() {
   const consoleDir = await buildConsole();
   const app = await buildServer({
     client, store, keys, log, consoleDir,
+    oidc: oidcFromConfig(config),
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },

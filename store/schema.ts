@@ -7,6 +7,7 @@ import type {
   SalesTasksTable,
   VerificationCodesTable,
 } from './customerSchema';
+import type { ApiKeysTable, DelegationsTable, KeyEventsTable, PeopleTable } from './staffSchema';
 
 /** Table shapes as stored: JSON as text and times as ISO-8601 UTC text, so both dialects read the same. */
 export interface PartnersTable {
@@ -55,6 +56,8 @@ export interface RecordsTable {
   reason: string | null;
   payload: string | null;
   update_id: string | null;
+  /** The reviewer a delegate decided for (R71: "by X on behalf of Y"), else null. */
+  on_behalf_of: string | null;
 }
 
 export interface OutboxTable {
@@ -181,4 +184,8 @@ export interface Database {
   kind_migrations: KindMigrationsTable;
   kind_migration_items: KindMigrationItemsTable;
   held_steps: HeldStepsTable;
+  people: PeopleTable;
+  delegations: DelegationsTable;
+  api_keys: ApiKeysTable;
+  key_events: KeyEventsTable;
 }
