@@ -69,7 +69,8 @@ export async function startOidcProvider(options: OidcProviderOptions) {
       return account ? { roles: account.roles, ...(account.name ? { name: account.name } : {}), ...(account.email ? { email: account.email } : {}) } : undefined;
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: { Session: 3600, Interaction: 600, Grant: 3600, AuthorizationCode: 60, IdToken: 600, AccessToken: 600 },
+    // Access tokens live as long as getResourceServerInfo says (the default ttl.AccessToken asks it).
+    ttl: { Session: 3600, Interaction: 600, Grant: 3600, AuthorizationCode: 60, IdToken: 600 },
   };
   const provider = new Provider(issuer, configuration);
   // Quiet: a refused token request is what some tests ask for.
