@@ -45,14 +45,17 @@ const parts = (state: string | null) => (state ? state.split(' | ') : []);
 
 /**
  * When the review a decision closed was opened: the step that brought the process into the state (of the
- * decided region, for parallel reviews) it was decided in. Steps that stayed there (reminders, facts) are
+ * decided region, for parallel reviews: the one its subject names, else the one it changed) it was decided in. Steps that stayed there (reminders, facts) are
  * passed over; a correction and resubmission opens a new review.
  */
 export function reviewOpenedAt(before: TransitionRecord[], decision: TransitionRecord): string | undefined {
   const from = parts(decision.from);
   const to = parts(decision.to);
   const changed = from.filter((p) => !to.includes(p));
-  const decided = changed.length ? changed : from;
+  // A decision that names its review (`subject: "joint-design"`) names its region (`jointDesign.…`), even when deciding it ends them all.
+  const subject = typeof decision.payload?.subject === 'string' ? decision.payload.subject.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : undefined;
+  const region = subject ? from.filter((p) => p.startsWith(`${subject}.`)) : [];
+  const decided = region.length ? region : changed.length ? changed : from;
   const holds = (state: string | null) => decided.every((p) => parts(state).includes(p));
   for (let i = before.length - 1; i >= 0; i--) {
     const record = before[i];
