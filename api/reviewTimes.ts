@@ -41,7 +41,33 @@ export function quantile(sorted: number[], q: number): number | null {
   return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
 }
 
-const parts = (state: string | null) => (state ? state.split(' | ') : []);
+/**
+ * The leaf states a state key names, parallel regions apart: `open.(initiation.underReview | jointDesign.notApplied)`
+ * → `open.initiation.underReview`, `open.jointDesign.notApplied` (the driver's `stateKey`).
+ */
+export function stateLeaves(state: string | null): string[] {
+  if (!state) return [];
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < state.length; i++) {
+    if (state[i] === '(') depth++;
+    else if (state[i] === ')') depth--;
+    else if (depth === 0 && state.startsWith(' | ', i)) {
+      items.push(state.slice(start, i));
+      start = i + 3;
+    }
+  }
+  items.push(state.slice(start));
+  return items.flatMap((item) => {
+    const open = item.indexOf('(');
+    if (open < 0) return [item.trim()];
+    const prefix = item.slice(0, open).replace(/\.$/, '');
+    return stateLeaves(item.slice(open + 1, item.lastIndexOf(')'))).map((p) => `${prefix}.${p}`);
+  });
+}
+
+const parts = stateLeaves;
 
 /**
  * When the review a decision closed was opened: the step that brought the process into the state (of the
@@ -54,7 +80,7 @@ export function reviewOpenedAt(before: TransitionRecord[], decision: TransitionR
   const changed = from.filter((p) => !to.includes(p));
   // A decision that names its review (`subject: "joint-design"`) names its region (`jointDesign.…`), even when deciding it ends them all.
   const subject = typeof decision.payload?.subject === 'string' ? decision.payload.subject.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : undefined;
-  const region = subject ? from.filter((p) => p.startsWith(`${subject}.`)) : [];
+  const region = subject ? from.filter((p) => p.split('.').includes(subject)) : [];
   const decided = region.length ? region : changed.length ? changed : from;
   const holds = (state: string | null) => decided.every((p) => parts(state).includes(p));
   for (let i = before.length - 1; i >= 0; i--) {

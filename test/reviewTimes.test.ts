@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { quantile, reviewOpenedAt, reviewReport, workingHoursBetween } from '../api/reviewTimes';
+import { quantile, reviewOpenedAt, reviewReport, stateLeaves, workingHoursBetween } from '../api/reviewTimes';
 import type { DecisionRow } from '../store/db';
 import type { TransitionRecord } from '../store/model';
 
@@ -75,12 +75,17 @@ describe('when a decided review was opened', () => {
   });
 
   it('R20 with parallel reviews, is the step that opened the decided region’s review', () => {
+    // The driver's keys: regions of a parallel state in parentheses.
     const records = [
-      record(0, bj('2026-11-30 09:00'), 'START', null, 'initiation.underReview | jointDesign.notApplied'),
-      record(1, bj('2026-11-30 15:00'), 'APPLY_JOINT_DESIGN', 'initiation.underReview | jointDesign.notApplied', 'initiation.underReview | jointDesign.underReview'),
-      record(2, bj('2026-12-01 10:00'), 'APPROVE', 'initiation.underReview | jointDesign.underReview', 'initiation.complete | jointDesign.underReview', { role: 'reviewer', payload: { subject: 'initiation' } }),
-      record(3, bj('2026-12-01 11:00'), 'APPROVE', 'initiation.complete | jointDesign.underReview', 'complete', { role: 'reviewer', payload: { subject: 'joint-design' } }),
+      record(0, bj('2026-11-30 09:00'), 'START', null, 'open.(initiation.underReview | jointDesign.notApplied)'),
+      record(1, bj('2026-11-30 15:00'), 'APPLY_JOINT_DESIGN', 'open.(initiation.underReview | jointDesign.notApplied)', 'open.(initiation.underReview | jointDesign.underReview)'),
+      record(2, bj('2026-12-01 10:00'), 'APPROVE', 'open.(initiation.underReview | jointDesign.underReview)', 'open.(initiation.complete | jointDesign.underReview)', {
+        role: 'reviewer',
+        payload: { subject: 'initiation' },
+      }),
+      record(3, bj('2026-12-01 11:00'), 'APPROVE', 'open.(initiation.complete | jointDesign.underReview)', 'complete', { role: 'reviewer', payload: { subject: 'joint-design' } }),
     ];
+    expect(stateLeaves(records[1].to)).toEqual(['open.initiation.underReview', 'open.jointDesign.underReview']);
     expect(reviewOpenedAt(records.slice(0, 2), records[2])).toBe(records[0].at);
     expect(reviewOpenedAt(records.slice(0, 3), records[3])).toBe(records[1].at);
   });
