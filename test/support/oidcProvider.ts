@@ -47,6 +47,8 @@ export async function startOidcProvider(options: OidcProviderOptions) {
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: `key-${port}`, alg: 'RS256', use: 'sig' } as any] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     pkce: { required: () => true },
+    // The console (a public client in the browser) calls the token endpoint from its own origin.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     features: {
       devInteractions: { enabled: false },
       resourceIndicators: {
