@@ -21,7 +21,10 @@ export function staffDirectory(store: Store, log: Logger) {
     const now = Date.now();
     if ((noted.get(key) ?? 0) > now - rememberMs) return;
     try {
-      await store.staff.notePerson({ id: actor.id, role: actor.role, name: actor.name ?? null, email: actor.email ?? null, source, seenAt: new Date(now).toISOString() });
+      // Written only when the person is new or comes with a name or email the directory lacks: signing in changes nothing else.
+      const known = await store.staff.getPerson(actor.id, actor.role);
+      if (!known || (actor.name && actor.name !== known.name) || (actor.email && actor.email !== known.email))
+        await store.staff.notePerson({ id: actor.id, role: actor.role, name: actor.name ?? null, email: actor.email ?? null, source, seenAt: new Date(now).toISOString() });
       noted.set(key, now);
       if (noted.size > 10_000) noted.delete(noted.keys().next().value!);
     } catch (err) {

@@ -69,9 +69,10 @@ async function main() {
   });
   // The console is built at each start (about a second), so it always matches this checkout.
   const consoleDir = await buildConsole();
+  const oidc = oidcFromConfig(config);
   const app = await buildServer({
     client, store, keys, log, consoleDir,
-    oidc: oidcFromConfig(config),
+    oidc,
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
@@ -88,6 +89,7 @@ async function main() {
       `  OpenAPI      ${url}/openapi.json`,
       `  Temporal UI  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}`,
       `  API keys     ${keysFile}`,
+      ...(oidc ? [`  Staff SSO    ${oidc.issuer} (client ${oidc.clientId}); partners and apps sign in with keys`] : []),
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -6,8 +6,9 @@ export interface PeopleTable {
   role: string;
   name: string | null;
   email: string | null;
-  /** `keys-file`, `managed-key` or `oidc`: where the product last saw this person. */
+  /** `keys-file`, `managed-key` or `oidc`: where the product learnt what this row says. */
   source: string;
+  /** When the row was written: first seen, or a name or email learnt. */
   seen_at: string;
 }
 
