@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { freePort } from '../scripts/devServer';
 import { launchBrowser, screenshot, signedIn, ssoSignedIn } from './support/browser';
 import { startOidcProvider, type OidcProvider, type StaffAccount } from './support/oidcProvider';
+import { licence } from './support/fixtures';
 import { startProduct, type Product } from './support/product';
 import { seedReviewMonth } from './support/reviewHistory';
 
@@ -171,7 +172,7 @@ describe('the console', () => {
     await seedReviewMonth(product.store);
     const submit = async (who: 'acme' | 'globex' | 'chenPartner' | 'reseller') => {
       const started = await product.start(who, 'business-certification');
-      expect((await product.act(who, started.body.id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+      expect((await product.act(who, started.body.id, { type: 'SUBMIT', ...licence })).status).toBe(200);
       return started.body.id as string;
     };
     const [away, routine, own, other] = [await submit('globex'), await submit('reseller'), await submit('chenPartner'), await product.start('acme', 'initiation-review', { solution: 'Smart port' }, { businessKey: 'console-bulk' }).then((r) => r.body.id as string)];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingHoursBetween } from '../api/reviewTimes';
 import { footprint } from './support/flows';
+import { licence } from './support/fixtures';
 import { startProduct, type Person, type Product } from './support/product';
 
 /**
@@ -19,7 +20,7 @@ afterAll(async () => {
 async function submitted(partner: Person, kind: 'business-certification' | 'initiation-review' = 'business-certification', key?: string) {
   if (kind === 'initiation-review') return (await product.start(partner, kind, { solution: `Solution ${key}` }, { businessKey: key })).body as { id: string; version: number };
   const started = await product.start(partner, kind);
-  const done = await product.act(partner, started.body.id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' });
+  const done = await product.act(partner, started.body.id, { type: 'SUBMIT', ...licence });
   expect(done.status).toBe(200);
   return done.body as { id: string; version: number };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/devServer';
 import { eventually, footprint } from './support/flows';
 import { startMailbox } from './support/mailbox';
+import { licence } from './support/fixtures';
 import { startProduct, type Person, type Product } from './support/product';
 
 /**
@@ -37,7 +38,7 @@ const evidence = [{ name: 'Acceptance certificate', url: 'https://files.acme.exa
 
 async function submittedCertification(partner: Person) {
   const started = await product.start(partner, 'business-certification');
-  expect((await product.act(partner, started.body.id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+  expect((await product.act(partner, started.body.id, { type: 'SUBMIT', ...licence })).status).toBe(200);
   return started.body.id as string;
 }
 

@@ -145,7 +145,7 @@ describe('policy shared by every kind', () => {
 
   it('R72 a delegate deciding on behalf of a reviewer away decides neither what they nor what that reviewer submitted', () => {
     const p = drive(nreMilestones, {}, { businessCertified: true });
-    p.send(actors.partner, { type: 'APPLY', milestone: 1 });
+    expect(p.send(actors.partner, { type: 'APPLY', milestone: 1, materials: [{ name: 'M1 report', url: 'https://files.acme.example/m1.pdf' }] }).ok).toBe(true);
     // The submitter (a partner's person who is also a reviewer) is away; another reviewer stands in for them.
     const forSubmitter = { id: 'wang.reviewer', role: 'reviewer' as const, onBehalfOf: actors.partner.id };
     const refusal = refusalOf(p.send(forSubmitter, { type: 'APPROVE' }));

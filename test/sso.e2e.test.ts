@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/devServer';
 import { eventually, footprint } from './support/flows';
 import { startOidcProvider, type OidcProvider, type StaffAccount } from './support/oidcProvider';
+import { licence } from './support/fixtures';
 import { startProduct, type Product } from './support/product';
 
 /**
@@ -56,7 +57,7 @@ describe('single sign-on for staff', () => {
 
     // chen submits as initech's partner (with a key), then signs in as a reviewer: the same id, so not their own review.
     const started = await product.start('chenPartner', 'business-certification');
-    await product.act('chenPartner', started.body.id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' });
+    await product.act('chenPartner', started.body.id, { type: 'SUBMIT', ...licence });
     const chen = await provider.accessToken('chen');
     const before = await footprint(product, started.body.id);
     const own = await as(chen, 'POST', `/v1/processes/${encodeURIComponent(started.body.id)}/actions`, { type: 'APPROVE' });
@@ -72,7 +73,7 @@ describe('single sign-on for staff', () => {
   it('R73: a token of another issuer, for another audience, expired, forged or without a staff role is refused with a reason, and changes nothing', async () => {
     const started = await product.start('acme', 'business-certification');
     const id = started.body.id as string;
-    await product.act('acme', id, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' });
+    await product.act('acme', id, { type: 'SUBMIT', ...licence });
     const before = await footprint(product, id);
     const approve = (token: string) => as(token, 'POST', `/v1/processes/${encodeURIComponent(id)}/actions`, { type: 'APPROVE' });
 
