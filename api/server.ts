@@ -103,7 +103,7 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(salesTaskRoutes(deps));
       await v1.register(migrationRoutes(deps));
       await v1.register(webhookRoutes({ store: deps.store, ...deps.webhooks }));
-      await v1.register(keyRoutes({ store: deps.store, noteStaff: (actor) => directory.note(actor, 'managed-key') }));
+      await v1.register(keyRoutes({ store: deps.store, noteStaff: (actor) => directory.note(actor, 'managed-key', true) }));
       await v1.register(delegationRoutes(deps));
       await v1.register(decisionRoutes(deps));
       await v1.register(reportRoutes(deps));

@@ -15,11 +15,12 @@ const rememberMs = 10 * 60 * 1000;
 
 export function staffDirectory(store: Store, log: Logger) {
   const noted = new Map<string, number>();
-  const note = async (actor: Pick<Actor, 'id' | 'role' | 'name' | 'email'>, source: AuthSource) => {
+  /** `fresh`: what a new key says of its person, written even if the person was seen a moment ago. */
+  const note = async (actor: Pick<Actor, 'id' | 'role' | 'name' | 'email'>, source: AuthSource, fresh = false) => {
     if (!staffRoles.includes(actor.role)) return;
     const key = `${actor.role}\n${actor.id}`;
     const now = Date.now();
-    if ((noted.get(key) ?? 0) > now - rememberMs) return;
+    if (!fresh && (noted.get(key) ?? 0) > now - rememberMs) return;
     try {
       // Written only when the person is new or comes with a name or email the directory lacks: signing in changes nothing else.
       const known = await store.staff.getPerson(actor.id, actor.role);
