@@ -55,6 +55,8 @@ export function createActivities(deps: ActivityDeps) {
       messages = step.notifications.flatMap((n) => composeMessages(processId, n, partner, staff, createdAt, deps.publicUrl));
       if (messages.length < step.notifications.length)
         log.warn({ processId, partnerId: step.view.partnerId }, 'a notification has nobody to go to: the partner has no contact for it (R6)');
+      const keys = new Set(messages.map((m) => m.key));
+      messages.push(...(await personalReminders(step, createdAt)).filter((m) => !keys.has(m.key)));
     }
     const webhooks = (endpoints: WebhookEndpoint[]) => webhookDeliveries(step, endpoints, createdAt);
     if (held) await store.holdStep(step, messages, { webhooks, ...held });
@@ -62,6 +64,38 @@ export function createActivities(deps: ActivityDeps) {
     // The records store is the audit trail (R71); this line is for following a process in the logs.
     for (const r of step.records)
       log.debug({ processId: r.processId, seq: r.seq, event: r.event, from: r.from, to: r.to, actor: r.actorId, role: r.role }, 'transition recorded');
+  }
+
+  /**
+   * A reminder of a held review also goes to its holder, or, while the holder is away, to whoever stands
+   * in for them, at the email the staff directory knows; the reviewers' shared address gets it as before.
+   */
+  async function personalReminders(step: Step, createdAt: string): Promise<OutboxEntry[]> {
+    const reminders = step.notifications.filter((n) => n.audience === 'reviewers' && n.topic === 'reminder');
+    if (reminders.length === 0) return [];
+    const task = await store.getTask(step.view.id, 'reviewer');
+    if (!task?.claimedBy) return [];
+    const holder = task.claimedBy;
+    const delegate = await store.staff.delegateOf(holder, step.records[0]?.at ?? step.view.updatedAt);
+    const person = await store.staff.getPerson(delegate ?? holder, 'reviewer');
+    if (!person?.email) return [];
+    return reminders.flatMap((n) =>
+      composeMessages(
+        step.view.id,
+        delegate
+          ? {
+              ...n,
+              subject: { en: `${n.subject.en} (for ${holder}, who is away)`, 'zh-CN': `${n.subject['zh-CN']}（代 ${holder} 处理，其外出期间）` },
+              body: { en: `You stand in for ${holder}, who holds this review. ${n.body.en}`, 'zh-CN': `${holder} 外出期间由您代为处理其认领的审核。${n.body['zh-CN']}` },
+            }
+          : n,
+        null,
+        staff,
+        createdAt,
+        deps.publicUrl,
+        person.email ?? undefined,
+      ),
+    );
   }
 
   return {

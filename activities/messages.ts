@@ -15,8 +15,9 @@ type Delivery = { channel: OutboxMessage['channel']; recipient: string };
  * The partner's contact on the channels its message settings allow for this topic (R6), or on the
  * channels a rule prescribes (R50); a customer where the process says it is reached; staff by email.
  */
-function deliveries(notification: Notification, partner: Partner | null, staff: StaffAddresses): Delivery[] {
+function deliveries(notification: Notification, partner: Partner | null, staff: StaffAddresses, person?: string): Delivery[] {
   const { audience, topic, channels, to } = notification;
+  if (person && (audience === 'reviewers' || audience === 'ops')) return [{ channel: 'email', recipient: person }];
   if (audience === 'customer')
     return [
       ...(to?.email ? [{ channel: 'email' as const, recipient: to.email }] : []),
@@ -40,10 +41,12 @@ export function composeMessages(
   staff: StaffAddresses,
   createdAt: string,
   publicUrl = 'http://127.0.0.1:3000',
+  /** A staff message for one person (a reminder to whoever holds the review, or stands in for them) at this address. */
+  person?: string,
 ): OutboxEntry[] {
   const { seq, audience, subject, body, link } = notification;
   const linkLine = link ? `\n\nLink / 链接: ${publicUrl.replace(/\/+$/, '')}${link}` : '';
-  return deliveries(notification, partner, staff).map(({ channel, recipient }) => ({
+  return deliveries(notification, partner, staff, person).map(({ channel, recipient }) => ({
     key: `${processId}/${seq}/${channel}/${recipient}`,
     processId,
     seq,

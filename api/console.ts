@@ -3,12 +3,14 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors';
 import { consolePolicy } from './securityHeaders';
+import { publicOidc, type OidcSettings } from './oidc';
 
 /**
  * Serves the built console (console/build.ts) at `/`: its page, script, styles and the Mermaid
  * library, all from one folder on this server. Only files of that folder are served; the console signs
- * in with an API key in the browser, so these files need none. The key sits in the tab's sessionStorage,
- * so the pages run nothing but their own files (consolePolicy) and no other site may frame them.
+ * in in the browser (an API key, or single sign-on at the provider `config.json` names), so these files need none.
+ * The key or token sits in the tab's sessionStorage, so the pages run nothing but their own files (consolePolicy)
+ * and no other site may frame them.
  */
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,8 +20,9 @@ const types: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export function consoleRoutes(dir: string) {
+export function consoleRoutes(dir: string, options: { oidc?: OidcSettings } = {}) {
   const root = path.resolve(dir);
+  const policy = consolePolicy(options.oidc?.issuer);
   return async (app: FastifyInstance) => {
     const send = async (file: string, reply: import('fastify').FastifyReply) => {
       const type = types[path.extname(file)];
@@ -32,9 +35,13 @@ export function consoleRoutes(dir: string) {
         throw new HttpError(404, 'no_such_file', `The console has no file "${file.slice(0, 200)}".`);
       }
       // The files change with every build; the browser asks again rather than keep a stale console.
-      return reply.type(type).header('cache-control', 'no-cache').header('content-security-policy', consolePolicy).send(body);
+      return reply.type(type).header('cache-control', 'no-cache').header('content-security-policy', policy).send(body);
     };
     app.get('/', { schema: { hide: true } }, (_request, reply) => send('index.html', reply));
+    // How staff sign in: at the organisation's identity provider when one is configured, else with a key.
+    app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) =>
+      reply.header('cache-control', 'no-cache').send({ oidc: options.oidc ? publicOidc(options.oidc) : null }),
+    );
     app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, (request, reply) => send(request.params['*'], reply));
   };
 }

@@ -18,6 +18,8 @@ export const recordViewSchema = z.object({
   /** The same instant in GMT+08:00 (R70). */
   atLocal: z.string(),
   actor: z.string(),
+  /** The reviewer a delegate decided for: "by <actor> on behalf of <onBehalfOf>" (R71). */
+  onBehalfOf: z.string().optional(),
   role: roleSchema,
   event: z.string(),
   from: z.string().nullable(),
@@ -58,6 +60,8 @@ export const processViewSchema = z.object({
 });
 
 export const taskSchema = z.object({
+  /** The reviewer away whose held review the caller decides meanwhile: the inbox shows "for <reviewer>". */
+  onBehalfOf: z.string().optional(),
   role: roleSchema,
   since: z.string(),
   sinceLocal: z.string(),
@@ -198,6 +202,95 @@ export const repairPageSchema = pageOf(repairSchema);
 
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), reason: z.string() }) });
 
+/** A managed API key as lists show it: never its secret. */
+export const managedKeySchema = z.object({
+  keyId: z.string(),
+  /** The start of the key, to recognise it: `pfk_<keyId>_…`. */
+  prefix: z.string(),
+  /** The identity the key acts as. */
+  id: z.string(),
+  role: roleSchema,
+  partnerId: z.string().nullable(),
+  customerId: z.string().nullable(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  status: z.enum(['active', 'revoked', 'expired']),
+  createdAt: z.string(),
+  createdAtLocal: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string().nullable(),
+  expiresAtLocal: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revokedAtLocal: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  lastUsedAtLocal: z.string().nullable(),
+});
+/** The answer to `POST /v1/keys`: the key itself, this once. */
+export const createdKeySchema = managedKeySchema.extend({ key: z.string() });
+export const managedKeyPageSchema = pageOf(managedKeySchema);
+
+export const keyEventSchema = z.object({
+  id: z.string(),
+  keyId: z.string(),
+  event: z.enum(['created', 'revoked']),
+  at: z.string(),
+  atLocal: z.string(),
+  actorId: z.string(),
+  actorRole: roleSchema,
+  identityId: z.string(),
+  role: roleSchema,
+  partnerId: z.string().nullable(),
+});
+export const keyEventPageSchema = pageOf(keyEventSchema);
+
+/** A reviewer away and who stands in for them, from `from` until `until` (UTC; `…Local` in GMT+08:00). */
+export const delegationSchema = z.object({
+  id: z.string(),
+  reviewer: z.string(),
+  to: z.string(),
+  from: z.string(),
+  fromLocal: z.string(),
+  until: z.string(),
+  untilLocal: z.string(),
+  /** Whether it holds now. */
+  active: z.boolean(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export const delegationListSchema = z.object({ items: z.array(delegationSchema) });
+
+/** One item of a bulk decision: applied whole, or refused with the reason a single action would get. */
+export const bulkResultSchema = z.object({
+  processId: z.string(),
+  subject: z.string().optional(),
+  ok: z.boolean(),
+  /** The process's version after the decision. */
+  version: z.number().int().optional(),
+  state: z.string().optional(),
+  error: z.object({ status: z.number().int(), code: z.string(), reason: z.string() }).optional(),
+});
+export const bulkDecisionSchema = z.object({ results: z.array(bulkResultSchema) });
+
+const reviewFiguresSchema = z.object({
+  decided: z.number().int(),
+  /** Working hours (Monday to Friday, 09:00–18:00 GMT+08:00) from submission to decision. */
+  medianHours: z.number().nullable(),
+  p90Hours: z.number().nullable(),
+  overdue: z.number().int(),
+});
+export const reviewReportSchema = z.object({
+  from: z.string(),
+  fromLocal: z.string(),
+  to: z.string(),
+  toLocal: z.string(),
+  kind: z.string().optional(),
+  workingHours: z.object({ days: z.string(), start: z.string(), end: z.string(), timeZone: z.string() }),
+  byKind: z.array(reviewFiguresSchema.extend({ kind: z.string(), title: labelsSchema })),
+  byReviewer: z.array(reviewFiguresSchema.extend({ reviewer: z.string(), onBehalf: z.number().int() })),
+  total: reviewFiguresSchema,
+});
+
 export type Labels = z.infer<typeof labelsSchema>;
 export type RecordView = z.infer<typeof recordViewSchema>;
 export type AllowedAction = z.infer<typeof allowedActionSchema>;
@@ -301,3 +394,9 @@ export type WebhookEndpointView = z.infer<typeof webhookEndpointSchema>;
 export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 export type Repair = z.infer<typeof repairSchema>;
+export type ManagedKeyView = z.infer<typeof managedKeySchema>;
+export type CreatedKey = z.infer<typeof createdKeySchema>;
+export type KeyEventView = z.infer<typeof keyEventSchema>;
+export type DelegationView = z.infer<typeof delegationSchema>;
+export type BulkResult = z.infer<typeof bulkResultSchema>;
+export type ReviewReportView = z.infer<typeof reviewReportSchema>;

@@ -7,9 +7,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export const apiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** The console: its own script and styles, Mermaid's build beside it, the API on the same origin; nothing inline runs. */
-export const consolePolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/**
+ * The console: its own script and styles, Mermaid's build beside it, the API on the same origin; nothing
+ * inline runs. With single sign-on the page also talks to the identity provider (discovery, token).
+ */
+export const consolePolicy = (identityProvider?: string) =>
+  `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'${identityProvider ? ` ${new URL(identityProvider).origin}` : ''}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
 
 export async function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   void reply.header('x-content-type-options', 'nosniff');

@@ -8,7 +8,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { randomBytes } from 'node:crypto';
-import { authenticate } from './auth';
+import { authenticate, authPipeline } from './auth';
 import { codecRoutes } from './codec';
 import { defaultLimits, type ApiLimits } from './limits';
 import { rateLimiting } from './rateLimit';
@@ -19,6 +19,8 @@ import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
 import { errorHandler, HttpError, parseJsonBody } from './errors';
 import type { Identity } from './keys';
+import type { OidcSettings } from './oidc';
+import { staffDirectory } from './staffDirectory';
 import { billRoutes } from './routes/bills';
 import { customerRoutes } from './routes/customers';
 import { eventRoutes } from './routes/events';
@@ -28,6 +30,10 @@ import { meRoutes } from './routes/me';
 import { migrationRoutes } from './routes/migrations';
 import { partnerRoutes } from './routes/partners';
 import { taskRoutes } from './routes/tasks';
+import { decisionRoutes } from './routes/decisions';
+import { delegationRoutes } from './routes/delegations';
+import { keyRoutes } from './routes/keys';
+import { reportRoutes } from './routes/reports';
 import { processRoutes } from './routes/processes';
 import { salesTaskRoutes } from './routes/salesTasks';
 import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
@@ -54,6 +60,8 @@ export interface ApiDeps {
   limits?: Partial<ApiLimits>;
   /** The built console (console/build.ts), served at `/`; without it there is no console. */
   consoleDir?: string;
+  /** Single sign-on for staff: the console signs in at this provider, the API takes its access tokens. */
+  oidc?: OidcSettings;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -118,7 +126,10 @@ export async function buildServer(deps: ApiDeps) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const authenticated = authenticate(deps.keys);
+  // Who is calling: an API key (the keys file or a managed one) or a staff member's access token; staff are noted in the directory.
+  const directory = staffDirectory(deps.store, deps.log);
+  await directory.seed(deps.keys);
+  const authenticated = authenticate(authPipeline(deps), directory.note);
   if (deps.codec)
     await app.register(codecRoutes({ codec: deps.codec.codec, origins: deps.codec.origins, sessionSecret: deps.codec.sessionSecret ?? randomBytes(32), authenticate: authenticated }));
 
@@ -140,10 +151,14 @@ export async function buildServer(deps: ApiDeps) {
       await v1.register(salesTaskRoutes(deps));
       await v1.register(migrationRoutes(deps));
       await v1.register(webhookRoutes({ store: deps.store, ...deps.webhooks }));
+      await v1.register(keyRoutes({ store: deps.store, noteStaff: (actor) => directory.note(actor, 'managed-key', true) }));
+      await v1.register(delegationRoutes(deps));
+      await v1.register(decisionRoutes(deps));
+      await v1.register(reportRoutes(deps));
     },
     { prefix: '/v1' },
   );
-  if (deps.consoleDir) await app.register(consoleRoutes(deps.consoleDir));
+  if (deps.consoleDir) await app.register(consoleRoutes(deps.consoleDir, { oidc: deps.oidc }));
   return app;
 }
 

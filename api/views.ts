@@ -22,6 +22,7 @@ export function recordView(record: TransitionRecord): RecordView {
     at: record.at,
     atLocal: toBeijingTime(record.at),
     actor: record.actorId,
+    ...(record.onBehalfOf !== undefined ? { onBehalfOf: record.onBehalfOf } : {}),
     role: record.role,
     event: record.event,
     from: record.from,

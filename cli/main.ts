@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { PartnerflowClient, PartnerflowError, type Migration, type MigrationPlan, type ProcessView, type Repair, type TaskItem } from '../sdk';
+import { PartnerflowClient, PartnerflowError, type ManagedKeyView, type Migration, type MigrationPlan, type ProcessView, type Repair, type TaskItem } from '../sdk';
 import { table } from './table';
 
 /**
@@ -29,6 +29,10 @@ Commands:
                                     --dry-run only plans (moves or stays, why, and what-if), --process ID (repeat),
                                     --map FROM=TO (a state the versions do not share), --per-second N
   migration <id>                    ops: a migration's progress and each process's outcome
+  keys [list]                       managed API keys (no secrets): --partner P (ops), --limit, --cursor
+  keys create <identity> --role R   make a key, shown once: --partner P, --customer C, --expires ISO, --name N, --email E
+  keys revoke <keyId>               revoke a key at once
+  keys events [keyId]               the keys' audit list, newest first: --partner P
 
 Repairs (ops, audited; docs/OPERATIONS.md):
   cancel <id> --reason R            ask the process's run to stop (timers end, the run closes as Canceled)
@@ -73,6 +77,10 @@ const options = {
   'per-second': { type: 'string' },
   reason: { type: 'string' },
   'event-id': { type: 'string' },
+  customer: { type: 'string' },
+  expires: { type: 'string' },
+  name: { type: 'string' },
+  email: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -177,6 +185,13 @@ function repairTable(items: Repair[]): string {
   return table(
     ['at (GMT+08:00)', 'process', 'repair', 'by', 'reason', 'outcome'],
     items.map((r) => [r.requestedAtLocal.slice(0, 19).replace('T', ' '), r.processId, r.action, r.actorId, r.reason, r.error ? `${r.outcome}: ${r.error}` : r.outcome]),
+  );
+}
+
+function keyTable(items: ManagedKeyView[]): string {
+  return table(
+    ['keyId', 'prefix', 'identity', 'role', 'partner', 'status', 'created (GMT+08:00)', 'expires', 'last used'],
+    items.map((k) => [k.keyId, k.prefix, k.id, k.role, k.partnerId, k.status, k.createdAtLocal.slice(0, 16).replace('T', ' '), k.expiresAtLocal?.slice(0, 16).replace('T', ' '), k.lastUsedAtLocal?.slice(0, 16).replace('T', ' ')]),
   );
 }
 
@@ -344,6 +359,31 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
         needs(args, 1, 'the migration id');
         const m = await pf.migration(args[0]);
         print(m, () => migrationSummary(m));
+        return 0;
+      }
+      case 'keys': {
+        const [sub = 'list', ...rest] = args;
+        if (sub === 'list') {
+          needs(rest, 0, '');
+          const page = await pf.keys({ partnerId: values.partner, limit: integer(values.limit, 'limit'), cursor: values.cursor });
+          print(page, () => (page.items.length ? keyTable(page.items) : 'No managed keys · 暂无密钥') + pageFooter(page.next));
+        } else if (sub === 'create') {
+          needs(rest, 1, 'the identity the key acts as, e.g. partnerflow keys create billing-app@acme --role partner');
+          if (!values.role) throw new UsageError('Name the role of the key: --role partner (or manager, customer, reviewer, ops, system).');
+          const made = await pf.createKey({ id: rest[0], role: values.role, partnerId: values.partner, customerId: values.customer, expiresAt: values.expires, name: values.name, email: values.email });
+          print(made, () => `${keyTable([made])}\n\nThe key (shown this once; keep it safe) · 密钥（仅显示一次）:\n${made.key}`);
+        } else if (sub === 'revoke') {
+          needs(rest, 1, 'the keyId to revoke');
+          const revoked = await pf.revokeKey(rest[0]);
+          print(revoked, () => keyTable([revoked]));
+        } else if (sub === 'events') {
+          if (rest.length > 1) throw new UsageError(`Unexpected argument "${rest[1]}".`);
+          const page = await pf.keyEvents({ keyId: rest[0], partnerId: values.partner, limit: integer(values.limit, 'limit'), cursor: values.cursor });
+          print(page, () =>
+            table(['at (GMT+08:00)', 'event', 'keyId', 'identity', 'role', 'partner', 'by'], page.items.map((e) => [e.atLocal.slice(0, 19).replace('T', ' '), e.event, e.keyId, e.identityId, e.role, e.partnerId, `${e.actorId} (${e.actorRole})`])) +
+              pageFooter(page.next),
+          );
+        } else throw new UsageError(`Unknown keys command "${sub}": list, create, revoke or events.`);
         return 0;
       }
       default:

@@ -63,8 +63,12 @@ export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type:
   if (actor.role === 'customer' && (actor.customerId === undefined || actor.customerId !== context.customerId || actor.partnerId !== context.partnerId))
     return { status: 403, code: 'not_your_process', reason: 'A customer can act only on processes about its own account.' };
   const subject = typeof payload.subject === 'string' ? payload.subject : soleReview;
-  if (spec.decision && context.reviews?.[subject]?.submittedBy === actor.id)
+  const submittedBy = context.reviews?.[subject]?.submittedBy;
+  if (spec.decision && submittedBy === actor.id)
     return { status: 403, code: 'four_eyes', reason: 'Nobody may review their own submission; another reviewer must decide.' };
+  // A delegate decides for the reviewer away: neither of the two may decide what either submitted.
+  if (spec.decision && actor.onBehalfOf !== undefined && submittedBy === actor.onBehalfOf)
+    return { status: 403, code: 'four_eyes', reason: `${actor.onBehalfOf} submitted this, so nobody may decide it on their behalf; another reviewer must decide.` };
   return undefined;
 }
 

@@ -22,6 +22,8 @@ export interface Actor {
   /** The person's name and email as the keys file gives them, e.g. for "contact the pre-reviewer" (R41). */
   name?: string;
   email?: string;
+  /** A delegate deciding for a reviewer who is away: that reviewer's id (R71 "by X on behalf of Y"; R72 holds for both). */
+  onBehalfOf?: string;
 }
 
 /** Why an action was refused: an HTTP status, a stable code and a sentence. */

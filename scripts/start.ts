@@ -6,6 +6,7 @@ import { buildConsole } from '../console/build';
 import { fileConsumption } from '../api/consumption';
 import { apiLimits } from '../api/limits';
 import { buildServer } from '../api/server';
+import { oidcFromConfig } from '../api/oidc';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
 import { ProcessClient } from '../client';
@@ -70,8 +71,10 @@ async function main() {
   });
   // The console is built at each start (about a second), so it always matches this checkout.
   const consoleDir = await buildConsole();
+  const oidc = oidcFromConfig(config);
   const app = await buildServer({
     client, store, keys, log, consoleDir,
+    oidc,
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },
@@ -94,6 +97,7 @@ async function main() {
       `  OpenAPI      ${url}/openapi.json`,
       `  Temporal UI  ${devServer ? `${devServer.uiUrl} (read-only; to decode payloads, sign in to the console with an ops key)` : `(external Temporal at ${address})`}`,
       `  API keys     ${keysFile}`,
+      ...(oidc ? [`  Staff SSO    ${oidc.issuer} (client ${oidc.clientId}); partners and apps sign in with keys`] : []),
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import {
+  bulkDecisionSchema,
+  createdKeySchema,
+  delegationListSchema,
+  delegationSchema,
   errorBodySchema,
+  keyEventPageSchema,
+  managedKeyPageSchema,
+  managedKeySchema,
+  reviewReportSchema,
   kindDescriptionSchema,
   kindListSchema,
   migrationPlanSchema,
@@ -22,6 +30,12 @@ import {
   type ProcessView,
   type Repair,
   type TaskItem,
+  type BulkResult,
+  type CreatedKey,
+  type DelegationView,
+  type KeyEventView,
+  type ManagedKeyView,
+  type ReviewReportView,
 } from '../api/schemas';
 import { readEventStream } from './sse';
 
@@ -36,12 +50,34 @@ import { readEventStream } from './sse';
  * ```
  */
 
-export type { KindDescription, Migration, MigrationPlan, Notification, Page, ProcessEvent, ProcessView, Repair, TaskItem };
+
 
 /** What ops may do to a process's run, with the reason kept in the audit. */
 export type RepairRequest =
   | { action: 'cancel' | 'terminate' | 'release-review' | 'resend-facts'; reason: string }
   | { action: 'reset'; reason: string; to?: 'last-workflow-task' | 'first-workflow-task'; eventId?: number };
+export type { BulkResult, CreatedKey, DelegationView, KeyEventView, KindDescription, ManagedKeyView, Migration, MigrationPlan, Notification, Page, ProcessEvent, ProcessView, Repair, ReviewReportView, TaskItem };
+
+/** `POST /v1/keys`: the identity a new key acts as. */
+export interface NewKey {
+  id: string;
+  role: string;
+  partnerId?: string;
+  customerId?: string;
+  /** ISO-8601; without it the key does not expire. */
+  expiresAt?: string;
+  name?: string;
+  email?: string;
+}
+
+/** One item of a bulk decision. */
+export interface DecisionItem {
+  processId: string;
+  type: string;
+  subject?: string;
+  /** Refuse this item unless the process is still at this version (like If-Match). */
+  version?: number;
+}
 
 /** A refusal or failure answered by the API: its HTTP status and the API's stable code and sentence. */
 export class PartnerflowError extends Error {
@@ -194,6 +230,53 @@ export class PartnerflowClient {
   /** The messages sent to a partner about its processes, newest first. */
   notifications(partnerId: string, query: { processId?: string; limit?: number; cursor?: string } = {}): Promise<Page<Notification>> {
     return this.request('GET', `/v1/partners/${encodeURIComponent(partnerId)}/notifications`, notificationPageSchema, { query }).then((r) => r.body);
+  }
+
+  /** Managed API keys (no secrets), newest first: ops see all, a partner its own. */
+  keys(query: { partnerId?: string; limit?: number; cursor?: string } = {}): Promise<Page<ManagedKeyView>> {
+    return this.request('GET', '/v1/keys', managedKeyPageSchema, { query }).then((r) => r.body);
+  }
+
+  /** Makes a key; the answer's `key` is shown this once. */
+  createKey(key: NewKey): Promise<CreatedKey> {
+    return this.request('POST', '/v1/keys', createdKeySchema, { body: key }).then((r) => r.body);
+  }
+
+  /** Revokes a key at once: its next request is refused (401 `key_revoked`). */
+  revokeKey(keyId: string): Promise<ManagedKeyView> {
+    return this.request('DELETE', `/v1/keys/${encodeURIComponent(keyId)}`, managedKeySchema).then((r) => r.body);
+  }
+
+  /** The keys' audit list, newest first. */
+  keyEvents(query: { keyId?: string; partnerId?: string; limit?: number; cursor?: string } = {}): Promise<Page<KeyEventView>> {
+    return this.request('GET', '/v1/keys/events', keyEventPageSchema, { query }).then((r) => r.body);
+  }
+
+  /** A reviewer away: `to` stands in from `from` (default now) until `until`. */
+  delegate(reviewerId: string, period: { to: string; from?: string; until: string }): Promise<DelegationView> {
+    return this.request('PUT', `/v1/reviewers/${encodeURIComponent(reviewerId)}/delegation`, delegationSchema, { body: period }).then((r) => r.body);
+  }
+
+  async delegations(reviewerId: string): Promise<DelegationView[]> {
+    return (await this.request('GET', `/v1/reviewers/${encodeURIComponent(reviewerId)}/delegations`, delegationListSchema)).body.items;
+  }
+
+  cancelDelegation(reviewerId: string, delegationId: string): Promise<DelegationView> {
+    return this.request('DELETE', `/v1/reviewers/${encodeURIComponent(reviewerId)}/delegations/${encodeURIComponent(delegationId)}`, delegationSchema).then((r) => r.body);
+  }
+
+  /** Decides several reviews; each item is applied or refused on its own (`ok`, `error`). An idempotency key makes the batch safe to resend. */
+  async decideMany(items: DecisionItem[], options: { comment?: string; idempotencyKey?: string } = {}): Promise<BulkResult[]> {
+    const { body } = await this.request('POST', '/v1/tasks/decisions', bulkDecisionSchema, {
+      body: { items, ...(options.comment ? { comment: options.comment } : {}) },
+      headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+    });
+    return body.results;
+  }
+
+  /** Review times per kind and reviewer (ops), in working hours of the GMT+08:00 calendar. */
+  reviewReport(query: { from?: string; to?: string; kind?: string } = {}): Promise<ReviewReportView> {
+    return this.request('GET', '/v1/reports/reviews', reviewReportSchema, { query }).then((r) => r.body);
   }
 
   /**

@@ -15,6 +15,8 @@ export type { Claim, OutboxBacklog } from './outbox';
 export { webhookEventTypes, type WebhookEndpoint, type WebhookEventType } from './webhooks';
 export { newPartner } from './store';
 export type { Customer, CustomerStore, ManagerPeriod, SalesTask, SalesTaskRecord } from './customers';
+export { DelegationConflict } from './staff';
+export type { Delegation, DecisionRow, KeyEvent, ManagedKey, Person, StaffStore } from './staff';
 
 export interface StoreOptions {
   /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else the SQLite file. */

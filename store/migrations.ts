@@ -379,6 +379,71 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '014_staff_and_keys': {
+    // Staff as an organisation (issue 17) and managed API keys (issue 16): who is a reviewer, who stands
+    // in for whom while away, the reviewer a delegate decided for, and keys kept as digests with their audit.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('records').addColumn('on_behalf_of', 'text').execute();
+      await db.schema
+        .createTable('people')
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('email', 'text')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('people_pk', ['id', 'role'])
+        .execute();
+      await db.schema
+        .createTable('delegations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('reviewer_id', 'text', (c) => c.notNull())
+        .addColumn('delegate_id', 'text', (c) => c.notNull())
+        .addColumn('starts_at', 'text', (c) => c.notNull())
+        .addColumn('ends_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('cancelled_at', 'text')
+        .addColumn('cancelled_by', 'text')
+        .execute();
+      await db.schema.createIndex('delegations_reviewer').on('delegations').columns(['reviewer_id', 'ends_at']).execute();
+      await db.schema.createIndex('delegations_delegate').on('delegations').columns(['delegate_id', 'ends_at']).execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('key_id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('identity_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('partner_id', 'text')
+        .addColumn('customer_id', 'text')
+        .addColumn('name', 'text')
+        .addColumn('email', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('revoked_by', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_partner').on('api_keys').columns(['partner_id', 'created_at']).execute();
+      await db.schema
+        .createTable('key_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('actor_role', 'text', (c) => c.notNull())
+        .addColumn('identity_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('partner_id', 'text')
+        .execute();
+      await db.schema.createIndex('key_events_at').on('key_events').columns(['at', 'id']).execute();
+      await db.schema.createIndex('key_events_partner').on('key_events').columns(['partner_id', 'at']).execute();
+      // The review-time report reads reviewers' records by time.
+      await db.schema.createIndex('records_role_at').on('records').columns(['role', 'at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

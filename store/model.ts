@@ -7,6 +7,8 @@ export interface TransitionRecord {
   /** ISO-8601 UTC (R70). */
   at: string;
   actorId: string;
+  /** The reviewer a delegate decided for (R71: "by X on behalf of Y"). */
+  onBehalfOf?: string;
   role: Role;
   event: string;
   from: string | null;

@@ -91,6 +91,7 @@ export function recordFromRow(row: Selectable<RecordsTable>): TransitionRecord {
     seq: row.seq,
     at: row.at,
     actorId: row.actor_id,
+    ...(row.on_behalf_of !== null && row.on_behalf_of !== undefined && { onBehalfOf: row.on_behalf_of }),
     role: row.role as Role,
     event: row.event,
     from: row.from_state,
@@ -116,6 +117,7 @@ export function recordToRow(record: TransitionRecord): RecordsTable {
     reason: record.reason ?? null,
     payload: record.payload === undefined ? null : json(record.payload),
     update_id: record.updateId ?? null,
+    on_behalf_of: record.onBehalfOf ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   SalesTasksTable,
   VerificationCodesTable,
 } from './customerSchema';
+import type { ApiKeysTable, DelegationsTable, KeyEventsTable, PeopleTable } from './staffSchema';
 
 /** Table shapes as stored: JSON as text and times as ISO-8601 UTC text, so both dialects read the same. */
 export interface PartnersTable {
@@ -55,6 +56,8 @@ export interface RecordsTable {
   reason: string | null;
   payload: string | null;
   update_id: string | null;
+  /** The reviewer a delegate decided for (R71: "by X on behalf of Y"), else null. */
+  on_behalf_of: string | null;
 }
 
 export interface OutboxTable {
@@ -183,6 +186,10 @@ export interface Database {
   held_steps: HeldStepsTable;
   repairs: RepairsTable;
   sms_quota: SmsQuotaTable;
+  people: PeopleTable;
+  delegations: DelegationsTable;
+  api_keys: ApiKeysTable;
+  key_events: KeyEventsTable;
 }
 
 /** Ops' repairs made through the API (cancel, terminate, reset, release, resend a fact), audited. */

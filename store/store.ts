@@ -3,8 +3,12 @@ import { noFacts, type Announcement, type PartnerTopic, type Role } from '../mac
 import { decodeCursor, pageOf } from './cursor';
 import { createCustomerStore, type CustomerStore } from './customers';
 import { createKindMigrationStore, type KindMigrationStore } from './kindMigrations';
+<<<<<<< HEAD
 import { createRepairStore, type RepairStore } from './repairs';
 import { createSmsQuotaStore, type SmsQuotaStore } from './smsQuota';
+=======
+import { createStaffStore, type StaffStore } from './staff';
+>>>>>>> staff
 import { StoreInputError } from './errors';
 import {
   defaultMessageSettings,
@@ -67,8 +71,8 @@ export interface TaskQuery {
   waitingSinceBefore?: string;
   /** Only tasks due before this time (pass now for the overdue ones). */
   overdueAt?: string;
-  /** A holder's id, or null for the unclaimed. */
-  claimedBy?: string | null;
+  /** A holder's id (or any of several: a delegate's own and those of the reviewers they stand in for), or null for the unclaimed. */
+  claimedBy?: string | string[] | null;
   limit: number;
   cursor?: string;
 }
@@ -143,12 +147,17 @@ export interface Store {
   customers: CustomerStore;
   /** Migrations of open processes to another version of their kind. */
   kindMigrations: KindMigrationStore;
+<<<<<<< HEAD
   /** Ops' repairs made through the API, audited. */
   repairs: RepairStore;
   /** SMS verification codes per phone number and partner per day. */
   smsQuota: SmsQuotaStore;
   /** Takes a process off every inbox (after ops cancelled or terminated its run). */
   endTasks(processId: string): Promise<void>;
+=======
+  /** Staff (reviewers, delegations while away) and managed API keys with their audit. */
+  staff: StaffStore;
+>>>>>>> staff
   close(): Promise<void>;
 }
 
@@ -419,7 +428,8 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .$if(waitingSinceBefore !== undefined, (qb) => qb.where('tasks.since', '<=', new Date(waitingSinceBefore!).toISOString()))
         .$if(overdueAt !== undefined, (qb) => qb.where('tasks.due_at', '<', new Date(overdueAt!).toISOString()))
         .$if(claimedBy === null, (qb) => qb.where('tasks.claimed_by', 'is', null))
-        .$if(typeof claimedBy === 'string', (qb) => qb.where('tasks.claimed_by', '=', claimedBy!))
+        .$if(typeof claimedBy === 'string', (qb) => qb.where('tasks.claimed_by', '=', claimedBy as string))
+        .$if(Array.isArray(claimedBy), (qb) => qb.where('tasks.claimed_by', 'in', claimedBy as string[]))
         .$if(after !== undefined, (qb) =>
           qb.where((eb) =>
             eb.or([eb('tasks.since', '>', after!.at), eb.and([eb('tasks.since', '=', after!.at), eb('tasks.process_id', '>', after!.id)])]),
@@ -527,12 +537,16 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     webhooks: createWebhookStore(db),
     customers: createCustomerStore(db),
     kindMigrations: createKindMigrationStore(db),
+<<<<<<< HEAD
     repairs: createRepairStore(db),
     smsQuota: createSmsQuotaStore(db),
 
     async endTasks(processId) {
       await db.deleteFrom('tasks').where('process_id', '=', processId).execute();
     },
+=======
+    staff: createStaffStore(db, dialect),
+>>>>>>> staff
     close: () => db.destroy(),
   };
 }

@@ -86,6 +86,16 @@ const routes: Array<{ method: string; route: string }> = [
   { method: 'GET', route: '/v1/sales-tasks/:task' },
   { method: 'PUT', route: '/v1/sales-tasks/:task' },
   { method: 'POST', route: '/v1/sales-tasks/:task/records' },
+  { method: 'GET', route: '/v1/keys' },
+  { method: 'POST', route: '/v1/keys' },
+  { method: 'GET', route: '/v1/keys/events' },
+  { method: 'GET', route: '/v1/keys/:token' },
+  { method: 'DELETE', route: '/v1/keys/:token' },
+  { method: 'PUT', route: '/v1/reviewers/:reviewer/delegation' },
+  { method: 'GET', route: '/v1/reviewers/:reviewer/delegations' },
+  { method: 'DELETE', route: '/v1/reviewers/:reviewer/delegations/:token' },
+  { method: 'POST', route: '/v1/tasks/decisions' },
+  { method: 'GET', route: '/v1/reports/reviews' },
   { method: 'POST', route: '/codec/decode' },
   { method: 'POST', route: '/codec/encode' },
   { method: 'GET', route: '/openapi.json' },
@@ -107,7 +117,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 const hostileBody = fc.oneof(
-  { weight: 4, arbitrary: fc.dictionary(fc.oneof(nasty, fc.constantFrom('type', 'kind', 'input', 'milestone', 'comment', 'email', 'partnerId', 'payloads', 'code')), hostileValue, { maxKeys: 5 }).map((o) => JSON.stringify(o)) },
+  { weight: 4, arbitrary: fc.dictionary(fc.oneof(nasty, fc.constantFrom('type', 'kind', 'input', 'milestone', 'comment', 'email', 'partnerId', 'payloads', 'code', 'items', 'to', 'until', 'id', 'role')), hostileValue, { maxKeys: 5 }).map((o) => JSON.stringify(o)) },
   { weight: 2, arbitrary: fc.record({ type: fc.oneof(fc.constantFrom('APPLY', 'APPROVE', 'SUBMIT', 'AGREE', 'RESEND_CODE', 'PHONE_VERIFIED', 'CLOUD_ACCOUNT_OPENED'), nasty), milestone: hostileValue, comment: hostileValue }).map((o) => JSON.stringify(o)) },
   { weight: 2, arbitrary: fc.record({ kind: fc.oneof(fc.constantFrom(...Object.keys(registry)), nasty), input: hostileValue, businessKey: hostileValue }).map((o) => JSON.stringify(o)) },
   // Keys that could reach a prototype, as raw JSON (JSON.stringify would drop a real __proto__).
@@ -134,7 +144,7 @@ const contentType = fc.constantFrom(
 
 const queryString = fc.oneof(
   fc.constant(''),
-  fc.dictionary(fc.oneof(nasty, fc.constantFrom('kind', 'state', 'partnerId', 'customerId', 'cursor', 'limit', 'waitingFor', 'role')), fc.oneof(nasty, fc.constantFrom('-1', '0', '101', 'abc', '1.5'))).map((q) => `?${new URLSearchParams(q as Record<string, string>).toString()}`),
+  fc.dictionary(fc.oneof(nasty, fc.constantFrom('kind', 'state', 'partnerId', 'customerId', 'cursor', 'limit', 'waitingFor', 'role', 'from', 'to', 'keyId')), fc.oneof(nasty, fc.constantFrom('-1', '0', '101', 'abc', '1.5'))).map((q) => `?${new URLSearchParams(q as Record<string, string>).toString()}`),
   fc.constantFrom('?%', '?%%zz', '?a[b]=c&a[b]=d', '?limit=1&limit=2', '?cursor=%FF%FE', '?__proto__[x]=1', `?state=${'s'.repeat(5000)}`),
 );
 
@@ -156,7 +166,7 @@ describe('R73 abuse over HTTP', () => {
       fc.asyncProperty(
         // The routes that start and move processes get most of the cases; every route gets some.
         fc.oneof({ weight: 3, arbitrary: fc.constantFrom(routes[0], routes[3]) }, { weight: 4, arbitrary: fc.constantFrom(...routes) }),
-        fc.record({ id: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...Object.keys(ids)) }, { weight: 1, arbitrary: nasty }), partner: fc.oneof(fc.constantFrom('acme', 'globex'), nasty), customer: fc.oneof(fc.constantFrom('cust-qian', 'abuse-cust'), nasty), kind: fc.oneof(fc.constantFrom(...Object.keys(registry)), nasty) }),
+        fc.record({ id: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...Object.keys(ids)) }, { weight: 1, arbitrary: nasty }), partner: fc.oneof(fc.constantFrom('acme', 'globex'), nasty), customer: fc.oneof(fc.constantFrom('cust-qian', 'abuse-cust'), nasty), reviewer: fc.oneof(fc.constantFrom('li.reviewer', 'wang.reviewer'), nasty), kind: fc.oneof(fc.constantFrom(...Object.keys(registry)), nasty) }),
         who,
         hostileBody,
         contentType,
@@ -168,6 +178,7 @@ describe('R73 abuse over HTTP', () => {
             .replace(':partner', encodeURIComponent(params.partner === 'acme' || params.partner === 'globex' ? product.people[params.partner].partnerId! : params.partner))
             .replace(':customer', encodeURIComponent(params.customer))
             .replace(':kind', encodeURIComponent(params.kind))
+            .replace(':reviewer', encodeURIComponent(params.reviewer))
             .replace(':token', encodeURIComponent(params.id))
             .replace(':task', encodeURIComponent(params.id));
           const key = person === null ? undefined : person === 'bogus' ? 'not-a-key-of-anyone-at-all' : product.people[person].key;

@@ -1,8 +1,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagramText, type KindDescription } from '../console/src/model';
-import { cspViolations, launchBrowser, screenshot, signedIn } from './support/browser';
+import fs from 'node:fs';
+import { freePort } from '../scripts/devServer';
+import { cspViolations, launchBrowser, screenshot, signedIn, ssoSignedIn } from './support/browser';
+import { startOidcProvider, type OidcProvider, type StaffAccount } from './support/oidcProvider';
+import { licence } from './support/fixtures';
 import { startProduct, type Product } from './support/product';
+import { seedReviewMonth } from './support/reviewHistory';
 
 /**
  * The console end to end in headless Chromium, against the whole product (worker, store, API, and the
@@ -13,13 +18,25 @@ import { startProduct, type Product } from './support/product';
 
 let product: Product;
 let browser: Browser;
+let provider: OidcProvider;
 beforeAll(async () => {
-  product = await startProduct({ console: true });
+  // Staff sign in at the organisation's OpenID provider (started here); partners keep their keys.
+  const port = await freePort();
+  const audience = 'https://partnerflow.test/api';
+  product = await startProduct({ console: true, env: { OIDC_ISSUER: `http://127.0.0.1:${port}`, OIDC_CLIENT_ID: 'partnerflow-console', OIDC_AUDIENCE: audience } });
+  const accounts = new Map<string, StaffAccount>([
+    ['li', { id: 'li.reviewer', roles: ['reviewer'], name: 'Li Na', email: 'li.na@vendor.example' }],
+    ['wang', { id: 'wang.reviewer', roles: ['reviewer'], name: 'Wang Wei', email: 'wang.wei@vendor.example' }],
+    ['chen', { id: product.people.chenReviewer.id, roles: ['reviewer'], name: 'Chen Jie' }],
+    ['ops', { id: 'ops', roles: ['ops'], name: 'Ops desk' }],
+  ]);
+  provider = await startOidcProvider({ port, accounts, clients: [{ clientId: 'partnerflow-console', redirectUris: [`${product.url}/`] }], resources: [audience] });
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
   await product?.stop();
+  await provider?.close();
 });
 
 /** The process page once it shows `state`, with its diagram drawn for that state. */
@@ -148,6 +165,99 @@ describe('the console', () => {
     await showing(li, after.state);
     expect(after.state).toContain('initiation.notPassed');
     expect(after.records.at(-1)).toMatchObject({ event: 'REJECT', comment: 'Add the network topology' });
+  });
+
+  it('R70 R71 R72: a reviewer signs in through the OIDC provider and delegates while away; the delegate decides on their behalf; a bulk approval answers per item with a four-eyes refusal; ops read the review-time chart', async () => {
+    // A month of earlier reviews in the records store, and four submissions waiting now.
+    await seedReviewMonth(product.store);
+    const submit = async (who: 'acme' | 'globex' | 'chenPartner' | 'reseller') => {
+      const started = await product.start(who, 'business-certification');
+      expect((await product.act(who, started.body.id, { type: 'SUBMIT', ...licence })).status).toBe(200);
+      return started.body.id as string;
+    };
+    const [away, routine, own, other] = [await submit('globex'), await submit('reseller'), await submit('chenPartner'), await product.start('acme', 'initiation-review', { solution: 'Smart port' }, { businessKey: 'console-bulk' }).then((r) => r.body.id as string)];
+
+    // Li signs in at the organisation's provider (its own page), and holds a review.
+    const li = await ssoSignedIn(browser, product, 'li');
+    expect(await li.locator('[data-testid="who"]').textContent()).toContain('Li Na');
+    const row = li.locator(`[data-testid="inbox"] tr[data-process="${away}"]`);
+    await row.locator('button', { hasText: 'Claim' }).click();
+    await li.locator(`tr[data-process="${away}"][data-claimed-by="li.reviewer"]`).waitFor();
+
+    // Away tomorrow: Wang stands in from now until tomorrow evening.
+    await li.click('header a[href="#/away"]');
+    const form = li.locator('form[data-testid="delegation-form"]');
+    await form.locator('input[name="to"]').fill('wang.reviewer');
+    await form.locator('button[type="submit"]').click();
+    await li.locator('[data-testid="delegations"] tr[data-to="wang.reviewer"][data-active="true"]').waitFor();
+    await screenshot(li, 'reviewer-delegates');
+
+    // Wang's inbox shows Li's review "for li.reviewer"; he approves it on her behalf.
+    const wang = await ssoSignedIn(browser, product, 'wang');
+    const held = wang.locator(`[data-testid="inbox"] tr[data-process="${away}"][data-on-behalf-of="li.reviewer"]`);
+    await held.locator('[data-testid="for"]', { hasText: 'li.reviewer' }).waitFor();
+    await screenshot(wang, 'delegate-inbox');
+    await held.locator('a', { hasText: 'Open' }).click();
+    await showing(wang, 'underReview');
+    await wang.locator('form[data-action="APPROVE"] [name="comment"]').fill('Approved while Li is away');
+    await wang.locator('form[data-action="APPROVE"] button[type="submit"]').click();
+    await showing(wang, 'certified');
+    const decided = wang.locator('[data-testid="timeline"] li[data-event="APPROVE"] [data-testid="actor"]');
+    expect(await decided.textContent()).toMatch(/wang\.reviewer \(reviewer\) on behalf of li\.reviewer/);
+    await screenshot(wang, 'decided-on-behalf');
+    expect((await product.view('globex', away)).body.records.at(-1)).toMatchObject({ actor: 'wang.reviewer', onBehalfOf: 'li.reviewer' });
+
+    // Chen (a reviewer, and initech's partner) approves three at once: his own submission is refused (four-eyes), the others pass.
+    const chen = await ssoSignedIn(browser, product, 'chen');
+    for (const id of [routine, own, other]) await chen.locator(`[data-testid="inbox"] tr[data-process="${id}"] input[name="select"]`).check();
+    await chen.locator('[data-testid="bulk"] textarea[name="bulk-comment"]').fill('Routine approval');
+    await chen.locator('[data-testid="bulk"] button[data-bulk="APPROVE"]').click();
+    const results = chen.locator('[data-testid="bulk-results"]');
+    await results.waitFor();
+    expect(await results.locator('tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-process'), r.getAttribute('data-ok'), r.getAttribute('data-code')]))).toEqual([
+      [routine, 'true', ''],
+      [own, 'false', 'four_eyes'],
+      [other, 'true', ''],
+    ]);
+    await screenshot(chen, 'bulk-approval');
+    expect((await product.view('ops', routine)).body.state).toBe('certified');
+    expect((await product.view('ops', own)).body.state).toBe('underReview');
+
+    // Ops read how long reviews take, as a chart: per kind and per reviewer, in working hours.
+    const ops = await ssoSignedIn(browser, product, 'ops');
+    await ops.click('header a[href="#/reports"]');
+    const kinds = ops.locator('[data-testid="report-chart-kinds"] svg');
+    await kinds.locator('g[data-row="business-certification"] rect[data-bar="median"]').waitFor();
+    expect(await kinds.locator('g[data-row]').count()).toBeGreaterThanOrEqual(4);
+    const reviewers = ops.locator('[data-testid="report-chart-reviewers"] svg');
+    for (const who of ['wang.reviewer', product.people.chenReviewer.id]) await reviewers.locator(`g[data-row="${who}"] rect[data-bar="p90"]`).waitFor();
+    const bars = await kinds.locator('rect[data-bar="p90"]').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+    expect(Math.max(...bars)).toBeGreaterThan(100);
+    const file = await screenshot(ops, 'review-report');
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('a partner makes an API key in the console, sees it once, and revokes it', async () => {
+    const partner = await signedIn(browser, product, 'acme');
+    await partner.click('header a[href="#/keys"]');
+    const form = partner.locator('form[data-testid="key-form"]');
+    await form.locator('input[name="id"]').fill(`orders-app@${product.people.acme.partnerId}`);
+    await form.locator('input[name="name"]').fill('Orders app');
+    await form.locator('button[type="submit"]').click();
+    const made = partner.locator('[data-testid="new-key"]');
+    const key = (await made.locator('code').textContent())!;
+    expect(key).toMatch(/^pfk_/);
+    const keyId = (await made.getAttribute('data-key-id'))!;
+    expect((await fetch(`${product.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    await screenshot(partner, 'partner-keys');
+    await partner.locator(`[data-testid="keys"] tr[data-key-id="${keyId}"] button`, { hasText: 'Revoke' }).click();
+    await partner.locator(`[data-testid="keys"] tr[data-key-id="${keyId}"][data-status="revoked"]`).waitFor();
+    await partner.locator(`[data-testid="key-events"] tr[data-event="revoked"][data-key-id="${keyId}"]`).waitFor();
+    expect((await fetch(`${product.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+    // The page never shows a key again.
+    await partner.reload();
+    await partner.locator(`[data-testid="keys"] tr[data-key-id="${keyId}"]`).waitFor();
+    expect(await partner.content()).not.toContain(key);
   });
 
   it('serves its files from the server without a key, and nothing outside its folder; /v1/me names the key holder', async () => {

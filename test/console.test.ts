@@ -1,4 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { consoleRoutes } from '../api/console';
+import type { OidcSettings } from '../api/oidc';
 import { diagramText, leafPaths, stateLabel, type KindDescription } from '../console/src/model';
 import { describeKind } from '../machines/describe';
 import { kindOf, registry } from '../machines/registry';
@@ -40,5 +46,28 @@ describe('the console model', () => {
       for (const text of texts) expect(text.split('\n').filter((line) => line.replace(/#59;/g, '').includes(';')), kind.name).toEqual([]);
     }
     expect(described('initiation-review').mermaid).toContain('complete : Initiation complete#59; joint design & verification passed');
+  });
+});
+
+describe('how the console signs in', () => {
+  it('offers single sign-on only when a provider is configured, naming nothing secret; otherwise keys, as before', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-console-config-'));
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
+    const config = async (oidc?: OidcSettings) => {
+      const app = Fastify();
+      await app.register(consoleRoutes(dir, { oidc }));
+      const reply = await app.inject({ method: 'GET', url: '/console/config.json' });
+      await app.close();
+      return reply.json();
+    };
+    try {
+      expect(await config()).toEqual({ oidc: null });
+      const settings = { issuer: 'https://id.example', clientId: 'console', audience: 'https://partnerflow.example/api', roleClaim: 'groups', idClaim: 'sub', scope: 'openid email', roleMap: { staff: 'reviewer' as const } };
+      expect(await config(settings)).toEqual({ oidc: { issuer: 'https://id.example', clientId: 'console', scope: 'openid email', resource: 'https://partnerflow.example/api' } });
+      // An audience that is not a URL (a client id, as some providers use) is not sent as a resource.
+      expect((await config({ ...settings, audience: 'api://partnerflow' })).oidc.resource).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

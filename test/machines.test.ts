@@ -143,6 +143,20 @@ describe('policy shared by every kind', () => {
     expect(refusalOf(p.send(sameperson, { type: 'APPROVE' }))).toMatchObject({ status: 403, code: 'four_eyes' });
   });
 
+  it('R72 a delegate deciding on behalf of a reviewer away decides neither what they nor what that reviewer submitted', () => {
+    const p = drive(nreMilestones, {}, { businessCertified: true });
+    expect(p.send(actors.partner, { type: 'APPLY', milestone: 1, materials: [{ name: 'M1 report', url: 'https://files.acme.example/m1.pdf' }] }).ok).toBe(true);
+    // The submitter (a partner's person who is also a reviewer) is away; another reviewer stands in for them.
+    const forSubmitter = { id: 'wang.reviewer', role: 'reviewer' as const, onBehalfOf: actors.partner.id };
+    const refusal = refusalOf(p.send(forSubmitter, { type: 'APPROVE' }));
+    expect(refusal).toMatchObject({ status: 403, code: 'four_eyes' });
+    expect(refusal!.reason).toContain(actors.partner.id);
+    const submitterForOther = { id: actors.partner.id, role: 'reviewer' as const, onBehalfOf: 'wang.reviewer' };
+    expect(refusalOf(p.send(submitterForOther, { type: 'APPROVE' }))).toMatchObject({ status: 403, code: 'four_eyes' });
+    const verdict = p.send({ id: 'wang.reviewer', role: 'reviewer', onBehalfOf: 'li.reviewer' }, { type: 'APPROVE' });
+    expect(verdict.ok && verdict.event.actor).toEqual({ id: 'wang.reviewer', role: 'reviewer', onBehalfOf: 'li.reviewer' });
+  });
+
   it('R24 every non-final state of every kind allows something and has labels in en and zh-CN', () => {
     for (const kind of Object.values(registry)) {
       for (const state of describeKind(kind).states) {

@@ -296,7 +296,7 @@ describe.each(backends)('records store on $name', ({ open }) => {
 describe.runIf(postgresUrl)('PostgreSQL schema', () => {
   it('applies every migration on PostgreSQL, once, and opening again applies none', async () => {
     const expected = Object.keys(await migrationProvider.getMigrations()).sort();
-    expect(expected).toEqual(expect.arrayContaining(['001_initial', '002_record_update_ids', '003_inbox', '004_process_customer', '006_customers', '007_kind_migrations', '008_outbox_dispatch', '009_webhook_endpoints', '010_held_steps', '011_customers_per_partner', '012_repairs', '013_sms_quota']));
+    expect(expected).toEqual(expect.arrayContaining(['001_initial', '002_record_update_ids', '003_inbox', '004_process_customer', '006_customers', '007_kind_migrations', '008_outbox_dispatch', '009_webhook_endpoints', '010_held_steps', '011_customers_per_partner', '012_repairs', '013_sms_quota', '014_staff_and_keys']));
     await (await openStore({ databaseUrl: postgresUrl })).close();
     await (await openStore({ databaseUrl: postgresUrl })).close();
     const pg = new Client({ connectionString: postgresUrl });

@@ -65,6 +65,29 @@ const envSchema = z.object({
   /** How long a client may take to send a whole request (headers and body), and how long a connection may sit idle. */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Single sign-on for staff (reviewers, ops): the OpenID provider, the console's client there, and what access tokens for this API carry. */
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The claim naming the person's role(s): `reviewer` or `ops` (see OIDC_ROLE_MAP); a dotted path for nested claims. */
+  OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  /** The claim that is the person's id (four-eyes compares it with the ids of their API keys, R72). */
+  OIDC_ID_CLAIM: z.string().min(1).default('sub'),
+  OIDC_SCOPE: z.string().min(1).default('openid profile email'),
+  /** Claim values → roles, e.g. {"pf-reviewers":"reviewer","pf-ops":"ops"}; default: the values reviewer and ops themselves. */
+  OIDC_ROLE_MAP: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'OIDC_ROLE_MAP must be JSON, e.g. {"pf-reviewers":"reviewer"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.enum(['reviewer', 'ops'])).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The outbox dispatcher (docs/RELIABILITY.md): how long an idle one waits before looking again, how long a claim holds, a batch. */
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),

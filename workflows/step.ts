@@ -104,6 +104,7 @@ function stepFrom(
     seq,
     at,
     actorId: actor.id,
+    ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}),
     role: actor.role,
     event: cause.name ?? type,
     from,

@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { customerProcessIdFor, legacyUpdateIdFor, processIdFor, updateIdFor, type ProcessClient } from '../../client';
+import { customerProcessIdFor, processIdFor, type ProcessClient } from '../../client';
 import type { Actor } from '../../machines/types';
-import { authorize, describeIssues, parseAction } from '../../machines/policy';
+import { describeIssues } from '../../machines/policy';
 import { kindOf, registry } from '../../machines/registry';
 import { roles } from '../../machines/types';
 import type { Store } from '../../store/db';
-import type { ProcessRow, TransitionRecord } from '../../store/model';
-import { mayReadProcess, seesAllPartners } from '../auth';
+import { applyAction, visibleProcess } from '../actions';
+import { seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
 import { refuseUnsafeLinks } from '../links';
 import { reserveSmsCode, type SmsQuota, type SmsReservation } from '../smsQuota';
-import { processView, snapshotOf } from '../views';
+import { processView } from '../views';
 
 const idempotencyKey = z.string().min(1).max(200).optional();
-const notFound = (id: string) => new HttpError(404, 'not_found', `No process "${id.slice(0, 200)}" is visible to you.`);
 
 const startBody = z.strictObject({
   kind: z.string().min(1).max(100),
@@ -36,24 +34,6 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-/** Whether a recorded transition is the action sent again (the same event with the same payload). */
-function sameAction(record: TransitionRecord, type: string, payload: Record<string, unknown>): boolean {
-  const { comment, ...rest } = payload;
-  return record.event === type && record.comment === comment && isDeepStrictEqual(record.payload ?? {}, rest);
-}
-
-/** The record an earlier request with this Idempotency-Key made, in this role (ids before roles were named: same id and role). */
-const earlierWith = (records: TransitionRecord[], actor: Actor, key: string) =>
-  records.find((r) => r.updateId === updateIdFor(actor, key) || (r.updateId === legacyUpdateIdFor(actor, key) && r.role === actor.role));
-
-/** `If-Match: "3"` (or 3, or W/"3") → 3. */
-function expectedVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = header.trim().match(/^(?:W\/)?"?(-?\d{1,9})"?$/);
-  if (!match) throw new HttpError(400, 'invalid_if_match', 'If-Match must be the version of the process, e.g. If-Match: "3".');
-  return Number(match[1]);
-}
-
 export const processRoutes =
   (deps: { client: ProcessClient; store: Store; limits: SmsQuota }): FastifyPluginAsyncZod =>
   async (app) => {
@@ -70,23 +50,6 @@ export const processRoutes =
     async function smsCodeFor(kind: string, partnerId: string, phone: unknown): Promise<SmsReservation | undefined> {
       if (kind !== 'customer-creation' || typeof phone !== 'string') return undefined;
       return reserveSmsCode(store, limits, partnerId, phone);
-    }
-
-    /** The process as the caller may see it, or 404 (another partner's process is 404, not 403: R72). */
-    async function visibleProcess(actor: Parameters<typeof mayReadProcess>[0], id: string): Promise<ProcessRow> {
-      let row = await store.getProcess(id);
-      if (!row) throw notFound(id);
-      // A process still starting does not know its customer yet; waiting for it reveals nothing.
-      if (row.version < 0 && actor.role === 'customer') {
-        await client.settle(id);
-        row = (await store.getProcess(id))!;
-      }
-      if (!mayReadProcess(actor, row)) throw notFound(id);
-      if (row.version < 0) {
-        await client.settle(id);
-        row = (await store.getProcess(id))!;
-      }
-      return row;
     }
 
     app.post(
@@ -123,7 +86,7 @@ export const processRoutes =
             if (!created) await sms?.release();
           }
         }
-        const row = await visibleProcess(actor, processId);
+        const row = await visibleProcess(deps, actor, processId);
         return reply.status(created ? 201 : 200).send(processView(row, actor, await store.listRecords(processId)));
       },
     );
@@ -152,7 +115,7 @@ export const processRoutes =
       '/processes/:id',
       { schema: { params: z.object({ id: z.string().max(300) }), summary: 'A process: state, labels, allowed actions, records' } },
       async (request) => {
-        const row = await visibleProcess(request.actor, request.params.id);
+        const row = await visibleProcess(deps, request.actor, request.params.id);
         return processView(row, request.actor, await store.listRecords(row.id));
       },
     );
@@ -169,42 +132,11 @@ export const processRoutes =
       },
       async (request) => {
         const { actor } = request;
-        const row = await visibleProcess(actor, request.params.id);
-        const kind = kindOf(row.kind, row.kindVersion)!;
-        // 422 then 403 here already, so a refused request never reaches the engine; the workflow checks again.
-        const parsed = parseAction(kind, request.body);
-        if (!parsed.ok) throw new HttpError(parsed.refusal.status, parsed.refusal.code, parsed.refusal.reason);
-        refuseUnsafeLinks(parsed.payload, `The ${parsed.type} payload`);
-        // Who may send it, before anything is answered: a replayed answer is an answer too.
-        const snapshot = snapshotOf(row);
-        const forbidden = snapshot && authorize(kind, snapshot, parsed.type, actor, parsed.payload);
-        if (forbidden) throw new HttpError(forbidden.status, forbidden.code, forbidden.reason);
-        // A retried request is answered from the audit trail, even after the action ended the process.
-        const key = request.headers['idempotency-key'];
-        if (key !== undefined) {
-          const earlier = earlierWith(await store.listRecords(row.id), actor, key);
-          if (earlier && !sameAction(earlier, parsed.type, parsed.payload))
-            throw new HttpError(422, 'idempotency_key_reused', `This Idempotency-Key was already used for ${earlier.event} (record ${earlier.seq}); send a new key with a new action.`);
-          if (earlier) return processView(row, actor, await store.listRecords(row.id));
-        }
-        if (row.done) throw new HttpError(409, 'process_ended', `This process has ended (${row.label.en}); nothing more can be done on it.`);
-        // A review another reviewer holds is theirs to decide (the inbox shows who holds it).
-        if (kind.events[parsed.type].decision && actor.role === 'reviewer') {
-          const task = await store.getTask(row.id, 'reviewer');
-          if (task?.claimedBy && task.claimedBy !== actor.id)
-            throw new HttpError(409, 'claimed_by_other', `${task.claimedBy} holds this review; ask them, or ops, to release it before deciding.`);
-        }
-        // A code the machine would refuse anyway (too_many_codes) costs no quota: its own reason comes first.
-        const sendsCode = parsed.type === 'RESEND_CODE' && snapshot?.can({ ...parsed.payload, type: parsed.type, actor, at: new Date().toISOString() });
-        const sms = sendsCode ? await smsCodeFor(row.kind, row.partnerId, (row.context as { phone?: unknown } | null)?.phone) : undefined;
-        try {
-          await client.act(row.id, { action: request.body, actor, expectedVersion: expectedVersion(request.headers['if-match']), idempotencyKey: key });
-        } catch (err) {
-          await sms?.release();
-          throw err;
-        }
-        const next = (await store.getProcess(row.id))!;
-        return processView(next, actor, await store.listRecords(row.id));
+        const next = await applyAction(deps, actor, request.params.id, request.body, {
+          ifMatch: request.headers['if-match'],
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        return processView(next, actor, await store.listRecords(next.id));
       },
     );
   };

@@ -33,8 +33,13 @@ const taskQuery = z.strictObject({
 const inboxRoles: readonly Role[] = ['partner', 'reviewer', 'ops', 'system'];
 const claimingRoles: readonly Role[] = ['reviewer', 'ops'];
 
-export function taskView(task: Task, now = new Date().toISOString()): TaskView {
+/**
+ * A task as the caller sees it; `standingInFor` names the reviewers away whose reviews the caller decides
+ * meanwhile, so a review such a reviewer holds shows "for <reviewer>".
+ */
+export function taskView(task: Task, now = new Date().toISOString(), standingInFor: readonly string[] = []): TaskView {
   return {
+    ...(task.claimedBy && standingInFor.includes(task.claimedBy) ? { onBehalfOf: task.claimedBy } : {}),
     role: task.role,
     since: task.since,
     sinceLocal: toBeijingTime(task.since),
@@ -46,7 +51,10 @@ export function taskView(task: Task, now = new Date().toISOString()): TaskView {
   };
 }
 
-const itemView = (task: Task, process: ProcessRow, actor: Actor): TaskItem => ({ ...processView(process, actor), task: taskView(task) });
+const itemView = (task: Task, process: ProcessRow, actor: Actor, standingInFor: readonly string[] = []): TaskItem => ({
+  ...processView(process, actor),
+  task: taskView(task, undefined, standingInFor),
+});
 
 export const taskRoutes =
   (deps: { store: Store }): FastifyPluginAsyncZod =>
@@ -62,17 +70,19 @@ export const taskRoutes =
         throw new HttpError(403, 'role_not_allowed', `Only ops and system may look into another role's inbox; you act as ${actor.role}.`);
       if (actor.role === 'partner' && partnerId && partnerId !== actor.partnerId)
         throw new HttpError(403, 'not_your_partner', 'A partner sees only its own inbox.');
+      // While reviewers are away, what they hold is the caller's to decide too ("mine" includes it).
+      const standingInFor = actor.role === 'reviewer' ? await store.staff.standingInFor(actor.id, new Date().toISOString()) : [];
       const page = await store.listTasks({
         role: role ?? actor.role,
         kind,
         partnerId: actor.role === 'partner' ? actor.partnerId : partnerId,
         waitingSinceBefore,
         overdueAt: overdue === 'true' ? new Date().toISOString() : undefined,
-        claimedBy: claimed === 'mine' ? actor.id : claimed === 'unclaimed' ? null : undefined,
+        claimedBy: claimed === 'mine' ? (standingInFor.length ? [actor.id, ...standingInFor] : actor.id) : claimed === 'unclaimed' ? null : undefined,
         limit,
         cursor,
       });
-      return { items: page.items.map(({ task, process }) => itemView(task, process, actor)), ...(page.next ? { next: page.next } : {}) };
+      return { items: page.items.map(({ task, process }) => itemView(task, process, actor, standingInFor)), ...(page.next ? { next: page.next } : {}) };
     });
 
     /** The reviewers' task of a process the caller may see, or why not. */
@@ -107,9 +117,11 @@ export const taskRoutes =
     app.post('/tasks/:processId/release', { bodyLimit: 1024, schema: { params, body: releaseBody, summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
       const { actor } = request;
       const { task: before } = await reviewTask(actor, request.params.processId);
-      if (before.claimedBy && before.claimedBy !== actor.id && actor.role !== 'ops')
-        throw new HttpError(409, 'claimed_by_other', `${before.claimedBy} holds this review, not you; only they or ops can release it.`);
-      const release = () => store.releaseTask(before.processId, 'reviewer', actor.role === 'ops' ? undefined : actor.id);
+      // The delegate of a reviewer away may let go of what that reviewer holds.
+      const holder = before.claimedBy && before.claimedBy !== actor.id && (await store.staff.delegateOf(before.claimedBy, new Date().toISOString())) === actor.id ? before.claimedBy : actor.id;
+      if (before.claimedBy && before.claimedBy !== holder && actor.role !== 'ops')
+        throw new HttpError(409, 'claimed_by_other', `${before.claimedBy} holds this review, not you; only they, their delegate while they are away, or ops can release it.`);
+      const release = () => store.releaseTask(before.processId, 'reviewer', actor.role === 'ops' ? undefined : holder);
       // Ops freeing someone else's hold is a repair: audited like the others (GET /v1/repairs).
       const task =
         actor.role === 'ops' && before.claimedBy && before.claimedBy !== actor.id

@@ -1,14 +1,18 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, codecSession, forgetKey, signedInKey, type Me } from './api';
+import { api, codecSession, forgetKey, rememberKey, signedInKey, type Me } from './api';
 import { Loading } from './common';
 import { i18n, LangContext, storedLang, type Lang } from './i18n';
+import { Away } from './pages/Away';
 import { Inbox } from './pages/Inbox';
 import { Migrations } from './pages/Migrations';
+import { Keys } from './pages/Keys';
+import { Report } from './pages/Report';
 import { ProcessPage } from './pages/Process';
 import { Processes } from './pages/Processes';
 import { SignIn } from './pages/SignIn';
 import { Start } from './pages/Start';
+import { completeSignIn, returningFromSignIn, signInConfig } from './sso';
 
 /** The console: sign in, then pages addressed by the URL's hash (`#/processes/<id>`), so the server serves one page. */
 
@@ -29,13 +33,17 @@ function Page({ hash, me }: { hash: string; me: Me }) {
   if (page === 'inbox') return <Inbox me={me} />;
   if (page === 'start') return <Start me={me} />;
   if (page === 'migrations' && me.role === 'ops') return <Migrations />;
+  if (page === 'away') return <Away me={me} />;
+  if (page === 'reports') return <Report />;
+  if (page === 'keys') return <Keys me={me} />;
   // Each person lands where their work is: reviewers on their inbox, everyone else on their processes.
   return me.role === 'reviewer' ? <Inbox me={me} /> : <Processes me={me} />;
 }
 
 function App() {
   const [lang, setLang] = useState<Lang>(storedLang);
-  const [me, setMe] = useState<Me | null | undefined>(signedInKey() ? undefined : null);
+  const [me, setMe] = useState<Me | null | undefined>(signedInKey() || returningFromSignIn() ? undefined : null);
+  const [signInError, setSignInError] = useState<unknown>();
   const hash = useHash();
   const words = i18n(lang);
 
@@ -45,14 +53,23 @@ function App() {
   }, [lang]);
   useEffect(() => {
     if (me !== undefined) return;
-    api<Me>('GET', '/v1/me').then(setMe, () => {
+    (async () => {
+      // Back from the identity provider: the code becomes the token this tab signs in with.
+      if (returningFromSignIn()) {
+        const oidc = await signInConfig();
+        if (!oidc) throw new Error('This server no longer offers single sign-on; sign in with a key.');
+        rememberKey(await completeSignIn(oidc));
+      }
+      return api<Me>('GET', '/v1/me');
+    })().then(signedIn, (err) => {
       forgetKey();
+      setSignInError(err);
       setMe(null);
     });
   }, []);
 
   const landing = me?.role === 'reviewer' ? '#/inbox' : '#/processes';
-  const tab = (href: string, word: 'processes' | 'inbox' | 'migrations') => (
+  const tab = (href: string, word: 'processes' | 'inbox' | 'migrations' | 'away' | 'report' | 'keys') => (
     <a href={href} class={(hash.length > 2 ? hash : landing).startsWith(href) ? 'active' : ''}>
       {words.t(word)}
     </a>
@@ -76,6 +93,9 @@ function App() {
           {me && tab('#/processes', 'processes')}
           {me && me.role !== 'customer' && me.role !== 'manager' && tab('#/inbox', 'inbox')}
           {me?.role === 'ops' && tab('#/migrations', 'migrations')}
+          {me && (me.role === 'reviewer' || me.role === 'ops') && tab('#/away', 'away')}
+          {me && me.role === 'ops' && tab('#/reports', 'report')}
+          {me && (me.role === 'ops' || me.role === 'partner') && tab('#/keys', 'keys')}
         </nav>
         {me && (
           <span class="who" data-testid="who">
@@ -88,7 +108,7 @@ function App() {
         </button>
         {me && <button onClick={signOut}>{words.t('signOut')}</button>}
       </header>
-      <main>{me === undefined ? <Loading /> : me === null ? <SignIn onSignedIn={signedIn} /> : <Page hash={hash} me={me} />}</main>
+      <main>{me === undefined ? <Loading /> : me === null ? <SignIn onSignedIn={signedIn} error={signInError} /> : <Page hash={hash} me={me} />}</main>
     </LangContext.Provider>
   );
 }

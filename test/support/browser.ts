@@ -48,10 +48,27 @@ export async function signedIn(browser: Browser, product: Product, who: Person):
   return page;
 }
 
+/** One of the vendor's staff at their own browser window, signed in through the organisation's OpenID provider. */
+export async function ssoSignedIn(browser: Browser, product: Product, login: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Europe/London' });
+  const page = await context.newPage();
+  await page.goto(product.url + '/');
+  await page.click('[data-testid="sso"]');
+  // The provider's own sign-in page, on its own origin.
+  await page.locator('form[data-testid="idp-login"]').waitFor();
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', 'correct horse');
+  await page.click('form[data-testid="idp-login"] button[type="submit"]');
+  await page.locator('[data-testid="who"]').waitFor();
+  return page;
+}
+
 let shots = 0;
 
 /** A full-page screenshot under .artifacts/screenshots, numbered in the order the story takes them. */
-export async function screenshot(page: Page, name: string) {
+export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+  const file = path.join(screenshotDir, `${String(++shots).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
 }

@@ -9,6 +9,7 @@ import type { Identity } from '../../api/keys';
 import { fileConsumption } from '../../api/consumption';
 import { apiLimits } from '../../api/limits';
 import { buildServer } from '../../api/server';
+import { oidcFromConfig } from '../../api/oidc';
 import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
 import { ProcessClient } from '../../client';
@@ -100,6 +101,7 @@ export async function startProduct(
   const consoleDir = options.console ? await buildConsole(path.join(dataDir, 'console')) : undefined;
   const app = await buildServer({
     client, store, keys, log, consoleDir,
+    oidc: oidcFromConfig(config),
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),
     webhooks: { sealer: createSealer(payloadKeys(config)), targets: config.WEBHOOK_TARGETS },

@@ -102,6 +102,7 @@ interface RecordView {
   seq: number;
   atLocal: string;
   actor: string;
+  onBehalfOf?: string;
   role: string;
   event: string;
   from: string;
@@ -117,7 +118,15 @@ function Timeline({ records, kind }: { records: RecordView[]; kind: KindDescript
       {records.map((r) => (
         <li data-seq={r.seq} data-event={r.event}>
           <time>{localTime(r.atLocal)}</time> · <strong>{r.event === 'START' ? t('started') : pick(kind.events.find((e) => e.type === r.event)?.label, r.event)}</strong> ·{' '}
-          {r.actor} ({role(r.role)})
+          <span data-testid="actor">
+            {r.actor} ({role(r.role)})
+            {r.onBehalfOf && (
+              <>
+                {' '}
+                {t('onBehalfOf')} <span data-testid="on-behalf-of">{r.onBehalfOf}</span>
+              </>
+            )}
+          </span>
           <div class="muted">
             {stateLabel(kind, r.from, lang) || '—'} → {stateLabel(kind, r.to, lang)}
           </div>
