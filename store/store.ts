@@ -3,12 +3,9 @@ import { noFacts, type Announcement, type PartnerTopic, type Role } from '../mac
 import { decodeCursor, pageOf } from './cursor';
 import { createCustomerStore, type CustomerStore } from './customers';
 import { createKindMigrationStore, type KindMigrationStore } from './kindMigrations';
-<<<<<<< HEAD
 import { createRepairStore, type RepairStore } from './repairs';
 import { createSmsQuotaStore, type SmsQuotaStore } from './smsQuota';
-=======
 import { createStaffStore, type StaffStore } from './staff';
->>>>>>> staff
 import { StoreInputError } from './errors';
 import {
   defaultMessageSettings,
@@ -147,17 +144,14 @@ export interface Store {
   customers: CustomerStore;
   /** Migrations of open processes to another version of their kind. */
   kindMigrations: KindMigrationStore;
-<<<<<<< HEAD
   /** Ops' repairs made through the API, audited. */
   repairs: RepairStore;
   /** SMS verification codes per phone number and partner per day. */
   smsQuota: SmsQuotaStore;
   /** Takes a process off every inbox (after ops cancelled or terminated its run). */
   endTasks(processId: string): Promise<void>;
-=======
   /** Staff (reviewers, delegations while away) and managed API keys with their audit. */
   staff: StaffStore;
->>>>>>> staff
   close(): Promise<void>;
 }
 
@@ -537,16 +531,13 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     webhooks: createWebhookStore(db),
     customers: createCustomerStore(db),
     kindMigrations: createKindMigrationStore(db),
-<<<<<<< HEAD
     repairs: createRepairStore(db),
     smsQuota: createSmsQuotaStore(db),
 
     async endTasks(processId) {
       await db.deleteFrom('tasks').where('process_id', '=', processId).execute();
     },
-=======
     staff: createStaffStore(db, dialect),
->>>>>>> staff
     close: () => db.destroy(),
   };
 }
