@@ -397,7 +397,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       const rows = await db
         .selectFrom('held_steps')
         .select(['process_id', 'seq', 'update_id', 'run_id', 'held_at'])
-        .where('held_at', '<', new Date(Date.now() - olderThanMs).toISOString())
+        .where('held_at', '<=', new Date(Date.now() - olderThanMs).toISOString())
         .orderBy('held_at')
         .limit(limit)
         .execute();
