@@ -4,11 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { clearTheWay, removePidFile, writePidFile } from './devServerOrphans';
+import { listenerPid } from './processes';
 import { findOrBuildTemporalCli } from './temporalCli';
 
 /**
@@ -68,18 +69,7 @@ export interface DevServer {
 const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 10_000;
 
-/** A port that was free a moment ago (listen on port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports';
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const log = opts.log ?? (() => {});
@@ -88,10 +78,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const namespace = opts.namespace ?? 'default';
   const cli = opts.cliPath ?? (await findOrBuildTemporalCli(log));
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  const dbFile = opts.persist === false ? undefined : path.resolve(opts.dataDir, 'temporal.sqlite');
+  // Never a second server on the same SQLite file, and never someone else's server taken for ours.
+  await clearTheWay({ dataDir: opts.dataDir, dbFile, port, uiPort, log });
 
   const args = [
     'server', 'start-dev',
-    ...(opts.persist === false ? [] : ['--db-filename', path.join(opts.dataDir, 'temporal.sqlite')]),
+    ...(dbFile ? ['--db-filename', dbFile] : []),
     '--ip', HOST,
     '--port', String(port),
     '--ui-port', String(uiPort),
@@ -110,14 +103,20 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
+  if (child.pid) writePidFile(opts.dataDir, { pid: child.pid, port, uiPort });
+
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     output.quiet = true; // shutdown prints a burst of harmless connection warnings
     await stopChild(child);
+    if (child.pid) removePidFile(opts.dataDir, child.pid);
   };
 
   try {
     await waitUntilReady(child, address, uiUrl, namespace, opts.readyTimeoutMs ?? 60_000, output.tail);
+    // The one answering must be the one we started, not another that took the port meanwhile.
+    const holder = listenerPid(port);
+    if (holder !== undefined && holder !== child.pid) throw new Error(`Port ${port} is answered by pid ${holder}, not by the dev server just started (pid ${child.pid}); stop pid ${holder} or choose another port.`);
   } catch (err) {
     await stop();
     throw err;
