@@ -7,6 +7,8 @@ import type { BillingSource } from '../billing/source';
 import type { PayloadCodec } from '@temporalio/common';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
+import { installApiMetrics } from '../metrics/http';
+import type { Metrics } from '../metrics/registry';
 import { authenticate } from './auth';
 import { codecRoutes } from './codec';
 import { consoleRoutes } from './console';
@@ -43,6 +45,8 @@ export interface ApiDeps {
   codec?: { codec: PayloadCodec; origins: string[] };
   /** The built console (console/build.ts), served at `/`; without it there is no console. */
   consoleDir?: string;
+  /** Counts requests and serves `/metrics` (metrics/http.ts). */
+  metrics?: Metrics;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -73,6 +77,7 @@ export async function buildServer(deps: ApiDeps) {
     transform: jsonSchemaTransform,
   });
 
+  if (deps.metrics) installApiMetrics(app, deps.metrics, deps.store);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

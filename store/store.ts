@@ -4,6 +4,7 @@ import { decodeCursor, pageOf } from './cursor';
 import { createCustomerStore, type CustomerStore } from './customers';
 import { createKindMigrationStore, type KindMigrationStore } from './kindMigrations';
 import { StoreInputError } from './errors';
+import { createStoreHealth, type StoreHealth } from './health';
 import {
   defaultMessageSettings,
   type MessageSettings,
@@ -139,6 +140,8 @@ export interface Store {
   customers: CustomerStore;
   /** Migrations of open processes to another version of their kind. */
   kindMigrations: KindMigrationStore;
+  /** The outbox backlog and the reviewers' inbox, for metrics. */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -511,6 +514,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     webhooks: createWebhookStore(db),
     customers: createCustomerStore(db),
     kindMigrations: createKindMigrationStore(db),
+    health: createStoreHealth(db),
     close: () => db.destroy(),
   };
 }
