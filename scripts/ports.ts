@@ -26,3 +26,21 @@ export function isListening(port: number, host = '127.0.0.1', timeoutMs = 1000):
     socket.once('error', () => done(false));
   });
 }
+
+/**
+ * A free port in [min, max], tried at random: the Temporal server's PostgreSQL schema keeps membership
+ * ports as smallint, so the cluster's ports stay below 32768, under Linux's ephemeral range.
+ */
+export async function freePortBetween(min: number, max: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`No free port between ${min} and ${max} on ${host} after 200 tries.`);
+}
