@@ -51,7 +51,7 @@ export async function findOrBuildTemporalServer(log: Log = stderrLog): Promise<T
         { built: 'server', target: cached.server },
         { built: 'sql', target: cached.sqlTool },
       ],
-      expectation: 'the first build compiles about 1,900 packages and takes about 18 minutes on two busy cores; progress follows every 30 s.',
+      expectation: 'the first build compiles about 1,500 packages and takes about 18 minutes on two busy cores; progress follows every 30 s.',
       progress: { everyMs: 30_000 },
       waitMs: LOCK_WAIT_MS,
       missingGoHint: 'or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH to built binaries.',
