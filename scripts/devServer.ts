@@ -29,7 +29,8 @@ export const SEARCH_ATTRIBUTE_TYPES = {
 } as const;
 export const SEARCH_ATTRIBUTES = Object.keys(SEARCH_ATTRIBUTE_TYPES) as Array<keyof typeof SEARCH_ATTRIBUTE_TYPES>;
 
-const indexedType = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME', Int: 'INT' } as const;
+/** How the engine's API names each type. */
+export const INDEXED_TYPES = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME', Int: 'INT' } as const;
 
 export interface DevServerOptions {
   dataDir: string;
@@ -209,7 +210,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing: Record<string, number> = {};
   for (const name of SEARCH_ATTRIBUTES) {
-    const wanted = encodeSearchAttributeIndexedValueType(indexedType[SEARCH_ATTRIBUTE_TYPES[name]])!;
+    const wanted = encodeSearchAttributeIndexedValueType(INDEXED_TYPES[SEARCH_ATTRIBUTE_TYPES[name]])!;
     const existing = customAttributes?.[name];
     if (existing === undefined || existing === null) missing[name] = wanted;
     else if (existing !== wanted) {

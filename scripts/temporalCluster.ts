@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_TYPES } from './devServer';
+import { INDEXED_TYPES, SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_TYPES } from './devServer';
 import { isAlive, stopPid } from './processes';
 
 const HOST = '127.0.0.1';
@@ -203,11 +203,11 @@ export async function prepareNamespace(opts: { address: string; namespace: strin
     await attempt(`adding the search attributes to ${opts.namespace}`, async () => {
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: opts.namespace });
       const missing: Record<string, number> = {};
-      for (const name of SEARCH_ATTRIBUTES) if (customAttributes?.[name] === undefined) missing[name] = encodeSearchAttributeIndexedValueType(({ Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME' } as const)[SEARCH_ATTRIBUTE_TYPES[name]])!;
+      for (const name of SEARCH_ATTRIBUTES) if (customAttributes?.[name] === undefined) missing[name] = encodeSearchAttributeIndexedValueType(INDEXED_TYPES[SEARCH_ATTRIBUTE_TYPES[name]])!;
       if (Object.keys(missing).length) await connection.operatorService.addSearchAttributes({ namespace: opts.namespace, searchAttributes: missing });
     });
     // Usable means a list query naming each of them is accepted by the visibility store.
-    const probe = SEARCH_ATTRIBUTES.map((name) => (SEARCH_ATTRIBUTE_TYPES[name] === 'Datetime' ? `${name} IS NOT NULL` : `${name} = 'probe'`)).join(' OR ');
+    const probe = SEARCH_ATTRIBUTES.map((name) => `${name} IS NOT NULL`).join(' OR ');
     await attempt('making the search attributes queryable', () => connection.workflowService.listWorkflowExecutions({ namespace: opts.namespace, query: probe, pageSize: 1 }));
   } finally {
     await connection.close();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { licence } from './support/fixtures';
 import { eventually } from './support/flows';
 import { startMailbox } from './support/mailbox';
 import { spawnPart, type PartProcess } from './support/partProcess';
@@ -66,7 +67,7 @@ describe('metrics for ops', () => {
     const started = await call(acme, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
     expect(started.status).toBe(201);
     const id = encodeURIComponent(started.body.id);
-    expect((await call(acme, 'POST', `/v1/processes/${id}/actions`, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+    expect((await call(acme, 'POST', `/v1/processes/${id}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
     expect((await call(acme, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE' })).status).toBe(403);
     expect((await call(acme, 'GET', '/v1/no-such-thing')).status).toBe(404);
 

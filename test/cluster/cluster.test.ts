@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billScheduleIdFor } from '../../billing/schedule';
 import { eventually } from '../support/flows';
 import { writeFigures } from '../support/figures';
+import { materials } from '../support/fixtures';
 import { scrape } from '../support/prometheus';
 import { startFleet, type Fleet } from './fleet';
 import { certifiedGlobex, expectEachOnce, randomBetween, runMilestones, sleep } from './milestones';
@@ -81,7 +82,7 @@ describe('two APIs, two workers, one cluster', () => {
       }
     })();
     for (const m of [1, 2, 3]) {
-      expect((await fleet.call(1, bob, 'POST', `/v1/processes/${id}/actions`, { type: 'APPLY', milestone: m })).status).toBe(200);
+      expect((await fleet.call(1, bob, 'POST', `/v1/processes/${id}/actions`, { type: 'APPLY', milestone: m, materials })).status).toBe(200);
       expect((await fleet.call(1, li, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE' })).status).toBe(200);
     }
     await reading; // the stream ends by itself once the process has ended and every step was sent
@@ -200,7 +201,7 @@ describe('two APIs, two workers, one cluster', () => {
     // A process waiting for a reviewer now, found by the queries ops use.
     const bob = await certifiedGlobex(fleet);
     const waiting = await fleet.call(0, bob, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 'visibility' });
-    await fleet.call(1, bob, 'POST', `/v1/processes/${encodeURIComponent(waiting.body.id)}/actions`, { type: 'APPLY', milestone: 1 });
+    await fleet.call(1, bob, 'POST', `/v1/processes/${encodeURIComponent(waiting.body.id)}/actions`, { type: 'APPLY', milestone: 1, materials });
     const found = await eventually(
       async () => {
         const ids: string[] = [];

@@ -1,12 +1,13 @@
 import { expect } from 'vitest';
 import { messageIdFor } from '../../activities/notifier';
+import { licence, materials } from '../support/fixtures';
 import type { Fleet } from './fleet';
 
 /** Each milestone rejected once, then applied again and approved: 12 actions after the start. */
 export const milestonePath = [1, 2, 3].flatMap((m) => [
-  { who: 'partner', action: { type: 'APPLY', milestone: m } },
+  { who: 'partner', action: { type: 'APPLY', milestone: m, materials } },
   { who: m % 2 ? 'li' : 'wang', action: { type: 'REJECT', comment: `Milestone ${m}: more evidence` } },
-  { who: 'partner', action: { type: 'APPLY', milestone: m } },
+  { who: 'partner', action: { type: 'APPLY', milestone: m, materials } },
   { who: m % 2 ? 'wang' : 'li', action: { type: 'APPROVE' } },
 ]);
 
@@ -20,7 +21,7 @@ export async function certifiedGlobex(fleet: Fleet) {
   const started = await fleet.call(0, bob, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
   const id = encodeURIComponent(started.body.id);
   if (started.status === 201) {
-    expect((await fleet.call(1, bob, 'POST', `/v1/processes/${id}/actions`, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' })).status).toBe(200);
+    expect((await fleet.call(1, bob, 'POST', `/v1/processes/${id}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
     expect((await fleet.call(0, li, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE' })).status).toBe(200);
   }
   return bob;

@@ -25,6 +25,7 @@ import { openStore } from '../../store/db';
 import { connectClient } from '../../worker';
 import { workflowBundleOptions } from '../../worker/bundle';
 import { readConfig } from '../../worker/config';
+import { licence, materials } from '../support/fixtures';
 import { contentType, hostileBody, nasty, queryString, routes } from '../support/hostile';
 import { startMailbox } from '../support/mailbox';
 import { spawnPart, type PartProcess } from '../support/partProcess';
@@ -61,9 +62,9 @@ const log = (line: string) => console.log(`[soak ${new Date().toISOString().slic
 
 /** Each milestone rejected once, then applied again and approved: 12 actions after the start. */
 const milestonePath = [1, 2, 3].flatMap((m) => [
-  { who: 'partner', action: { type: 'APPLY', milestone: m } },
+  { who: 'partner', action: { type: 'APPLY', milestone: m, materials } },
   { who: 'li', action: { type: 'REJECT', comment: `Milestone ${m}: more evidence` } },
-  { who: 'partner', action: { type: 'APPLY', milestone: m } },
+  { who: 'partner', action: { type: 'APPLY', milestone: m, materials } },
   { who: 'wang', action: { type: 'APPROVE' } },
 ]);
 
@@ -164,7 +165,7 @@ async function main() {
 
   // Business information certified first (R10), before any fault.
   const cert = await send(people.partner, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
-  await send(people.partner, 'POST', `/v1/processes/${encodeURIComponent(cert.id)}/actions`, { type: 'SUBMIT', licenseNumber: '91310000MA1K4AJ12X' }, { 'idempotency-key': 'cert-submit' });
+  await send(people.partner, 'POST', `/v1/processes/${encodeURIComponent(cert.id)}/actions`, { type: 'SUBMIT', ...licence }, { 'idempotency-key': 'cert-submit' });
   await send(people.li, 'POST', `/v1/processes/${encodeURIComponent(cert.id)}/actions`, { type: 'APPROVE' }, { 'idempotency-key': 'cert-approve' });
 
   log(`traffic in ${LANES} lanes; ${KILLS} worker kills and ${RESTARTS} engine restarts (${engine})`);
