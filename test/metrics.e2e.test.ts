@@ -23,9 +23,18 @@ let worker: PartProcess;
 let mailbox: Awaited<ReturnType<typeof startMailbox>>;
 let mailAccepted = false;
 
+/** People of this file's own: the run's dev server is shared, and a once-per-partner process is named after its partner. */
+const suffix = path.basename(dataDir).replace(/^partnerflow-metrics-/, '').toLowerCase();
+const people = {
+  partner: { key: `metrics-partner-${suffix}-key`, id: `alice@metrics-${suffix}`, role: 'partner', partnerId: `metrics-${suffix}` },
+  reviewer: { key: `metrics-reviewer-${suffix}-key`, id: `li@metrics-${suffix}`, role: 'reviewer' },
+};
+
 beforeAll(async () => {
   mailbox = await startMailbox({ refuseRecipient: () => !mailAccepted });
+  fs.writeFileSync(path.join(dataDir, 'keys.json'), JSON.stringify({ keys: Object.values(people) }));
   const env = {
+    PC_KEYS_FILE: path.join(dataDir, 'keys.json'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     PAYLOAD_KEY: inject('payloadKey'),
     WORKFLOW_BUNDLE: inject('workflowBundlePath'),
@@ -43,9 +52,6 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const keyOf = (id: string, role: string) =>
-  (JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-keys.json'), 'utf8')).keys as Array<{ id: string; role: string; key: string }>).find((k) => k.id === id && k.role === role)!.key;
-
 async function call(key: string, method: string, route: string, body?: unknown) {
   const response = await fetch(api.url + route, {
     method,
@@ -62,8 +68,8 @@ describe('metrics for ops', () => {
     const both = async () => ({ api: await scrape(`${api.metricsUrl}`), worker: await scrape(worker.metricsUrl) });
     const scrapes = [await both()];
 
-    const acme = keyOf('alice@acme', 'partner');
-    const li = keyOf('li.reviewer', 'reviewer');
+    const acme = people.partner.key;
+    const li = people.reviewer.key;
     const started = await call(acme, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
     expect(started.status).toBe(201);
     const id = encodeURIComponent(started.body.id);

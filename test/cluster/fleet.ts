@@ -15,8 +15,9 @@ import { spawnPart, type PartProcess } from '../support/partProcess';
  * PostgreSQL records store, one data folder for the dev keys; mail to a real SMTP server of the test's.
  */
 export async function startFleet(counts: { workers: number; apis: number }) {
-  const mailbox = await startMailbox();
   const dataDir = inject('clusterDataDir');
+  if (!dataDir) throw new Error('The cluster suite runs with its own cluster: npm run test:cluster (vitest.cluster.config.ts), not with npm test.');
+  const mailbox = await startMailbox();
   const env: Record<string, string> = {
     TEMPORAL_ADDRESS: inject('clusterAddress'),
     DATABASE_URL: inject('clusterDatabaseUrl'),
