@@ -13,7 +13,7 @@ import { authenticate } from './auth';
 import { codecRoutes } from './codec';
 import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
-import { errorHandler, HttpError, parseJsonBody } from './errors';
+import { errorHandler, hasEncodedNul, HttpError, nulRefusal, parseJsonBody } from './errors';
 import type { Identity } from './keys';
 import { billRoutes } from './routes/bills';
 import { customerRoutes } from './routes/customers';
@@ -78,6 +78,9 @@ export async function buildServer(deps: ApiDeps) {
   });
 
   if (deps.metrics) installApiMetrics(app, deps.metrics, deps.store);
+  app.addHook('onRequest', async (request) => {
+    if (hasEncodedNul(request.url)) throw nulRefusal('path or query');
+  });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -273,10 +273,13 @@ async function main() {
         headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(hasBody && type ? { 'content-type': type } : {}) },
         body: hasBody ? body : undefined,
       });
-      await response.arrayBuffer();
+      const answer = await response.text();
       figures.fuzzRequests++;
       figures.fuzzStatuses[response.status] = (figures.fuzzStatuses[response.status] ?? 0) + 1;
-      if (response.status >= 500) figures.fuzzServerErrors++;
+      if (response.status >= 500) {
+        figures.fuzzServerErrors++;
+        log(`5xx: ${method} ${JSON.stringify((target + query).slice(0, 200))} ${JSON.stringify(String(body).slice(0, 200))} → ${response.status} ${answer.slice(0, 300)}`);
+      }
       if (response.status >= 400) {
         figures.fuzzRefusals++;
         if ((await footprint.read()) !== baseline) {
