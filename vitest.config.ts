@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The cluster suite runs on a cluster of its own: npm run test:cluster (vitest.cluster.config.ts).
+    exclude: ['test/cluster/**', 'node_modules/**'],
     // One Temporal dev server (and one workflow bundle) per test run, shared by every file.
     globalSetup: ['test/support/globalSetup.ts', 'test/support/postgresSetup.ts'],
     pool: 'forks',

@@ -16,7 +16,16 @@ export class HttpError extends Error {
   }
 }
 
-/** Parses a JSON body, refusing keys that could reach an object's prototype. */
+/**
+ * A NUL character (U+0000) cannot be stored as PostgreSQL text: refused at the edge, wherever it is, rather
+ * than failing a query (a 500) or, worse, an activity that would retry forever on a PostgreSQL records store.
+ */
+export const nulRefusal = (where: string) => new HttpError(400, 'nul_character', `The request ${where} contains a NUL character (U+0000), which is not accepted anywhere.`);
+
+/** `%00` anywhere in the path or query string. */
+export const hasEncodedNul = (url: string) => /%00/.test(url);
+
+/** Parses a JSON body, refusing keys that could reach an object's prototype, and NUL characters. */
 export function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) {
   if (body === '') return done(new HttpError(400, 'malformed_json', 'The body is empty but Content-Type says JSON; send a JSON object.'));
   try {
@@ -25,6 +34,7 @@ export function parseJsonBody(_request: FastifyRequest, body: string, done: (err
       JSON.parse(body, (key, value) => {
         if (key === '__proto__' || (key === 'constructor' && value && typeof value === 'object' && 'prototype' in value))
           throw new HttpError(400, 'forbidden_key', `The body contains a "${key}" key; such keys are refused.`);
+        if (key.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) throw nulRefusal('body');
         return value;
       }),
     );

@@ -8,6 +8,8 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { ProcessClient } from '../client';
 import type { Store } from '../store/db';
 import { randomBytes } from 'node:crypto';
+import { installApiMetrics } from '../metrics/http';
+import type { Metrics } from '../metrics/registry';
 import { authenticate, authPipeline } from './auth';
 import { codecRoutes } from './codec';
 import { defaultLimits, type ApiLimits } from './limits';
@@ -17,7 +19,7 @@ import { repairRoutes } from './routes/repairs';
 import { securityHeaders } from './securityHeaders';
 import { consoleRoutes } from './console';
 import { noConsumption, type ConsumptionSource } from './consumption';
-import { errorHandler, HttpError, parseJsonBody } from './errors';
+import { errorHandler, hasEncodedNul, HttpError, nulRefusal, parseJsonBody } from './errors';
 import type { Identity } from './keys';
 import type { OidcSettings } from './oidc';
 import { staffDirectory } from './staffDirectory';
@@ -62,6 +64,8 @@ export interface ApiDeps {
   consoleDir?: string;
   /** Single sign-on for staff: the console signs in at this provider, the API takes its access tokens. */
   oidc?: OidcSettings;
+  /** Counts requests and serves `/metrics` (metrics/http.ts). */
+  metrics?: Metrics;
 }
 
 /** The edge: authenticates, validates with the machines' zod schemas, and answers HTTP API v1. */
@@ -121,6 +125,10 @@ export async function buildServer(deps: ApiDeps) {
     transform: jsonSchemaTransform,
   });
 
+  if (deps.metrics) installApiMetrics(app, deps.metrics, deps.store);
+  app.addHook('onRequest', async (request) => {
+    if (hasEncodedNul(request.url)) throw nulRefusal('path or query');
+  });
   const limited = await rateLimiting(app, limits);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -86,7 +86,7 @@ export async function runSide(ctx: PhaseContext, side: Side, opts: { n: number; 
   const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: taskQueue, ...ctx.workerEnv });
   // The product's records store, as the API opens it: NRE milestones need business certification (R10), the
   // fact its own process would have announced; and a completed action releases the steps the store held.
-  const store = side === 'product' ? await openStore({ dataDir }) : undefined;
+  const store = side === 'product' ? await openStore({ dataDir, databaseUrl: config.DATABASE_URL }) : undefined;
   if (store) for (const id of partnerIds) await store.setPartnerFact(id, { fact: 'businessCertified', value: true });
   const workers = await Promise.all(
     Array.from({ length: opts.workers }, () =>

@@ -8,6 +8,8 @@
  *   --workers 1        worker processes per side
  *   --quick            a few lifecycles, one run, no docs: proves the benchmark still works
  *   --scale            10,000 open processes on one worker, then one worker against two
+ *   --cluster          one worker process against two on a real Temporal cluster (the official server on
+ *                      PostgreSQL, as `npm run cluster` runs it, in a temporary folder), records in PostgreSQL
  *   --open 10000       processes held open by --scale
  *   --profile DIR      CPU profiles of the workers (--cpu-prof) into DIR
  *   --server-db memory   the dev server's state in memory (default) or in a SQLite `file`
@@ -26,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { dataConverter } from '../worker/codec';
+import { clusterDown, clusterUp } from '../scripts/cluster';
 import { freePort, startDevServer } from '../scripts/devServer';
 import { workflowBundleOptions } from '../worker/bundle';
 import { openMany, runSide, type Bundle, type PhaseContext, type Side, type SideResult } from './phase';
@@ -34,7 +37,7 @@ import { median, round } from './stats';
 import { benchMigration } from './migrate';
 
 const root = path.join(__dirname, '..');
-const usage = 'npm run bench -- [--migrate N] [--quick] [--n N] [--idle-n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare|bare-floor|bare-sa] [--decompose] [--report FILE]';
+const usage = 'npm run bench -- [--migrate N] [--quick] [--n N] [--idle-n N] [--concurrency N] [--runs N] [--workers N] [--scale [--open N]] [--cluster] [--profile DIR] [--out DIR] [--no-doc] [--server-db memory|file] [--only product|bare|bare-floor|bare-sa] [--decompose] [--report FILE]';
 
 /** A wrong command line is told in one line with the usage, never a stack trace. */
 function refuse(reason: string): never {
@@ -49,6 +52,7 @@ const options = {
   workers: { type: 'string', default: '1' },
   quick: { type: 'boolean', default: false },
   scale: { type: 'boolean', default: false },
+  cluster: { type: 'boolean', default: false },
   open: { type: 'string', default: '10000' },
   profile: { type: 'string' },
   out: { type: 'string', default: path.join(root, 'bench/results') },
@@ -80,6 +84,7 @@ const idleN = int('idle-n', args['idle-n'], args.quick ? 2 : 20);
 const only = args.only as Side | undefined;
 if (only !== undefined && !['product', 'bare', 'bare-floor', 'bare-sa'].includes(only)) refuse(`--only must be product, bare, bare-floor or bare-sa, not "${only}".`);
 const writeDoc = !args.quick && !args['no-doc'] && !only;
+if (args.cluster && args.scale) refuse('--cluster and --scale are two different runs: choose one.');
 const docPath = path.join(root, 'docs/PERFORMANCE.md');
 const log = (line: string) => console.log(line);
 
@@ -132,6 +137,34 @@ async function withServer<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise
   }
 }
 
+/** Runs `phase` against a Temporal cluster of its own (scripts/cluster.ts), its records store on the cluster's PostgreSQL. */
+async function withCluster<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise<T>): Promise<T> {
+  const dataDir = fs.mkdtempSync(path.join(setup.workDir, 'cluster-'));
+  // PostgreSQL runs as its own user and must reach its folder inside.
+  for (const dir of [setup.workDir, dataDir]) fs.chmodSync(dir, 0o755);
+  const cluster = await clusterUp({ dataDir, log: (line) => log(`[cluster] ${line}`) });
+  try {
+    const connection = await Connection.connect({ address: cluster.address });
+    try {
+      return await phase({
+        temporal: new Client({ connection }),
+        productTemporal: new Client({ connection, dataConverter: dataConverter({ PAYLOAD_KEY: setup.payloadKey, dataDir: setup.workDir }) }),
+        address: cluster.address,
+        bundles: setup.bundles,
+        workDir: setup.workDir,
+        workerEnv: { PAYLOAD_KEY: setup.payloadKey, DATABASE_URL: cluster.databaseUrl },
+        serverPid: cluster.temporalPid,
+        cpuProfileDir: args.profile ? path.resolve(args.profile) : undefined,
+        log,
+      });
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await clusterDown({ dataDir, log: (line) => log(`[cluster] ${line}`) });
+  }
+}
+
 async function main() {
   if (args.migrate !== undefined) {
     await benchMigration(int('migrate', args.migrate, 1000), { writeDoc: !args['no-doc'], docPath, log });
@@ -151,7 +184,7 @@ async function main() {
   }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-bench-'));
   const machine = { ...machineFacts() };
-  log(`Benchmark: ${args.scale ? 'scale' : `${n} lifecycles per side, concurrency ${concurrency}, ${runs} run(s), ${workers} worker(s)`}; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
+  log(`Benchmark: ${args.cluster ? `cluster, ${n} lifecycles, concurrency ${concurrency}, 1 worker then 2` : args.scale ? 'scale' : `${n} lifecycles per side, concurrency ${concurrency}, ${runs} run(s), ${workers} worker(s)`}; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
   if (args['server-db'] !== 'memory' && args['server-db'] !== 'file') refuse(`--server-db must be memory or file, not "${args['server-db']}".`);
   try {
     const logger = new DefaultLogger('WARN');
@@ -164,7 +197,8 @@ async function main() {
     }
     if (args.profile) fs.mkdirSync(args.profile, { recursive: true });
     const setup: Setup = { workDir, bundles, payloadKey: randomBytes(32).toString('base64') };
-    if (args.scale) await withServer(setup, (ctx) => scale(ctx, machine));
+    if (args.cluster) await withCluster(setup, (ctx) => clusterWorkers(ctx, machine));
+    else if (args.scale) await withServer(setup, (ctx) => scale(ctx, machine));
     else await compare(setup, machine);
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -322,6 +356,31 @@ async function scale(ctx: PhaseContext, machine: ReturnType<typeof machineFacts>
         `**${open.kBPerOpenProcess} kB per open process**; ${open.startsPerSecond} starts/s.\n` +
         `- **One worker process against two** (${n} lifecycles, concurrency ${concurrency}): throughput × ${gain.toFixed(2)}.\n\n` +
         `| workers | transitions/s | processes/s | Update p99 (ms) | worker RSS, all (MB) |\n|---:|---:|---:|---:|---:|\n${row('1')}\n${row('2')}`,
+    );
+    log(`docs/PERFORMANCE.md updated`);
+  }
+}
+
+/** One worker process against two on the cluster: the same workload, records in PostgreSQL. */
+async function clusterWorkers(ctx: PhaseContext, machine: ReturnType<typeof machineFacts>) {
+  const throughput: Record<string, SideResult> = {};
+  for (const count of [1, 2]) {
+    throughput[count] = await runSide(ctx, 'product', { n, concurrency, workers: count, tag: `c${count}` });
+    log(`${count} worker(s) on the cluster: ${throughput[count].transitionsPerSecond} transitions/s, p99 ${throughput[count].updateLatencyMs.p99} ms, server CPU ${throughput[count].serverCpuMsPerTransition} ms/transition`);
+  }
+  const gain = round(throughput[2].transitionsPerSecond / throughput[1].transitionsPerSecond);
+  const file = writeResults(args.out!, { at: new Date().toISOString(), machine: { ...machine, loadAverageAfter: os.loadavg().map((l) => round(l)) }, options: { cluster: true, n, concurrency }, workers: throughput, twoWorkerGain: gain });
+  log(`two workers ÷ one on the cluster: throughput ${gain.toFixed(2)}; results: ${path.relative(process.cwd(), file)}`);
+  if (writeDoc) {
+    const row = (k: string) =>
+      `| ${k} | ${throughput[k].transitionsPerSecond} | ${throughput[k].processesPerSecond} | ${throughput[k].updateLatencyMs.p50} | ${throughput[k].updateLatencyMs.p99} | ${throughput[k].workerCpuMsPerTransition} | ${throughput[k].serverCpuMsPerTransition} | ${throughput[k].workerRssMB.max} |`;
+    replaceSection(
+      docPath,
+      'cluster',
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} CPUs, ${machine.memoryGB} GB, Node ${machine.node}, load average ${machine.loadAverage[0]} at the start ` +
+        `([${path.basename(file)}](../bench/results/${path.basename(file)})): ${n} lifecycles, concurrency ${concurrency}, records in the cluster's PostgreSQL. ` +
+        `**Two workers ÷ one: throughput × ${gain.toFixed(2)}.**\n\n` +
+        `| workers | transitions/s | processes/s | Update p50 (ms) | Update p99 (ms) | worker CPU ms/transition | Temporal server CPU ms/transition | worker RSS, all (MB) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n${row('1')}\n${row('2')}`,
     );
     log(`docs/PERFORMANCE.md updated`);
   }

@@ -35,7 +35,7 @@ async function main() {
   let worker: Worker;
   let cleanup = async () => {};
   if (spec.mode === 'product') {
-    const store = await openStore({ dataDir: spec.dataDir, log });
+    const store = await openStore({ dataDir: spec.dataDir, databaseUrl: config.DATABASE_URL, log });
     const client = await connectClient(config, spec.address);
     worker = await createProcessWorker({ config, address: spec.address, store, client, log, workflowBundle: { codePath: spec.bundlePath } });
     cleanup = async () => {
@@ -43,7 +43,7 @@ async function main() {
       await store.close();
     };
   } else {
-    installRuntime();
+    await installRuntime();
     worker = await Worker.create({
       connection: await NativeConnection.connect({ address: spec.address }),
       namespace: config.TEMPORAL_NAMESPACE,

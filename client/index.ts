@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
   ServiceError,
@@ -32,6 +32,14 @@ export class EngineUnavailable extends Error {
 /** The server refuses Updates while a workflow task is retried after a failure or a timeout (a worker crash). */
 const workflowTaskRetrying = (err: unknown) =>
   err instanceof ServiceError && /FAILED_PRECONDITION/.test(String(err.cause?.message)) && /Workflow Task in failed state/i.test(String(err.cause?.message));
+
+/**
+ * The engine cannot be reached (restarting, a network blip): nothing was sent, or what was sent carries
+ * an id the engine deduplicates (the workflow id of a start, the update id of an action), so it is sent
+ * again until the caller's deadline, then answered 503.
+ */
+const engineUnreachable = (err: unknown) =>
+  err instanceof ServiceError && ((err.cause as { code?: number } | undefined)?.code === 14 /* UNAVAILABLE */ || /\bUNAVAILABLE\b/.test(`${err.cause?.message ?? ''} ${err.message}`));
 
 /**
  * An Idempotency-Key is the caller's own, in the role it acts in: two people using the same key never
@@ -115,7 +123,7 @@ export class ProcessClient {
       settings,
     });
     try {
-      await this.temporal.workflow.start(workflowTypeOf(request.kind.name), {
+      await this.whileReachable(() => this.temporal.workflow.start(workflowTypeOf(request.kind.name), {
         workflowId: request.processId,
         taskQueue: this.options.taskQueue,
         args: [
@@ -144,7 +152,7 @@ export class ProcessClient {
         memo,
         staticSummary,
         staticDetails,
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       created = false;
@@ -184,7 +192,21 @@ export class ProcessClient {
         return await this.temporal.withDeadline(deadline, update);
       } catch (err) {
         if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new EngineUnavailable();
-        if (!workflowTaskRetrying(err)) throw err;
+        if (!workflowTaskRetrying(err) && !engineUnreachable(err)) throw err;
+        if (Date.now() + pause >= deadline) throw new EngineUnavailable();
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  /** A start sent again while the engine cannot be reached, until the caller's deadline (then EngineUnavailable). */
+  private async whileReachable<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.options.answerWithinMs ?? 20_000);
+    for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!engineUnreachable(err)) throw err;
         if (Date.now() + pause >= deadline) throw new EngineUnavailable();
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
@@ -193,11 +215,13 @@ export class ProcessClient {
 
   /** Sends an action; throws ProcessRefusal when the process refuses it. */
   async act(processId: string, request: { action: unknown; actor: Actor; expectedVersion?: number; idempotencyKey?: string }): Promise<ActResult> {
+    // One id for every attempt, so an attempt the engine took before the connection dropped is not applied again.
+    const updateId = request.idempotencyKey === undefined ? randomUUID() : updateIdFor(request.actor, request.idempotencyKey);
     try {
       return await this.committed(processId, await this.answered(() =>
         this.temporal.workflow.getHandle(processId).executeUpdate(act, {
           args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion }],
-          updateId: request.idempotencyKey === undefined ? undefined : updateIdFor(request.actor, request.idempotencyKey),
+          updateId,
         }),
       ));
     } catch (err) {

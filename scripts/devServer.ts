@@ -5,11 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { secureDataDir } from '../store/dataDir';
+import { clearTheWay, removePidFile, writePidFile } from './devServerOrphans';
+import { listenerPid } from './processes';
 import { findOrBuildTemporalCli } from './temporalCli';
 import { startUiServer, type UiServer } from './uiServer';
 
@@ -30,7 +33,8 @@ export const SEARCH_ATTRIBUTE_TYPES = {
 } as const;
 export const SEARCH_ATTRIBUTES = Object.keys(SEARCH_ATTRIBUTE_TYPES) as Array<keyof typeof SEARCH_ATTRIBUTE_TYPES>;
 
-const indexedType = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME', Int: 'INT' } as const;
+/** How the engine's API names each type. */
+export const INDEXED_TYPES = { Keyword: 'KEYWORD', KeywordList: 'KEYWORD_LIST', Datetime: 'DATETIME', Int: 'INT' } as const;
 
 export interface DevServerOptions {
   dataDir: string;
@@ -75,18 +79,7 @@ export interface DevServer {
 const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 10_000;
 
-/** A port that was free a moment ago (listen on port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports';
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const log = opts.log ?? (() => {});
@@ -96,10 +89,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const cli = opts.cliPath ?? (await findOrBuildTemporalCli(log));
   // The engine's SQLite file holds every payload and search attribute: the folder is its owner's only.
   secureDataDir(opts.dataDir);
+  const dbFile = opts.persist === false ? undefined : path.resolve(opts.dataDir, 'temporal.sqlite');
+  // Never a second server on the same SQLite file, and never someone else's server taken for ours.
+  await clearTheWay({ dataDir: opts.dataDir, dbFile, port, uiPort, log });
 
   const args = [
     'server', 'start-dev',
-    ...(opts.persist === false ? [] : ['--db-filename', path.join(opts.dataDir, 'temporal.sqlite')]),
+    ...(dbFile ? ['--db-filename', dbFile] : []),
     '--ip', HOST,
     '--port', String(port),
     // The built-in UI cannot turn writes off; ours runs beside it (startUiServer).
@@ -119,15 +115,21 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   process.once('exit', killOnExit);
 
   let ui: UiServer | undefined;
+  if (child.pid) writePidFile(opts.dataDir, { pid: child.pid, port, uiPort });
+
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     await ui?.stop();
     output.quiet = true; // shutdown prints a burst of harmless connection warnings
     await stopChild(child);
+    if (child.pid) removePidFile(opts.dataDir, child.pid);
   };
 
   try {
     await waitUntilReady(child, address, namespace, opts.readyTimeoutMs ?? 60_000, output.tail);
+    // The one answering must be the one we started, not another that took the port meanwhile.
+    const holder = listenerPid(port);
+    if (holder !== undefined && holder !== child.pid) throw new Error(`Port ${port} is answered by pid ${holder}, not by the dev server just started (pid ${child.pid}); stop pid ${holder} or choose another port.`);
     // Created by the server with the process's umask: closed to others like the rest of the folder.
     secureDataDir(opts.dataDir);
     if (opts.ui !== false)
@@ -221,7 +223,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing: Record<string, number> = {};
   for (const name of SEARCH_ATTRIBUTES) {
-    const wanted = encodeSearchAttributeIndexedValueType(indexedType[SEARCH_ATTRIBUTE_TYPES[name]])!;
+    const wanted = encodeSearchAttributeIndexedValueType(INDEXED_TYPES[SEARCH_ATTRIBUTE_TYPES[name]])!;
     const existing = customAttributes?.[name];
     if (existing === undefined || existing === null) missing[name] = wanted;
     else if (existing !== wanted) {

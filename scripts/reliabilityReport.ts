@@ -22,6 +22,8 @@ const titles: Record<string, string> = {
   authz: 'Authorization matrix, every role × event × state over HTTP, R72 (test/authz.e2e.test.ts)',
   postgres: 'Records store on PostgreSQL (test/store.test.ts)',
   pii: 'Payloads sealed in the engine (test/codec.e2e.test.ts)',
+  'cluster-worker-kill': 'On the cluster: one of two workers SIGKILLed under load (test/cluster/cluster.test.ts, npm run test:cluster)',
+  'cluster-rolling-restart': 'On the cluster: both workers restarted one at a time under traffic (test/cluster/cluster.test.ts, npm run test:cluster)',
 };
 
 type Figures = Record<string, unknown> & { name: string; recordedAt: string };

@@ -7,6 +7,7 @@ import { createRepairStore, type RepairStore } from './repairs';
 import { createSmsQuotaStore, type SmsQuotaStore } from './smsQuota';
 import { createStaffStore, type StaffStore } from './staff';
 import { StoreInputError } from './errors';
+import { createStoreHealth, type StoreHealth } from './health';
 import {
   defaultMessageSettings,
   type MessageSettings,
@@ -152,6 +153,8 @@ export interface Store {
   endTasks(processId: string): Promise<void>;
   /** Staff (reviewers, delegations while away) and managed API keys with their audit. */
   staff: StaffStore;
+  /** The outbox backlog and the reviewers' inbox, for metrics. */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -538,6 +541,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       await db.deleteFrom('tasks').where('process_id', '=', processId).execute();
     },
     staff: createStaffStore(db, dialect),
+    health: createStoreHealth(db),
     close: () => db.destroy(),
   };
 }

@@ -178,11 +178,18 @@ export function payloadKeys(config: Pick<Config, 'PAYLOAD_KEY' | 'PAYLOAD_KEYS_O
 function devPayloadKey(dataDir: string): Buffer {
   const file = path.join(dataDir, 'payload-key');
   fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    // 'wx': never overwrites a key that sealed existing history; a second starter reads the first one's.
-    fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (!fs.existsSync(file)) {
+    // Written aside, then linked: never overwrites a key that sealed existing history, and a worker and an
+    // API started at the same moment never read a half-written file; the second starter reads the first one's.
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(temp, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    try {
+      fs.linkSync(temp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
   }
   return decodeKey(fs.readFileSync(file, 'utf8'), file);
 }

@@ -88,6 +88,10 @@ const envSchema = z.object({
       }
     })
     .pipe(z.record(z.string(), z.enum(['reviewer', 'ops'])).optional()),
+  /** `/metrics` of a worker run alone (`npm run worker`); 0 takes any free port. The API serves its own at PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** A workflow bundle built beforehand (`npm run bundle`), so a worker starts in seconds; else it bundles at start. */
+  WORKFLOW_BUNDLE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The outbox dispatcher (docs/RELIABILITY.md): how long an idle one waits before looking again, how long a claim holds, a batch. */
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),

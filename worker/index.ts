@@ -10,6 +10,10 @@ import { fileBillingSource } from '../billing/fileSource';
 import { ProcessClient } from '../client';
 import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import { createNotifier } from '../activities/notifier';
+import { activityFailureCounter } from '../metrics/activities';
+import type { Metrics } from '../metrics/registry';
+import { setSdkMetricsAddress } from '../metrics/sdk';
+import { freePort } from '../scripts/ports';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
 import { dataConverter, payloadKeys } from './codec';
@@ -38,13 +42,20 @@ export async function connectClient(config: Config, address: string): Promise<Cl
 let runtimeInstalled = false;
 
 /**
- * The SDK's own log level; once per process, before the first worker. The SDK's signal handlers are
- * off: `npm start` stops the API, the worker and the dev server itself, in that order.
+ * The SDK's runtime, once per process, before the first worker: its log level, and its own metrics in
+ * Prometheus format on a free port of 127.0.0.1, which `/metrics` appends (metrics/sdk.ts). The SDK's
+ * signal handlers are off: `npm start` stops the API, the worker and the dev server itself, in that order.
  */
-export function installRuntime(level: LogLevel = 'WARN') {
+export async function installRuntime(level: LogLevel = 'WARN') {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
   runtimeInstalled = true;
+  const bindAddress = `127.0.0.1:${await freePort()}`;
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    shutdownSignals: [],
+    telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true } } },
+  });
+  setSdkMetricsAddress(bindAddress);
 }
 
 /**
@@ -59,9 +70,11 @@ export async function createProcessWorker(opts: {
   log: Logger;
   /** A prebuilt workflow bundle (tests build it once per run); else the workflows are bundled at start. */
   workflowBundle?: { codePath: string };
+  /** Where activity failures are counted (metrics/registry.ts); the SDK's own metrics need nothing. */
+  metrics?: Metrics;
 }): Promise<Worker> {
   const { config, store, client, log } = opts;
-  installRuntime();
+  await installRuntime(['error', 'fatal', 'silent'].includes(config.LOG_LEVEL) ? 'ERROR' : 'WARN');
   // The billing run starts bills and migrations move processes the way the API does; a completed Update releases the steps the store held.
   const processes = new ProcessClient(client, { taskQueue: config.TASK_QUEUE, settings: processSettings(config), onCommitted: (id, version) => store.releaseSteps(id, version) });
   const activities = createActivities({
@@ -96,6 +109,9 @@ export async function createProcessWorker(opts: {
     // A payload the worker did not seal reached the engine from someone without the key: refused unread, and said so.
     dataConverter: dataConverter(config, (encoding) => log.warn({ encoding }, 'refused a payload that reached the engine unsealed (written without the payload key: docs/SECURITY.md)')),
     activities: { ...activities, ...billActivities, ...migrationActivities },
+    // A worker told to stop (SIGTERM, a rolling restart) lets the activities it holds finish rather than fail them.
+    shutdownGraceTime: '10s',
+    ...(opts.metrics ? { interceptors: { activity: [activityFailureCounter(opts.metrics)] } } : {}),
     ...workerTuning(config),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/devServer';
+import { findPostgresBin } from '../../scripts/postgresServer';
 
 /**
  * A throwaway PostgreSQL for the store's tests: `TEST_DATABASE_URL` when set (CI's `.ci/run` sets it),
@@ -10,15 +11,7 @@ import { freePort } from '../../scripts/devServer';
  * `postgresql` package), so `npm test` on a machine with PostgreSQL covers both dialects.
  */
 
-/** The folder with initdb and pg_ctl: PATH first, then Debian's versioned folders, newest first. */
-export function findPostgresBin(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir && fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl'))) return dir;
-  const debian = '/usr/lib/postgresql';
-  if (!fs.existsSync(debian)) return undefined;
-  const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) if (fs.existsSync(path.join(debian, v, 'bin', 'initdb'))) return path.join(debian, v, 'bin');
-  return undefined;
-}
+export { findPostgresBin };
 
 export interface ThrowawayPostgres {
   url: string;

@@ -13,6 +13,7 @@ import { oidcFromConfig } from '../../api/oidc';
 import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
 import { ProcessClient } from '../../client';
+import { createMetrics } from '../../metrics/registry';
 import { openStore, type Store } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
 import { connectClient, createProcessWorker, createSealer, payloadCodec, payloadKeys } from '../../worker';
@@ -84,10 +85,12 @@ export async function startProduct(
   const address = options.temporalAddress ?? inject('temporalAddress');
   const store: Store = await openStore({ dataDir, log });
   const temporal = await connectClient(config, address);
+  // Every test product counts and serves its metrics as `npm start` does, so the hooks are under every test.
+  const metrics = createMetrics();
   const worker: Worker | undefined =
     options.worker === false
       ? undefined
-      : await createProcessWorker({ config, address, store, client: temporal, log, workflowBundle: { codePath: inject('workflowBundlePath') } });
+      : await createProcessWorker({ config, address, store, client: temporal, log, metrics, workflowBundle: { codePath: inject('workflowBundlePath') } });
   const running = worker?.run();
   const client = new ProcessClient(temporal, {
     onCommitted: (id, version) => store.releaseSteps(id, version),
@@ -100,7 +103,7 @@ export async function startProduct(
   // The console is built into this product's own folder, so test files never share a build.
   const consoleDir = options.console ? await buildConsole(path.join(dataDir, 'console')) : undefined;
   const app = await buildServer({
-    client, store, keys, log, consoleDir,
+    client, store, keys, log, consoleDir, metrics,
     oidc: oidcFromConfig(config),
     billing: fileBillingSource(config.BILLING_SOURCE_DIR),
     consumption: fileConsumption(config.consumptionFile),

@@ -1,0 +1,89 @@
+/**
+ * A PostgreSQL server of the project's own, from the machine's installed binaries (Debian's `postgresql`
+ * package): a cluster in a folder, on a port, trust authentication on 127.0.0.1 only. `npm run cluster`
+ * keeps one under DATA_DIR/cluster for the Temporal server and the records store; the tests start
+ * throwaway ones (test/support/postgres.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The folder with initdb and pg_ctl: PATH first, then Debian's versioned folders, newest first. */
+export function findPostgresBin(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir && fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl'))) return dir;
+  const debian = '/usr/lib/postgresql';
+  if (!fs.existsSync(debian)) return undefined;
+  const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (fs.existsSync(path.join(debian, v, 'bin', 'initdb'))) return path.join(debian, v, 'bin');
+  return undefined;
+}
+
+const asRoot = () => process.getuid?.() === 0;
+
+/** PostgreSQL refuses to run as root: its tools run as the `postgres` user then (Debian creates it). */
+export function runAsPostgres(file: string, args: string[]): string {
+  const [cmd, all] = asRoot() ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+  return execFileSync(cmd, all, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+/** Makes `dir` the postgres user's (when we are root), so the server can write there. */
+export function ownForPostgres(dir: string) {
+  if (asRoot()) execFileSync('chown', ['-R', 'postgres:', dir]);
+}
+
+export interface PostgresCluster {
+  bin: string;
+  /** Holds `data/`, the log and the socket. */
+  dir: string;
+  port: number;
+}
+
+const dataOf = (cluster: PostgresCluster) => path.join(cluster.dir, 'data');
+const logOf = (cluster: PostgresCluster) => path.join(cluster.dir, 'postgres.log');
+
+export const postgresUrl = (port: number, database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
+
+/** Creates the cluster's files unless they exist; true when it did. */
+export function initPostgres(cluster: PostgresCluster): boolean {
+  if (fs.existsSync(path.join(dataOf(cluster), 'PG_VERSION'))) return false;
+  fs.mkdirSync(cluster.dir, { recursive: true });
+  ownForPostgres(cluster.dir);
+  try {
+    runAsPostgres(path.join(cluster.bin, 'initdb'), ['-D', dataOf(cluster), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message;
+    const hint = /Permission denied/.test(stderr) ? ` The postgres user must be able to reach ${cluster.dir}: every folder above it needs o+x (chmod o+x).` : '';
+    throw new Error(`Creating a PostgreSQL cluster in ${cluster.dir} failed: ${stderr.trim()}.${hint}`, { cause: error });
+  }
+  return true;
+}
+
+/** Starts it and waits until it accepts connections; the error carries the server's log. */
+export function startPostgres(cluster: PostgresCluster, settings: string[] = []) {
+  try {
+    runAsPostgres(path.join(cluster.bin, 'pg_ctl'), [
+      '-D', dataOf(cluster), '-l', logOf(cluster), '-w', '-t', '60',
+      '-o', [`-p ${cluster.port}`, `-k ${cluster.dir}`, '-c listen_addresses=127.0.0.1', ...settings.map((s) => `-c ${s}`)].join(' '),
+      'start',
+    ]);
+  } catch (error) {
+    const log = fs.existsSync(logOf(cluster)) ? fs.readFileSync(logOf(cluster), 'utf8').split('\n').slice(-15).join('\n') : '';
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(`Starting PostgreSQL (${dataOf(cluster)}, port ${cluster.port}) failed: ${stderr}${log}`, { cause: error });
+  }
+}
+
+export function stopPostgres(cluster: PostgresCluster) {
+  runAsPostgres(path.join(cluster.bin, 'pg_ctl'), ['-D', dataOf(cluster), '-m', 'fast', '-w', 'stop']);
+}
+
+/** The postmaster's pid while it runs (from its pid file), else undefined. */
+export function postgresPid(cluster: PostgresCluster): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataOf(cluster), 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { licence } from './support/fixtures';
+import { eventually } from './support/flows';
+import { startMailbox } from './support/mailbox';
+import { spawnPart, type PartProcess } from './support/partProcess';
+import { dashboardMetricNames, samplesOf, scrape } from './support/prometheus';
+
+/**
+ * `/metrics` of `npm run api` and `npm run worker`, run apart as operators run them, against the run's
+ * dev server and a shared SQLite records file: every metric name the Grafana dashboard in docs/ queries
+ * must be there, and must move while the product works. The mail server refuses every message at first,
+ * so sending fails and is retried (activity failures, an outbox backlog), then takes them; reviews are
+ * due after 1.5 s.
+ */
+const root = path.join(__dirname, '..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-metrics-'));
+const dashboard = JSON.parse(fs.readFileSync(path.join(root, 'docs/grafana-dashboard.json'), 'utf8'));
+let api: PartProcess;
+let worker: PartProcess;
+let mailbox: Awaited<ReturnType<typeof startMailbox>>;
+let mailAccepted = false;
+
+/** People of this file's own: the run's dev server is shared, and a once-per-partner process is named after its partner. */
+const suffix = path.basename(dataDir).replace(/^partnerflow-metrics-/, '').toLowerCase();
+const people = {
+  partner: { key: `metrics-partner-${suffix}-key`, id: `alice@metrics-${suffix}`, role: 'partner', partnerId: `metrics-${suffix}` },
+  reviewer: { key: `metrics-reviewer-${suffix}-key`, id: `li@metrics-${suffix}`, role: 'reviewer' },
+};
+
+beforeAll(async () => {
+  mailbox = await startMailbox({ refuseRecipient: () => !mailAccepted });
+  fs.writeFileSync(path.join(dataDir, 'keys.json'), JSON.stringify({ keys: Object.values(people) }));
+  const env = {
+    PC_KEYS_FILE: path.join(dataDir, 'keys.json'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    PAYLOAD_KEY: inject('payloadKey'),
+    WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+    DATA_DIR: dataDir,
+    TASK_QUEUE: `metrics-${path.basename(dataDir)}`,
+    SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
+    REVIEW_DUE: '{"*":{"ms":1500}}',
+    LOG_LEVEL: 'error',
+  };
+  [worker, api] = await Promise.all([spawnPart('worker', { ...env, METRICS_PORT: '0' }), spawnPart('api', { ...env, PORT: '0' })]);
+});
+afterAll(async () => {
+  await Promise.all([api?.stop(), worker?.stop()]);
+  await mailbox?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function call(key: string, method: string, route: string, body?: unknown) {
+  const response = await fetch(api.url + route, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+describe('metrics for ops', () => {
+  it('every metric name of docs/grafana-dashboard.json is on the /metrics of npm run api or npm run worker, and moves when the product works', async () => {
+    const names = dashboardMetricNames(dashboard);
+    expect(names.length).toBeGreaterThan(15);
+    const both = async () => ({ api: await scrape(`${api.metricsUrl}`), worker: await scrape(worker.metricsUrl) });
+    const scrapes = [await both()];
+
+    const acme = people.partner.key;
+    const li = people.reviewer.key;
+    const started = await call(acme, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
+    expect(started.status).toBe(201);
+    const id = encodeURIComponent(started.body.id);
+    expect((await call(acme, 'POST', `/v1/processes/${id}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
+    expect((await call(acme, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE' })).status).toBe(403);
+    expect((await call(acme, 'GET', '/v1/no-such-thing')).status).toBe(404);
+
+    // The review waits past its due time, the worker still holds the process, and mail keeps failing.
+    const failing = (s: Map<string, number>) => [...s.entries()].some(([k, v]) => k.startsWith('partnerflow_activity_failures_total') && v > 0);
+    const backlog = (s: Map<string, number>) => [...s.entries()].some(([k, v]) => k.startsWith('partnerflow_outbox_backlog') && v > 0);
+    await eventually(both, (s) => (s.api.get('partnerflow_reviews_overdue{kind="business-certification"}') ?? 0) >= 1 && failing(s.worker) && backlog(s.api), 60_000);
+    scrapes.push(await both());
+
+    expect((await call(li, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE', comment: 'Verified' })).status).toBe(200);
+    mailAccepted = true;
+    // Every message goes out once the mail server takes them, and the process's run ends.
+    await eventually(() => scrape(worker.metricsUrl), (s) => [...s.entries()].some(([k, v]) => k.startsWith('temporal_workflow_completed_total') && v > 0), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5_500)); // the store gauges are read at most every 5 s
+    scrapes.push(await both());
+    expect(mailbox.inbox.length).toBeGreaterThan(0);
+
+    const missing = names.filter((name) => !scrapes.some((s) => samplesOf(s.api, name) || samplesOf(s.worker, name)));
+    expect(missing, 'named in the dashboard but on neither /metrics').toEqual([]);
+    const still = names.filter((name) => !scrapes.slice(1).some((s) => samplesOf(s.api, name) !== samplesOf(scrapes[0].api, name) || samplesOf(s.worker, name) !== samplesOf(scrapes[0].worker, name)));
+    expect(still, 'named in the dashboard but did not move while the product worked').toEqual([]);
+  }, 180_000);
+});
