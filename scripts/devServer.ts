@@ -4,8 +4,6 @@
  * it, read-only (scripts/uiServer.ts: the dev server's built-in UI cannot turn its writes off).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
