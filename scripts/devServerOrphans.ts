@@ -27,6 +27,13 @@ const isDevServer = (pid: number) => {
   return args.includes('server') && args.includes('start-dev');
 };
 
+/** The read-only Web UI server started beside the dev server (scripts/uiServer.ts) on this data folder. */
+const isUiServerOf = (pid: number, dataDir: string) => {
+  const args = argv(pid);
+  const root = args[args.indexOf('--root') + 1];
+  return args.includes('--root') && root !== undefined && path.resolve(root) === path.resolve(dataDir) && args.includes('temporal-ui');
+};
+
 function readPidFile(dataDir: string): PidRecord | undefined {
   try {
     const record = JSON.parse(fs.readFileSync(pidFile(dataDir), 'utf8')) as PidRecord;
@@ -67,6 +74,12 @@ export async function clearTheWay(opts: { dataDir: string; dbFile?: string; port
   if (opts.dbFile) for (const pid of processesWithArgument(path.resolve(opts.dbFile))) if (isDevServer(pid)) orphans.add(pid);
   for (const pid of orphans) {
     opts.log(`A Temporal dev server from an earlier start still runs on this data folder (pid ${pid}); stopping it before starting afresh.`);
+    await stopPid(pid);
+  }
+  // Its Web UI server, left by the same killed start, holds the UI port.
+  for (const pid of new Set([...processesWithArgument(opts.dataDir), ...processesWithArgument(path.resolve(opts.dataDir))])) {
+    if (!isUiServerOf(pid, opts.dataDir)) continue;
+    opts.log(`The Web UI server of an earlier start still runs on this data folder (pid ${pid}); stopping it.`);
     await stopPid(pid);
   }
   if (recorded && !isAlive(recorded.pid)) fs.rmSync(pidFile(opts.dataDir), { force: true });
