@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { billScheduleIdFor } from '../billing/schedule';
 import { licence } from './support/fixtures';
 import { eventually } from './support/flows';
 import { startMailbox } from './support/mailbox';
@@ -12,8 +14,8 @@ import { dashboardMetricNames, samplesOf, scrape } from './support/prometheus';
  * `/metrics` of `npm run api` and `npm run worker`, run apart as operators run them, against the run's
  * dev server and a shared SQLite records file: every metric name the Grafana dashboard in docs/ queries
  * must be there, and must move while the product works. The mail server refuses every message at first,
- * so sending fails and is retried (activity failures, an outbox backlog), then takes them; reviews are
- * due after 1.5 s.
+ * so sending is retried (an outbox backlog), then takes them; reviews are due after 1.5 s; and a partner's
+ * file in the billing source is broken, so the bills run's activity fails and is retried (activity failures).
  */
 const root = path.join(__dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-metrics-'));
@@ -33,8 +35,12 @@ const people = {
 beforeAll(async () => {
   mailbox = await startMailbox({ refuseRecipient: () => !mailAccepted });
   fs.writeFileSync(path.join(dataDir, 'keys.json'), JSON.stringify({ keys: Object.values(people) }));
+  // A billing source whose one partner file is not JSON: what ops would see as failing activities.
+  fs.mkdirSync(path.join(dataDir, 'billing', 'partners'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'billing', 'partners', `metrics-${suffix}.json`), '{ "partnerId": ');
   const env = {
     PC_KEYS_FILE: path.join(dataDir, 'keys.json'),
+    BILLING_SOURCE_DIR: path.join(dataDir, 'billing'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     PAYLOAD_KEY: inject('payloadKey'),
     WORKFLOW_BUNDLE: inject('workflowBundlePath'),
@@ -77,7 +83,12 @@ describe('metrics for ops', () => {
     expect((await call(acme, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE' })).status).toBe(403);
     expect((await call(acme, 'GET', '/v1/no-such-thing')).status).toBe(404);
 
-    // The review waits past its due time, the worker still holds the process, and mail keeps failing.
+    // The bills run, started by hand as ops would, trips over the broken file again and again.
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    await new Client({ connection }).schedule.getHandle(billScheduleIdFor(`metrics-${path.basename(dataDir)}`)).trigger();
+    await connection.close();
+
+    // The review waits past its due time, mail keeps failing, and so does the bills run.
     const failing = (s: Map<string, number>) => [...s.entries()].some(([k, v]) => k.startsWith('partnerflow_activity_failures_total') && v > 0);
     const backlog = (s: Map<string, number>) => [...s.entries()].some(([k, v]) => k.startsWith('partnerflow_outbox_backlog') && v > 0);
     await eventually(both, (s) => (s.api.get('partnerflow_reviews_overdue{kind="business-certification"}') ?? 0) >= 1 && failing(s.worker) && backlog(s.api), 60_000);
