@@ -278,8 +278,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     // A write first, so that SQLite takes the write lock at once (a read first could not upgrade after another writer).
     const held = (await trx.deleteFrom('held_steps').where('process_id', '=', processId).where('seq', '<=', seq).returningAll().execute()).sort((a, b) => Number(a.seq) - Number(b.seq));
     for (const row of held) await writeStep(trx, JSON.parse(row.step), []);
-    const messages = await trx.updateTable('outbox').set({ status: 'pending' }).where('process_id', '=', processId).where('seq', '<=', seq).where('status', '=', 'held').executeTakeFirst();
-    return Math.max(held.length, Number(messages.numUpdatedRows));
+    const releasing = () => trx.updateTable('outbox').where('process_id', '=', processId).where('seq', '<=', seq).where('status', '=', 'held');
+    // A step's webhooks keep their place in the process's order; mail and SMS are queued when the step is
+    // committed, so a recipient's mail from other processes sent meanwhile stays before them (R74 order).
+    const webhooks = await releasing().where('channel', '=', 'webhook').set({ status: 'pending' }).executeTakeFirst();
+    const others = await releasing().where('channel', '<>', 'webhook').set({ status: 'pending', position: new Date().toISOString() }).executeTakeFirst();
+    return Math.max(held.length, Number(webhooks.numUpdatedRows) + Number(others.numUpdatedRows));
   }
 
   /** Forgets a held step (superseded, or never committed), with its held messages. */
