@@ -7,15 +7,15 @@ import { ENCRYPTED_ENCODING } from '../worker/codec';
 import { HttpError } from './errors';
 
 /**
- * Temporal's remote codec protocol (`POST <endpoint>/encode`, `<endpoint>/decode`, payloads as JSON with
+ * The decoding half of Temporal's remote codec protocol (`POST <endpoint>/decode`, payloads as JSON with
  * base64 bytes), so the Web UI and the `temporal` CLI can show ops the payloads the engine holds sealed.
+ * There is no `/encode`: only the edge seals, since a sealed payload is what the worker trusts.
  *
  * Only ops, proven before a byte of the body is read (a 4 MiB body is parsed only for a caller who may
  * send one): by `Authorization: Bearer …` through the API's own authentication, or, for the Web UI,
  * which cannot send our header, by a codec session cookie that the console sets when ops sign in
  * (`POST /codec/session`). The UI's settings then name the endpoint without any secret in it
- * (`includeCredentials`), and the cookie is HttpOnly, SameSite=Strict and good for decoding only:
- * sealing a payload (encode) takes the bearer key, since a sealed payload is what the worker trusts.
+ * (`includeCredentials`), and the cookie is HttpOnly and SameSite=Strict.
  */
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -83,11 +83,11 @@ export const codecRoutes =
     app.addHook('onRequest', async (request, reply) => cors(request, reply));
 
     const opsOnly = (actor: Actor) => {
-      if (actor.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `Only ops may encode or decode engine payloads; you act as ${actor.role}.`);
+      if (actor.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `Only ops may decode engine payloads; you act as ${actor.role}.`);
     };
-    /** Before the body is read: an ops bearer key, or (decode only) an ops codec session. */
-    const admit = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
-      if (direction === 'decode' && !request.headers.authorization) {
+    /** Before the body is read: an ops bearer key, or an ops codec session. */
+    const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!request.headers.authorization) {
         const who = sessionOf(sessionSecret, request.headers.cookie);
         if (who) return;
         throw new HttpError(401, 'unauthenticated', 'Send an ops API key as "Authorization: Bearer <key>", or sign in to the console as ops so the Web UI may decode.');
@@ -96,31 +96,30 @@ export const codecRoutes =
       opsOnly(request.actor);
     };
 
-    for (const direction of ['encode', 'decode'] as const) {
-      app.post(`/codec/${direction}`, { bodyLimit: MAX_BODY, onRequest: admit(direction), schema: { hide: true } }, async (request) => {
-        const parsed = payloadsBody.safeParse(request.body);
-        if (!parsed.success) throw new HttpError(422, 'invalid_body', `The body must be { "payloads": [{ "metadata": {…base64}, "data": "base64" }] }: ${parsed.error.issues[0]?.message}.`);
-        const payloads = parsed.data.payloads.map(toPayload);
-        try {
-          if (direction === 'encode') return { payloads: (await codec.encode(payloads)).map(fromPayload) };
-          // Ops see a history as it is: a payload that arrived unsealed (which the worker refuses) is shown as such.
-          const sealed = payloads.filter(isSealed);
-          const opened = sealed.length ? await codec.decode(sealed) : [];
-          return { payloads: payloads.map((p) => (isSealed(p) ? opened.shift()! : p)).map(fromPayload) };
-        } catch (error) {
-          throw new HttpError(422, 'undecodable_payload', `A payload could not be ${direction}d: ${(error as Error).message}`);
-        }
-      });
-      app.options(`/codec/${direction}`, { schema: { hide: true } }, async (request, reply) => {
-        cors(request, reply);
-        return reply
-          .header('access-control-allow-methods', 'POST, OPTIONS')
-          .header('access-control-allow-headers', 'content-type, x-namespace, authorization')
-          .header('access-control-max-age', '600')
-          .status(204)
-          .send();
-      });
-    }
+    // Decode only: the Web UI is read-only, and sealing is the edge's alone, since a sealed payload is what
+    // the worker trusts (nobody, ops included, may seal an Update for the engine: docs/SECURITY.md).
+    app.post('/codec/decode', { bodyLimit: MAX_BODY, onRequest: admit, schema: { hide: true } }, async (request) => {
+      const parsed = payloadsBody.safeParse(request.body);
+      if (!parsed.success) throw new HttpError(422, 'invalid_body', `The body must be { "payloads": [{ "metadata": {…base64}, "data": "base64" }] }: ${parsed.error.issues[0]?.message}.`);
+      const payloads = parsed.data.payloads.map(toPayload);
+      try {
+        // Ops see a history as it is: a payload that arrived unsealed (which the worker refuses) is shown as such.
+        const sealed = payloads.filter(isSealed);
+        const opened = sealed.length ? await codec.decode(sealed) : [];
+        return { payloads: payloads.map((p) => (isSealed(p) ? opened.shift()! : p)).map(fromPayload) };
+      } catch (error) {
+        throw new HttpError(422, 'undecodable_payload', `A payload could not be decoded: ${(error as Error).message}`);
+      }
+    });
+    app.options('/codec/decode', { schema: { hide: true } }, async (request, reply) => {
+      cors(request, reply);
+      return reply
+        .header('access-control-allow-methods', 'POST, OPTIONS')
+        .header('access-control-allow-headers', 'content-type, x-namespace, authorization')
+        .header('access-control-max-age', '600')
+        .status(204)
+        .send();
+    });
 
     // The console opens a codec session for ops who sign in, and ends it when they sign out.
     const cookie = (request: FastifyRequest, value: string, maxAge: number) =>

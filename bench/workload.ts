@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { processIdFor, type ProcessClient } from '../client';
 import type { Actor } from '../machines/types';
 import { kindOf } from '../machines/registry';
-import { act, searchAttributeKeys, settled } from '../workflows/contract';
+import { searchAttributeKeys, settled } from '../workflows/contract';
 import type { BareKind } from './bare/plan';
 
 /**
@@ -103,7 +103,7 @@ export function bareDriver(temporal: Client, taskQueue: string, opts: { searchAt
       return workflowId;
     },
     async act(processId, step) {
-      await temporal.workflow.getHandle(processId).executeUpdate(act, { args: [{ action: step.action, actor: step.actor }] });
+      await temporal.workflow.getHandle(processId).executeUpdate('act', { args: [{ action: step.action, actor: step.actor }] });
     },
     finished: (processId) => temporal.workflow.getHandle(processId).result(),
   };

@@ -11,6 +11,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
 import { noFacts, type Actor, type Refusal } from '../machines/types';
 import { act, driverVersion, inspect, liveState, migrate, refusalType, searchAttributeKeys, settled, type ActResult, type Inspection, type LiveState, type MigrateRequest, type MigrateResult } from '../workflows/contract';
+import { proofFor } from './proof';
+
+export { proofFor } from './proof';
 import { openingSearchAttributes, startMetadata } from '../workflows/opsView';
 
 /** A refusal from a process (R73): nothing changed. The edge turns it into `{ error: { code, reason } }`. */
@@ -137,6 +140,7 @@ export class ProcessClient {
             settings,
             historyLimit: this.options.historyLimit,
             driver: driverVersion,
+            proof: proofFor(request.processId),
           },
         ],
         // An ended process is never started again under the same id: it is returned as it is.
@@ -220,7 +224,7 @@ export class ProcessClient {
     try {
       return await this.committed(processId, await this.answered(() =>
         this.temporal.workflow.getHandle(processId).executeUpdate(act, {
-          args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion }],
+          args: [{ action: request.action, actor: request.actor, expectedVersion: request.expectedVersion, proof: proofFor(processId, updateId) }],
           updateId,
         }),
       ));
@@ -237,10 +241,11 @@ export class ProcessClient {
    * Moves a process to another version of its kind now (the `migrate` Update); throws ProcessRefusal when
    * it cannot move. The Update id names the migration, so a retried batch moves each process once.
    */
-  async migrate(processId: string, request: MigrateRequest): Promise<MigrateResult> {
+  async migrate(processId: string, request: Omit<MigrateRequest, 'proof'>): Promise<MigrateResult> {
+    const updateId = `migration:${request.migrationId}`;
     try {
       return await this.committed(processId, await this.answered(() =>
-        this.temporal.workflow.getHandle(processId).executeUpdate(migrate, { args: [request], updateId: `migration:${request.migrationId}` }),
+        this.temporal.workflow.getHandle(processId).executeUpdate(migrate, { args: [{ ...request, proof: proofFor(processId, updateId) }], updateId }),
       ));
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Announcement } from '../machines/types';
 import { fact } from '../workflows/contract';
+import { proofFor } from './proof';
 
 /**
  * What ops may do to a process's run when business events cannot help (docs/OPERATIONS.md, "Repairing a
@@ -65,7 +66,7 @@ export async function resetRun(
 /** Tells the process again the facts its partner has established (a process takes a fact only if it uses it and it is new). */
 export async function resendFacts(client: Client, processId: string, announcements: Announcement[]): Promise<void> {
   const handle = client.workflow.getHandle(processId);
-  for (const announcement of announcements) await handle.signal(fact, announcement);
+  for (const announcement of announcements) await handle.signal(fact, { ...announcement, proof: proofFor(processId) });
 }
 
 /** Whether the process has a run the engine knows (running or closed). */

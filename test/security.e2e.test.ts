@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteCloudAccounts } from '../activities/cloudAccounts';
@@ -132,7 +133,7 @@ describe('finding 1: the engine is no back door', () => {
         (err: unknown) => err,
       );
       expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(((refusal as WorkflowUpdateFailedError).cause as ApplicationFailure).details?.[0]).toMatchObject({ status: 422, code: 'invalid_action' });
+      expect(((refusal as WorkflowUpdateFailedError).cause as ApplicationFailure).details?.[0]).toMatchObject({ status: 403, code: 'unproven_action' });
       // Nor does a forged fact or any other signal move it.
       await forger.workflow.getHandle(id).signal('fact', { fact: 'businessCertified', value: true, forged: true });
     } finally {
@@ -145,6 +146,64 @@ describe('finding 1: the engine is no back door', () => {
     const concluded = await product.act('wang', id, { type: 'CONCLUDE', result: 'passed' });
     expect(concluded.status, JSON.stringify(concluded.body)).toBe(200);
     expect(concluded.body.records.at(-1)).toMatchObject({ event: 'CONCLUDE', actor: 'wang.reviewer' });
+  }, 60_000);
+
+  it('R72 R73 a sealed action lifted from one process’s history is refused as another process’s or as another Update, and changes nothing', async () => {
+    const partner = newPerson('partner');
+    const start = async (key: string) => (await as(partner, 'POST', '/v1/processes', { kind: 'delivery-evaluation', input: { project: key, materials: [{ name: 'Handover', url: 'https://files.example/h' }] }, businessKey: key })).body.id as string;
+    const [source, target] = [await start('lifted-from'), await start('lifted-to')];
+    expect((await as(partner, 'POST', `${processPath(source)}/actions`, { type: 'SUBMIT_EVIDENCE', evidence: [{ name: 'Sign-off', url: 'https://files.example/s' }] })).status).toBe(200);
+    expect((await as(partner, 'POST', `${processPath(target)}/actions`, { type: 'SUBMIT_EVIDENCE', evidence: [{ name: 'Sign-off', url: 'https://files.example/s' }] })).status).toBe(200);
+    expect((await product.act('wang', source, { type: 'CONCLUDE', result: 'failed', comment: 'gaps' })).status).toBe(200);
+
+    // What an engine client without the payload key can lift: the sealed bytes of wang's decision, as the history keeps them.
+    const connection = await Connection.connect({ address: product.address });
+    try {
+      const raw = new Client({ connection, namespace: product.config.TEMPORAL_NAMESPACE });
+      const history = await raw.workflow.getHandle(source).fetchHistory();
+      const accepted = history.events!.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes).filter((a) => a?.acceptedRequest?.input?.name === 'act').at(-1)!;
+      const sealed = accepted.acceptedRequest!.input!.args!;
+      expect(Buffer.from(sealed.payloads![0].metadata!.encoding!).toString()).toBe('binary/encrypted');
+
+      const before = await footprint(product, target);
+      const sendAs = async (processId: string, updateId: string) => {
+        const response = await connection.workflowService.updateWorkflowExecution({
+          namespace: product.config.TEMPORAL_NAMESPACE,
+          workflowExecution: { workflowId: processId },
+          request: { meta: { updateId, identity: 'forger' }, input: { name: 'act', args: sealed } },
+          waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+        });
+        return response.outcome?.failure?.message ?? 'accepted';
+      };
+      expect(await sendAs(target, `replay-${randomUUID()}`)).toMatch(/made for another process/);
+      expect(await sendAs(source, `replay-${randomUUID()}`)).toMatch(/made for another Update/);
+      expect(await footprint(product, target)).toEqual(before);
+      expect((await as(partner, 'GET', processPath(target))).body.records.map((r: { event: string }) => r.event)).not.toContain('CONCLUDE');
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+
+  it('R3 R72 a fact reaches a process only with the edge’s proof made for it: a hand-written or a lifted fact changes nothing', async () => {
+    const partner = newPerson('partner');
+    const started = await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: { project: 'Facts' }, businessKey: 'facts' });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    const before = await footprint(product, id);
+    const connection = await Connection.connect({ address: product.address });
+    try {
+      const unsealed = new Client({ connection, namespace: product.config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [{ encode: async (p) => p, decode: async (p) => p }] } });
+      // The shape ops once sent by hand, which the codec still opens so that old histories replay.
+      await unsealed.workflow.getHandle(id).signal('fact', { fact: 'businessCertified', value: true });
+      // Sealed, as one lifted from another process's history would be: proven for that process only.
+      const sealed = new Client({ connection, namespace: product.config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [payloadCodec(product.config)] } });
+      await sealed.workflow.getHandle(id).signal('fact', { fact: 'businessCertified', value: true, proof: { processId: `${id}-other`, at: new Date().toISOString() } });
+      // Read-your-writes: both signals were handled before this answers.
+      await product.client.settle(id);
+      expect(await footprint(product, id)).toEqual(before);
+    } finally {
+      await connection.close();
+    }
   }, 60_000);
 
   it('the worker’s codec never reads what it did not seal, but for empty values and the fact signals ops once sent by hand', async () => {

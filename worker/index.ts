@@ -16,6 +16,7 @@ import { setSdkMetricsAddress } from '../metrics/sdk';
 import { freePort } from '../scripts/ports';
 import type { Store } from '../store/db';
 import { fact } from '../workflows/contract';
+import { proofFor } from '../client/proof';
 import { dataConverter, payloadKeys } from './codec';
 import { workflowBundleOptions } from './bundle';
 import { dispatchSettings, processSettings, workerTuning, type Config } from './config';
@@ -81,7 +82,8 @@ export async function createProcessWorker(opts: {
     store,
     log,
     notifier: createNotifier({ smtpUrl: config.SMTP_URL, smsWebhookUrl: config.SMS_WEBHOOK_URL, log }),
-    signal: (processId, _name, payload) => client.workflow.getHandle(processId).signal(fact, payload),
+    // Proven for the one process it is sent to (generation 3 takes no other).
+    signal: (processId, _name, payload) => client.workflow.getHandle(processId).signal(fact, { ...payload, proof: proofFor(processId) }),
     cloudAccounts: sqliteCloudAccounts(path.join(config.dataDir, 'cloud-accounts.sqlite')),
     codeTtlMs: config.VERIFICATION_CODE_TTL_MS,
     staff: {

@@ -15,8 +15,25 @@ import type { Actor, Announcement } from '../machines/types';
  * 1 (release 1cee4be): each step recorded by an activity, its messages sent by another.
  * 2: a step made by an Update is recorded by a local activity inside it, held until committed; no
  *    per-step send (the outbox dispatcher sends); workflows/effects.ts.
+ * 3: a run takes only what the edge proved it sent (`Proof`): its start and its fact signals name this
+ *    process; a fact without a proof is not taken (workflows/proof.ts). Updates are checked in their
+ *    validators, which write nothing to a history, so every generation checks them.
  */
-export const driverVersion = 2;
+export const driverVersion = 3;
+
+/**
+ * What makes a request the edge's own (docs/SECURITY.md, "the engine is no back door"): it names the
+ * process, the Update and the time it was made for. It travels inside the payload the edge seals with the
+ * payload key (worker/codec.ts), so nobody without that key can make one, and one lifted from a history
+ * fits no other process, no other Update and no later time.
+ */
+export interface Proof {
+  processId: string;
+  /** The Update it was made for (absent for starts and fact signals). */
+  updateId?: string;
+  /** When the edge made it (ISO-8601). */
+  at: string;
+}
 
 export interface ProcessArgs {
   kind: string;
@@ -29,6 +46,8 @@ export interface ProcessArgs {
   settings: ProcessSettings;
   /** The driver generation this run follows (`driverVersion` when it started); absent: 1. */
   driver?: number;
+  /** The edge's proof that it started this process (generation 3 on). */
+  proof?: Proof;
   /** Continue-as-new once history is this long, even before Temporal suggests it. */
   historyLimit?: number;
   /** Present when this run continues an earlier one. */
@@ -54,6 +73,7 @@ export interface ActRequest {
   actor: Actor;
   /** From `If-Match`: refuse with 412 unless the process is still at this version. */
   expectedVersion?: number;
+  proof: Proof;
 }
 
 export interface ActResult {
@@ -76,6 +96,7 @@ export interface MigrateRequest {
   actor: Actor;
   /** The migration that asked; named in the record. */
   migrationId: string;
+  proof: Proof;
 }
 
 export interface MigrateResult {
@@ -102,7 +123,9 @@ export const inspect = defineQuery<Inspection>('inspect');
 /** Resolves once the process has started and its effects so far are recorded: read-your-writes for the edge. */
 export const settled = defineUpdate<ActResult, []>('settled');
 export const liveState = defineQuery<LiveState>('liveState');
-export const fact = defineSignal<[Announcement]>('fact');
+/** A fact another process of the partner established; from generation 3 on, proven for this process. */
+export type FactSignal = Announcement & { proof?: Proof };
+export const fact = defineSignal<[FactSignal]>('fact');
 
 /** The failure type an Update validator throws; its details carry the Refusal. */
 export const refusalType = 'Refusal';

@@ -10,8 +10,9 @@ import {
 import type { AnyMachineSnapshot } from 'xstate';
 import type { StampedEvent } from '../machines/policy';
 import type { Actor, Announcement, Refusal } from '../machines/types';
-import { act, driverVersion, fact, inspect, liveState, migrate, refusalType, settled, type ActResult, type Carried, type ProcessArgs } from './contract';
+import { act, driverVersion, fact, inspect, liveState, migrate, refusalType, settled, type ActResult, type Carried, type ProcessArgs, type Proof } from './contract';
 import { createEffects, openProcess } from './effects';
+import { unproven } from './proof';
 import { policy } from './sharedPolicy';
 import type { ProcessIdentity, StepCause, StepResult } from './step';
 import { createTimers } from './timers';
@@ -22,6 +23,13 @@ const recentUpdateLimit = 200;
 
 const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, message: r.reason, details: [r], nonRetryable: true });
 
+/** An Update the edge did not make for this process, now: refused before anything else is looked at, writing nothing. */
+function refuseUnproven(what: string, proof: Proof | undefined) {
+  const updateId = currentUpdateInfo()?.id;
+  const why = unproven(proof, { processId: workflowInfo().workflowId, updateId, now: Date.now() });
+  if (why) throw refusal({ status: 403, code: 'unproven_action', reason: `The engine refused this ${what}: ${why}. Send it through the partnerflow API.` });
+}
+
 /**
  * The durable driver of every process kind. The machine decides (`step`, pure); this workflow feeds it
  * events (Updates from people, signals from other processes, its own timers), commits each next snapshot
@@ -29,6 +37,11 @@ const refusal = (r: Refusal) => ApplicationFailure.create({ type: refusalType, m
  */
 export async function processWorkflow(args: ProcessArgs): Promise<{ state: string }> {
   const { kindOf, versionsOf, judge, planMove, stateKey, opsDetails, step, startStep, migrationStep } = policy();
+  const driver = args.driver ?? 1;
+  // A start the edge (or this process's previous run) did not make for this process, such as a sealed start
+  // copied from another history, opens nothing.
+  const notOurs = driver >= 3 && unproven(args.proof, { processId: workflowInfo().workflowId });
+  if (notOurs) throw ApplicationFailure.nonRetryable(`This start was not made by partnerflow for this process: ${notOurs}.`, 'UnprovenStart');
   const opening = kindOf(args.kind, args.kindVersion);
   if (!opening) throw ApplicationFailure.nonRetryable(`Unknown process kind "${args.kind}" version ${args.kindVersion}.`);
   // The version the process runs on; a migration moves it to another.
@@ -54,7 +67,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   const effects = createEffects({
     processId: who.processId,
     partnerId: who.partnerId,
-    driver: args.driver ?? 1,
+    driver,
     runId: workflowInfo().runId,
     undelivered: args.carried?.undelivered,
     onOutcome: async (operation, outcome) => {
@@ -112,7 +125,8 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     },
     {
       // Refuses writing nothing (R73): 422, 403, then 412 and 409.
-      validator: ({ action, actor, expectedVersion }) => {
+      validator: ({ action, actor, expectedVersion, proof }) => {
+        refuseUnproven('action', proof);
         const updateId = currentUpdateInfo()?.id;
         if (updateId && recentUpdates.has(updateId)) return;
         if (!snapshot) throw refusal({ status: 409, code: 'not_started', reason: 'This process is still starting; try again in a moment.' });
@@ -158,7 +172,8 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       return { version: seq, ...from, toVersion: kind.version, toState: plan.toState };
     },
     {
-      validator: ({ to, mapping, actor }) => {
+      validator: ({ to, mapping, actor, proof }) => {
+        refuseUnproven('migration', proof);
         if (actor.role !== 'ops') throw refusal({ status: 403, code: 'ops_only', reason: 'Only ops move a process to another version of its kind.' });
         if (!snapshot) throw refusal({ status: 409, code: 'not_started', reason: 'This process is still starting; try again in a moment.' });
         const plan = moveTo(to, mapping, !allHandlersFinished() || !effects.idle());
@@ -175,7 +190,9 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     timers: timers.pending(),
     busy: !allHandlersFinished() || !effects.idle(),
   }));
-  setHandler(fact, (announcement) => {
+  setHandler(fact, ({ proof, ...announcement }) => {
+    // From generation 3 the product proves every fact it sends; anything else is not taken.
+    if (driver >= 3 && unproven(proof, { processId: who.processId })) return;
     if (snapshot) receiveFact(announcement);
     else factsBeforeStart.push(announcement);
   });
@@ -219,5 +236,6 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     recentUpdates: [...recentUpdates],
     undelivered: effects.undelivered(),
   };
-  return continueAsNew<typeof processWorkflow>({ ...args, kindVersion: kind.version, driver: driverVersion, carried });
+  const proof = { processId: who.processId, at: new Date().toISOString() };
+  return continueAsNew<typeof processWorkflow>({ ...args, kindVersion: kind.version, driver: driverVersion, carried, proof });
 }

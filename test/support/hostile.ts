@@ -45,7 +45,6 @@ export const routes: Array<{ method: string; route: string }> = [
   { method: 'POST', route: '/v1/tasks/decisions' },
   { method: 'GET', route: '/v1/reports/reviews' },
   { method: 'POST', route: '/codec/decode' },
-  { method: 'POST', route: '/codec/encode' },
   { method: 'GET', route: '/openapi.json' },
   { method: 'GET', route: '/healthz' },
   { method: 'GET', route: '/metrics' },
