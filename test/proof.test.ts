@@ -16,8 +16,10 @@ describe('the edge’s proof (the engine is no back door)', () => {
     expect(unproven({ refused: 'unsealed' } as never, { processId: made.processId, now })).toMatch(/another process/);
     expect(unproven(made, { processId: 'nre-milestones:globex:m1', updateId: made.updateId, now })).toMatch(/another process/);
     expect(unproven(made, { processId: made.processId, updateId: 'u-2', now })).toMatch(/another Update/);
-    expect(unproven(made, { processId: made.processId, updateId: made.updateId, now: now + proofWindowMs + 1 })).toMatch(/last ten minutes/);
-    expect(unproven(made, { processId: made.processId, updateId: made.updateId, now: now - proofWindowMs - 1 })).toMatch(/last ten minutes/);
+    const at = Date.parse(made.at);
+    expect(unproven(made, { processId: made.processId, updateId: made.updateId, now: at + proofWindowMs })).toBeUndefined();
+    expect(unproven(made, { processId: made.processId, updateId: made.updateId, now: at + proofWindowMs + 1 })).toMatch(/last ten minutes/);
+    expect(unproven(made, { processId: made.processId, updateId: made.updateId, now: at - proofWindowMs - 1 })).toMatch(/last ten minutes/);
     expect(unproven({ ...made, at: 'yesterday' }, { processId: made.processId, updateId: made.updateId, now })).toMatch(/last ten minutes/);
   });
 });

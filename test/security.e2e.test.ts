@@ -150,11 +150,17 @@ describe('finding 1: the engine is no back door', () => {
 
   it('R72 R73 a sealed action lifted from one process’s history is refused as another process’s or as another Update, and changes nothing', async () => {
     const partner = newPerson('partner');
-    const start = async (key: string) => (await as(partner, 'POST', '/v1/processes', { kind: 'delivery-evaluation', input: { project: key, materials: [{ name: 'Handover', url: 'https://files.example/h' }] }, businessKey: key })).body.id as string;
-    const [source, target] = [await start('lifted-from'), await start('lifted-to')];
-    expect((await as(partner, 'POST', `${processPath(source)}/actions`, { type: 'SUBMIT_EVIDENCE', evidence: [{ name: 'Sign-off', url: 'https://files.example/s' }] })).status).toBe(200);
-    expect((await as(partner, 'POST', `${processPath(target)}/actions`, { type: 'SUBMIT_EVIDENCE', evidence: [{ name: 'Sign-off', url: 'https://files.example/s' }] })).status).toBe(200);
-    expect((await product.act('wang', source, { type: 'CONCLUDE', result: 'failed', comment: 'gaps' })).status).toBe(200);
+    const submitted = async () => {
+      const id = (await as(partner, 'POST', '/v1/processes', { kind: 'business-certification', input: {} })).body.id as string;
+      expect((await as(partner, 'POST', `${processPath(id)}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
+      return id;
+    };
+    const source = await submitted();
+    // Another partner's certification, waiting for its review.
+    const other = newPerson('partner');
+    const target = (await as(other, 'POST', '/v1/processes', { kind: 'business-certification', input: {} })).body.id as string;
+    expect((await as(other, 'POST', `${processPath(target)}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
+    expect((await product.act('wang', source, { type: 'REJECT', comment: 'The licence scan is unreadable.' })).status).toBe(200);
 
     // What an engine client without the payload key can lift: the sealed bytes of wang's decision, as the history keeps them.
     const connection = await Connection.connect({ address: product.address });
@@ -166,6 +172,7 @@ describe('finding 1: the engine is no back door', () => {
       expect(Buffer.from(sealed.payloads![0].metadata!.encoding!).toString()).toBe('binary/encrypted');
 
       const before = await footprint(product, target);
+      const sourceBefore = await footprint(product, source);
       const sendAs = async (processId: string, updateId: string) => {
         const response = await connection.workflowService.updateWorkflowExecution({
           namespace: product.config.TEMPORAL_NAMESPACE,
@@ -177,8 +184,9 @@ describe('finding 1: the engine is no back door', () => {
       };
       expect(await sendAs(target, `replay-${randomUUID()}`)).toMatch(/made for another process/);
       expect(await sendAs(source, `replay-${randomUUID()}`)).toMatch(/made for another Update/);
+      expect(await footprint(product, source)).toEqual(sourceBefore);
       expect(await footprint(product, target)).toEqual(before);
-      expect((await as(partner, 'GET', processPath(target))).body.records.map((r: { event: string }) => r.event)).not.toContain('CONCLUDE');
+      expect((await as(other, 'GET', processPath(target))).body.records.map((r: { event: string }) => r.event)).not.toContain('REJECT');
     } finally {
       await connection.close();
     }

@@ -4,6 +4,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ProcessKind } from '../../machines/kind';
 import { kindOf } from '../../machines/registry';
+import { ENCRYPTED_ENCODING } from '../../worker/codec';
 import { driverVersion } from '../../workflows/contract';
 
 /** The folder the histories of new processes of `kind` belong in. */
@@ -22,6 +23,7 @@ export interface RecordedHistory {
 }
 
 const History = temporal.api.history.v1.History;
+const isSealed = (payload: Payload) => Buffer.from(payload.metadata?.encoding ?? []).toString() === ENCRYPTED_ENCODING;
 /** protobufjs's own JSON form (enums as names, 64-bit numbers and bytes as strings), which `fromObject` reads back exactly. */
 const toJson = (history: temporal.api.history.v1.IHistory) => History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
 
@@ -33,7 +35,9 @@ async function opened(value: unknown, codec: PayloadCodec): Promise<unknown> {
   if (Array.isArray(value)) return Promise.all(value.map((v) => opened(v, codec)));
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   const record = value as Record<string, unknown>;
-  if (record.metadata && record.data !== undefined && typeof record.metadata === 'object') return (await codec.decode([record as Payload]))[0];
+  // Only what the product sealed is opened: search attributes and memo travel unsealed, and the codec would refuse them.
+  if (record.metadata && record.data !== undefined && typeof record.metadata === 'object')
+    return isSealed(record as Payload) ? (await codec.decode([record as Payload]))[0] : record;
   const entries = await Promise.all(Object.entries(record).map(async ([k, v]) => [k, await opened(v, codec)] as const));
   return Object.fromEntries(entries);
 }
@@ -65,8 +69,22 @@ export async function saveNewHistories(recorded: RecordedHistory[], codec: Paylo
   return written;
 }
 
-/** Every recorded history, named `<kind>@v<N>/run-<i>` so that a replay failure says which. */
-export function loadHistories(dir = historiesDir): { folder: string; workflowId: string; history: temporal.api.history.v1.History }[] {
+/**
+ * The process a history ran as, when its start says so (generation 3 proves starts for their process, and
+ * the driver checks that proof on replay too); else the file's name.
+ */
+function workflowIdOf(history: temporal.api.history.v1.History, name: string): string {
+  const input = history.events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  try {
+    const processId = input ? (JSON.parse(Buffer.from(input).toString()) as { proof?: { processId?: unknown } }).proof?.processId : undefined;
+    return typeof processId === 'string' ? processId : name;
+  } catch {
+    return name;
+  }
+}
+
+/** Every recorded history, named `<kind>@v<N>+driver<M>/run-<i>` (`name`) so that a replay failure says which. */
+export function loadHistories(dir = historiesDir): { folder: string; name: string; workflowId: string; history: temporal.api.history.v1.History }[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -77,10 +95,10 @@ export function loadHistories(dir = historiesDir): { folder: string; workflowId:
         .readdirSync(path.join(dir, folder))
         .filter((file) => file.endsWith('.json'))
         .sort()
-        .map((file) => ({
-          folder,
-          workflowId: `${folder}/${file.replace(/\.json$/, '')}`,
-          history: History.fromObject(JSON.parse(fs.readFileSync(path.join(dir, folder, file), 'utf8'))),
-        })),
+        .map((file) => {
+          const name = `${folder}/${file.replace(/\.json$/, '')}`;
+          const history = History.fromObject(JSON.parse(fs.readFileSync(path.join(dir, folder, file), 'utf8')));
+          return { folder, name, workflowId: workflowIdOf(history, name), history };
+        }),
     );
 }
