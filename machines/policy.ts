@@ -1,7 +1,7 @@
 import type { AnyMachineSnapshot, AnyStateNode, StateValue } from 'xstate';
 import { z } from 'zod';
 import type { ProcessKind, Stamp } from './kind';
-import { soleReview, type Reviewing } from './review';
+import { soleReview, type PendingReview, type Reviewing } from './review';
 import type { Actor, Labels, Refusal, Role } from './types';
 
 /**
@@ -63,12 +63,29 @@ export function authorize(kind: ProcessKind, snapshot: AnyMachineSnapshot, type:
   if (actor.role === 'customer' && (actor.customerId === undefined || actor.customerId !== context.customerId || actor.partnerId !== context.partnerId))
     return { status: 403, code: 'not_your_process', reason: 'A customer can act only on processes about its own account.' };
   const subject = typeof payload.subject === 'string' ? payload.subject : soleReview;
-  const submittedBy = context.reviews?.[subject]?.submittedBy;
-  if (spec.decision && submittedBy === actor.id)
-    return { status: 403, code: 'four_eyes', reason: 'Nobody may review their own submission; another reviewer must decide.' };
-  // A delegate decides for the reviewer away: neither of the two may decide what either submitted.
-  if (spec.decision && actor.onBehalfOf !== undefined && submittedBy === actor.onBehalfOf)
+  if (spec.decision) return fourEyes(context.reviews?.[subject], actor);
+  return undefined;
+}
+
+/**
+ * R72, four-eyes: nobody decides a review they submitted, and a delegate deciding for a reviewer away
+ * decides nothing that reviewer submitted (neither of the two may decide what either submitted).
+ */
+export function fourEyes(review: Pick<PendingReview, 'submittedBy'> | undefined, actor: Actor): Refusal | undefined {
+  const submittedBy = review?.submittedBy;
+  if (submittedBy === undefined) return undefined;
+  if (submittedBy === actor.id) return { status: 403, code: 'four_eyes', reason: 'Nobody may review their own submission; another reviewer must decide.' };
+  if (actor.onBehalfOf !== undefined && submittedBy === actor.onBehalfOf)
     return { status: 403, code: 'four_eyes', reason: `${actor.onBehalfOf} submitted this, so nobody may decide it on their behalf; another reviewer must decide.` };
+  return undefined;
+}
+
+/** R72 for a whole process (a reviewer taking its review into their hands): the first of its pending reviews the actor may not decide. */
+export function fourEyesAny(reviews: Record<string, Pick<PendingReview, 'submittedBy'>> | undefined, actor: Actor): Refusal | undefined {
+  for (const review of Object.values(reviews ?? {})) {
+    const refusal = fourEyes(review, actor);
+    if (refusal) return refusal;
+  }
   return undefined;
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toBeijingTime } from '../../machines/time';
-import { label, type Actor } from '../../machines/types';
+import { handleSalesTask, newSalesTaskStatus, salesStrategies, salesTaskActions, salesTaskStatuses, type SalesStrategy, type SalesTaskStatus } from '../../machines/salesTask';
+import type { Actor } from '../../machines/types';
 import type { SalesTask, SalesTaskRecord, Store } from '../../store/db';
 import { seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
@@ -13,29 +14,6 @@ import { HttpError } from '../errors';
  * reseller may view it and its handling records (处理记录) but not act on it.
  */
 
-const strategies = {
-  'lead-mining': label('Lead mining', '线索挖掘'),
-  'cross-sell': label('Cross-sell and repurchase', '交叉复购'),
-  renewal: label('Renewal before expiry', '到期续费'),
-  'scenario-recommendation': label('Scenario-based recommendation', '场景化方案推荐'),
-} as const;
-
-const statuses = {
-  open: label('To be handled', '待处理'),
-  inProgress: label('In progress', '处理中'),
-  done: label('Done', '已完成'),
-  closed: label('Closed', '已关闭'),
-} as const;
-type Status = keyof typeof statuses;
-
-/** What each handling action does to the status; `note` keeps it. */
-const moves: Record<string, { from: Status[]; to?: Status }> = {
-  start: { from: ['open'], to: 'inProgress' },
-  note: { from: ['open', 'inProgress'] },
-  complete: { from: ['open', 'inProgress'], to: 'done' },
-  close: { from: ['open', 'inProgress'], to: 'closed' },
-};
-
 const taskView = (task: SalesTask, records?: SalesTaskRecord[]) => ({
   id: task.id,
   partnerId: task.partner_id,
@@ -43,11 +21,11 @@ const taskView = (task: SalesTask, records?: SalesTaskRecord[]) => ({
   handlerPartnerId: task.handler_partner_id,
   handledByDistributor: task.handler_partner_id !== task.partner_id,
   strategy: task.strategy,
-  strategyLabel: strategies[task.strategy as keyof typeof strategies],
+  strategyLabel: salesStrategies[task.strategy as SalesStrategy],
   title: task.title,
   ...(task.description ? { description: task.description } : {}),
   status: task.status,
-  statusLabel: statuses[task.status as Status],
+  statusLabel: salesTaskStatuses[task.status as SalesTaskStatus],
   createdAt: task.created_at,
   createdAtLocal: toBeijingTime(task.created_at),
   updatedAt: task.updated_at,
@@ -116,7 +94,7 @@ export const salesTaskRoutes =
           body: z.strictObject({
             partnerId: z.string().trim().min(1).max(100),
             customerId: z.string().trim().min(1).max(100).optional(),
-            strategy: z.enum(Object.keys(strategies) as [keyof typeof strategies]),
+            strategy: z.enum(Object.keys(salesStrategies) as [SalesStrategy]),
             title: z.string().trim().min(1).max(200),
             description: z.string().trim().min(1).max(2000).optional(),
           }),
@@ -138,9 +116,9 @@ export const salesTaskRoutes =
         const now = new Date().toISOString();
         const task: SalesTask = {
           id: randomUUID(), partner_id: partnerId, customer_id: customerId ?? null, handler_partner_id: distributor?.distributor_id ?? partnerId,
-          strategy, title, description: description ?? null, status: 'open', created_by: actor.id, created_at: now, updated_at: now,
+          strategy, title, description: description ?? null, status: newSalesTaskStatus, created_by: actor.id, created_at: now, updated_at: now,
         };
-        await store.customers.createTask(task, { at: now, actor_id: actor.id, partner_id: null, action: 'create', from_status: null, to_status: 'open', note: null });
+        await store.customers.createTask(task, { at: now, actor_id: actor.id, partner_id: null, action: 'create', from_status: null, to_status: newSalesTaskStatus, note: null });
         return reply.status(201).send(taskView(task, await store.customers.listTaskRecords(task.id)));
       },
     );
@@ -167,7 +145,7 @@ export const salesTaskRoutes =
         bodyLimit: 4096,
         schema: {
           params: z.object({ id: z.string().max(100) }),
-          body: z.strictObject({ action: z.enum(['start', 'note', 'complete', 'close']), note: z.string().trim().min(1).max(2000).optional() }),
+          body: z.strictObject({ action: z.enum(salesTaskActions), note: z.string().trim().min(1).max(2000).optional() }),
           summary: 'Handle a task: start, note, complete or close it; only its handler (R67)',
         },
       },
@@ -181,12 +159,11 @@ export const salesTaskRoutes =
         }
         const { action, note } = request.body;
         if (action === 'note' && !note) throw new HttpError(422, 'invalid_body', 'A note needs "note".');
-        const move = moves[action];
-        const from = task.status as Status;
-        if (!move.from.includes(from))
-          throw new HttpError(409, 'not_allowed_in_status', `"${action}" is not allowed while the task is "${statuses[from].en}" (${statuses[from]['zh-CN']}).`);
+        const from = task.status as SalesTaskStatus;
+        const move = handleSalesTask(from, action);
+        if (!move.ok) throw new HttpError(move.refusal.status, move.refusal.code, move.refusal.reason);
         const at = new Date().toISOString();
-        const ok = await store.customers.recordTask(task.id, from, { at, actor_id: actor.id, partner_id: actor.partnerId ?? null, action, to_status: move.to ?? from, note: note ?? null });
+        const ok = await store.customers.recordTask(task.id, from, { at, actor_id: actor.id, partner_id: actor.partnerId ?? null, action, to_status: move.to, note: note ?? null });
         if (!ok) throw new HttpError(409, 'task_moved_on', 'The task changed meanwhile; reload it and try again.');
         return taskView((await store.customers.getTask(task.id))!, await store.customers.listTaskRecords(task.id));
       },

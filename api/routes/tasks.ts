@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fourEyesAny } from '../../machines/policy';
 import type { Reviewing } from '../../machines/review';
 import { toBeijingTime } from '../../machines/time';
 import { roles, type Actor, type Role } from '../../machines/types';
@@ -103,9 +104,8 @@ export const taskRoutes =
       if (actor.role !== 'reviewer') throw new HttpError(403, 'role_not_allowed', `Only reviewers claim reviews; you act as ${actor.role}.`);
       const { process } = await reviewTask(actor, request.params.processId);
       // Nobody reviews their own submission (R72): holding it would only keep the others from deciding it.
-      const reviews = Object.values((process.context as Partial<Reviewing> | null)?.reviews ?? {});
-      if (reviews.some((review) => review.submittedBy === actor.id))
-        throw new HttpError(403, 'four_eyes', 'You submitted what is under review here; another reviewer must take and decide it.');
+      const refused = fourEyesAny((process.context as Partial<Reviewing> | null)?.reviews, actor);
+      if (refused) throw new HttpError(refused.status, refused.code, refused.reason);
       const task = await store.claimTask(request.params.processId, 'reviewer', actor.id);
       if (!task) throw new HttpError(409, 'not_waiting_for_review', 'The review was decided meanwhile; there is nothing to claim.');
       if (task.claimedBy !== actor.id)
