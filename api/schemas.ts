@@ -200,7 +200,17 @@ export const repairSchema = z.object({
 });
 export const repairPageSchema = pageOf(repairSchema);
 
-export const errorBodySchema = z.object({ error: z.object({ code: z.string(), reason: z.string() }) });
+/** Every refusal and failure, whatever the route: a stable `code` and a sentence saying what was wrong. */
+export const errorBodySchema = z
+  .object({ error: z.object({ code: z.string(), reason: z.string() }) })
+  .meta({ description: 'Refused or failed: `{ error: { code, reason } }`; a refusal changed nothing' });
+
+/**
+ * A route's answers for `schema.response`: its successes, and the one error shape for every 4xx and 5xx
+ * (a caller's mistake, an unknown key, a rate limit, the engine away). Fastify serialises each answer
+ * through the schema of its status, so a success schema must name every field the route returns.
+ */
+export const answers = <S extends Record<number, z.ZodType>>(successes: S) => ({ ...successes, '4xx': errorBodySchema, '5xx': errorBodySchema });
 
 /** A managed API key as lists show it: never its secret. */
 export const managedKeySchema = z.object({
@@ -400,3 +410,157 @@ export type KeyEventView = z.infer<typeof keyEventSchema>;
 export type DelegationView = z.infer<typeof delegationSchema>;
 export type BulkResult = z.infer<typeof bulkResultSchema>;
 export type ReviewReportView = z.infer<typeof reviewReportSchema>;
+
+/** Who the key belongs to (`GET /v1/me`). */
+export const meSchema = z.object({
+  id: z.string(),
+  role: roleSchema,
+  partnerId: z.string().optional(),
+  customerId: z.string().optional(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  onBehalfOf: z.string().optional(),
+});
+
+/** A repair's answer: the audit entry, and for a reset the new run and the workflow task it restarted from. */
+export const repairOutcomeSchema = repairSchema.extend({ runId: z.string().optional(), eventId: z.number().int().optional() });
+
+const channelsSchema = z.object({ email: z.boolean(), sms: z.boolean() });
+/** A partner (`GET /v1/partners/:id`): what it may change (R6), its certification status (R3, R5) and programs (R4). */
+export const partnerSchema = z.object({
+  id: z.string(),
+  companyName: z.string().nullable(),
+  /** Company information: address, industry, website, size, description. */
+  company: z.object({
+    address: z.string().optional(),
+    industry: z.string().optional(),
+    website: z.string().optional(),
+    size: z.string().optional(),
+    description: z.string().optional(),
+  }),
+  contact: z.object({ name: z.string().optional(), email: z.string().optional(), phone: z.string().optional() }),
+  messageSettings: z.object({ actionNeeded: channelsSchema, reviewOutcome: channelsSchema, reminder: channelsSchema }),
+  facts: z.object({ realNameVerified: z.boolean(), emailBound: z.boolean(), businessCertified: z.boolean() }),
+  certifiedRoles: z.array(z.string()),
+  updatedAt: z.string(),
+  programs: z.array(z.object({ program: z.string(), level: z.string().nullable(), status: labelsSchema, processId: z.string() })),
+});
+
+/** The withdrawable amount now (可提现金额, R61), every part in cents. */
+export const withdrawableSchema = z.object({
+  partnerId: z.string(),
+  currency: z.string(),
+  asOf: z.string(),
+  asOfLocal: z.string(),
+  cashCents: z.number().int(),
+  owedInvoicesCents: z.number().int(),
+  unpostedCents: z.number().int(),
+  subUserArrearsCents: z.number().int(),
+  /** Never below zero. */
+  withdrawableCents: z.number().int(),
+  formula: labelsSchema,
+  subUsersInArrears: z.array(z.object({ customerId: z.string(), arrearsCents: z.number().int() })),
+});
+
+/** A period a customer manager had (or has) a customer (R65). */
+export const managerPeriodSchema = z.object({
+  managerId: z.string(),
+  via: z.enum(['invitation', 'assignment']),
+  since: z.string(),
+  sinceLocal: z.string(),
+  until: z.string().nullable(),
+  untilLocal: z.string().nullable(),
+  assignedBy: z.string(),
+  assignedRole: z.string(),
+  note: z.string().optional(),
+  endedBy: z.string().optional(),
+});
+
+/** A partner's customer (R65, R66): its cloud account, phone verification and managers. */
+export const customerSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  name: z.string(),
+  cloudAccountId: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  phoneVerified: z.boolean(),
+  joinedVia: z.enum(['created', 'invitation']),
+  creationProcessId: z.string().nullable(),
+  associatedAt: z.string(),
+  associatedAtLocal: z.string(),
+  /** The manager now, or null. */
+  manager: managerPeriodSchema.nullable(),
+  /** Every period (for a manager's list: its own). */
+  managers: z.array(managerPeriodSchema),
+});
+export const customerListSchema = z.object({ items: z.array(customerSchema) });
+export const managerAssignmentSchema = customerSchema.extend({ changed: z.boolean() });
+
+/** A customer's consumption over the periods the caller may read (R65). */
+export const consumptionSchema = z.object({
+  customerId: z.string(),
+  periods: z.array(z.object({ from: z.string(), to: z.string().nullable(), fromLocal: z.string(), toLocal: z.string().nullable() })),
+  items: z.array(z.object({ at: z.string(), atLocal: z.string(), product: z.string(), amount: z.number(), currency: z.string() })),
+  /** Per currency. */
+  totals: z.record(z.string(), z.number()),
+});
+
+/** A customer manager's invitation (R65); the token is the accept address's. */
+export const invitationSchema = z.object({
+  token: z.string(),
+  channel: z.enum(['email', 'link', 'qr']),
+  managerId: z.string(),
+  partnerId: z.string(),
+  email: z.string().optional(),
+  acceptPath: z.string(),
+  /** What the QR code encodes. */
+  qrContent: z.string().optional(),
+  expiresAt: z.string(),
+  expiresAtLocal: z.string(),
+});
+
+export const salesTaskStatusSchema = z.enum(['open', 'inProgress', 'done', 'closed']);
+/** A handling record (处理记录) of a sales-expansion task. */
+export const salesTaskRecordSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  atLocal: z.string(),
+  actor: z.string(),
+  partnerId: z.string().nullable(),
+  action: z.string(),
+  from: salesTaskStatusSchema.nullable(),
+  to: salesTaskStatusSchema,
+  note: z.string().optional(),
+});
+/** A sales-expansion task (销售拓展任务, R67). */
+export const salesTaskSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  customerId: z.string().nullable(),
+  /** The partner itself, or a reseller's master distributor. */
+  handlerPartnerId: z.string(),
+  handledByDistributor: z.boolean(),
+  strategy: z.string(),
+  strategyLabel: labelsSchema,
+  title: z.string(),
+  description: z.string().optional(),
+  status: salesTaskStatusSchema,
+  statusLabel: labelsSchema,
+  createdAt: z.string(),
+  createdAtLocal: z.string(),
+  updatedAt: z.string(),
+  updatedAtLocal: z.string(),
+  /** On a single task: its handling records. */
+  records: z.array(salesTaskRecordSchema).optional(),
+});
+export const salesTaskListSchema = z.object({ items: z.array(salesTaskSchema) });
+/** A reseller's master distributor (R67). */
+export const distributorSchema = z.object({ resellerId: z.string(), distributorId: z.string(), since: z.string(), sinceLocal: z.string() });
+
+export type Me = z.infer<typeof meSchema>;
+export type PartnerView = z.infer<typeof partnerSchema>;
+export type CustomerView = z.infer<typeof customerSchema>;
+export type SalesTaskView = z.infer<typeof salesTaskSchema>;
+export type SalesTaskStatus = z.infer<typeof salesTaskStatusSchema>;
+export type RepairOutcome = z.infer<typeof repairOutcomeSchema>;

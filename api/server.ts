@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { fileBillingSource } from '../billing/fileSource';
 import type { BillingSource } from '../billing/source';
@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics/registry';
 import { authenticate, authPipeline } from './auth';
 import { codecRoutes } from './codec';
 import { defaultLimits, type ApiLimits } from './limits';
+import { openApiTransform } from './openapi';
 import { rateLimiting } from './rateLimit';
 import { redactedRequest, redactPath } from './redact';
 import { repairRoutes } from './routes/repairs';
@@ -118,11 +119,13 @@ export async function buildServer(deps: ApiDeps) {
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema (2020-12), so a nullable enum says so and any JSON Schema validator reads them.
+      openapi: '3.1.0',
       info: { title: 'partnerflow API', version: '1', description: 'Durable partner-center processes: start, act, view, list.' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
 
   if (deps.metrics) installApiMetrics(app, deps.metrics, deps.store);

@@ -8,6 +8,8 @@ import type { Store } from '../../store/db';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
 import { invoiceListPolicy, renderInvoiceList } from '../invoiceList';
+import { mediaType } from '../openapi';
+import { answers, withdrawableSchema } from '../schemas';
 
 interface BillContext {
   bill: BillFigures;
@@ -23,7 +25,13 @@ export const billRoutes =
 
     app.get(
       '/processes/:id/invoice-list',
-      { schema: { params: z.object({ id: z.string().max(300) }), summary: 'The printable invoice list (开票清单) of a bill’s incentive application, as HTML' } },
+      {
+        schema: {
+          params: z.object({ id: z.string().max(300) }),
+          response: answers({ 200: z.string().meta({ description: 'The invoice list, a printable HTML page', [mediaType]: 'text/html' }) }),
+          summary: 'The printable invoice list (开票清单) of a bill’s incentive application, as HTML',
+        },
+      },
       async (request, reply) => {
         const { id } = request.params;
         const row = await store.getProcess(id);
@@ -51,7 +59,7 @@ export const billRoutes =
 
     app.get(
       '/partners/:id/withdrawable',
-      { schema: { params: z.object({ id: z.string().max(100) }), summary: 'The withdrawable amount now (可提现金额), with its parts' } },
+      { schema: { params: z.object({ id: z.string().max(100) }), response: answers({ 200: withdrawableSchema }), summary: 'The withdrawable amount now (可提现金额), with its parts' } },
       async (request) => {
         const { id } = request.params;
         if (!mayRead(request.actor, id)) throw new HttpError(404, 'not_found', `No partner "${id.slice(0, 100)}" is visible to you.`);

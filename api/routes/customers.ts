@@ -10,6 +10,7 @@ import type { ConsumptionSource } from '../consumption';
 import { ownCustomer, visibleCustomer } from '../customerAccess';
 import { HttpError } from '../errors';
 import type { Identity } from '../keys';
+import { answers, consumptionSchema, customerListSchema, customerSchema, managerAssignmentSchema, type CustomerView } from '../schemas';
 
 /** Customers (R65, R66): the list, one customer, its manager, its consumption, its phone verification. */
 
@@ -23,7 +24,7 @@ const periodView = (p: ManagerPeriod) => ({
   managerId: p.managerId,
   via: p.via,
   since: p.since,
-  sinceLocal: local(p.since),
+  sinceLocal: toBeijingTime(p.since),
   until: p.until,
   untilLocal: local(p.until),
   assignedBy: p.assignedBy,
@@ -32,11 +33,11 @@ const periodView = (p: ManagerPeriod) => ({
   ...(p.endedBy ? { endedBy: p.endedBy } : {}),
 });
 
-export function customerView(customer: Customer, periods: ManagerPeriod[]) {
+export function customerView(customer: Customer, periods: ManagerPeriod[]): CustomerView {
   const current = periods.find((p) => p.until === null);
   return {
     ...customer,
-    associatedAtLocal: local(customer.associatedAt),
+    associatedAtLocal: toBeijingTime(customer.associatedAt),
     manager: current ? periodView(current) : null,
     managers: periods.map(periodView),
   };
@@ -56,7 +57,7 @@ export const customerRoutes =
 
     app.get(
       '/customers',
-      { schema: { querystring: z.strictObject({ partnerId: z.string().max(100).optional() }), summary: "A partner's customers; a manager's managed customers (R65)" } },
+      { schema: { querystring: z.strictObject({ partnerId: z.string().max(100).optional() }), response: answers({ 200: customerListSchema }), summary: "A partner's customers; a manager's managed customers (R65)" } },
       async (request) => {
         const { actor } = request;
         if (actor.role === 'partner') return { items: (await store.customers.listCustomers({ partnerId: actor.partnerId })).map((c) => customerView(c, [])) };
@@ -70,7 +71,7 @@ export const customerRoutes =
       },
     );
 
-    app.get('/customers/:customerId', { schema: { params, querystring: z.strictObject(whose), summary: 'A customer, its cloud account and managers' } }, async (request) => {
+    app.get('/customers/:customerId', { schema: { params, querystring: z.strictObject(whose), response: answers({ 200: customerSchema }), summary: 'A customer, its cloud account and managers' } }, async (request) => {
       const { customer, periods } = await visibleCustomer(store, request.actor, request.params.customerId, request.query.partnerId);
       return customerView(customer, periods);
     });
@@ -82,6 +83,7 @@ export const customerRoutes =
         schema: {
           params,
           body: z.strictObject({ managerId: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(500).optional() }),
+          response: answers({ 200: managerAssignmentSchema }),
           summary: 'Assign the customer manager (R65); recorded with who assigned it and when',
         },
       },
@@ -104,6 +106,7 @@ export const customerRoutes =
         schema: {
           params,
           querystring: z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), ...whose }),
+          response: answers({ 200: consumptionSchema }),
           summary: "A customer's consumption records; a manager sees only its managed periods (R65)",
         },
       },
@@ -121,8 +124,8 @@ export const customerRoutes =
         for (const item of items) totals[item.currency] = Math.round(((totals[item.currency] ?? 0) + item.amount) * 100) / 100;
         return {
           customerId: customer.id,
-          periods: readable.map((p) => ({ ...p, fromLocal: local(p.from), toLocal: local(p.to) })),
-          items: items.map((item) => ({ at: item.at, atLocal: local(item.at), product: item.product, amount: item.amount, currency: item.currency })),
+          periods: readable.map((p) => ({ ...p, fromLocal: toBeijingTime(p.from), toLocal: local(p.to) })),
+          items: items.map((item) => ({ at: item.at, atLocal: toBeijingTime(item.at), product: item.product, amount: item.amount, currency: item.currency })),
           totals,
         };
       },
@@ -135,6 +138,7 @@ export const customerRoutes =
         schema: {
           params,
           body: z.strictObject({ code: z.string().regex(/^\d{6}$/, 'The code is the six digits sent by SMS') }),
+          response: answers({ 200: customerSchema }),
           summary: 'Verify the SMS code sent when the customer was created (R66)',
         },
       },

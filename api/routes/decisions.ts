@@ -7,7 +7,7 @@ import type { Actor } from '../../machines/types';
 import type { Store } from '../../store/db';
 import { applyAction } from '../actions';
 import { HttpError } from '../errors';
-import type { BulkResult } from '../schemas';
+import { answers, bulkDecisionSchema, type BulkResult } from '../schemas';
 
 /**
  * Bulk decisions (`POST /v1/tasks/decisions`): thirty routine approvals in one request. Each item is
@@ -68,6 +68,7 @@ export const decisionRoutes =
         schema: {
           body,
           headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+          response: answers({ 200: bulkDecisionSchema }),
           summary: 'Decide several reviews at once; each item is applied or refused on its own',
         },
       },

@@ -5,7 +5,7 @@ import { beijingClock, toBeijingTime } from '../../machines/time';
 import type { Actor } from '../../machines/types';
 import { DelegationConflict, type Delegation, type Store } from '../../store/db';
 import { HttpError } from '../errors';
-import type { DelegationView } from '../schemas';
+import { answers, delegationListSchema, delegationSchema, type DelegationView } from '../schemas';
 
 /**
  * A reviewer away (`PUT /v1/reviewers/:id/delegation`): from `from` until `until` a delegate decides the
@@ -56,7 +56,7 @@ export const delegationRoutes =
 
     app.put(
       '/reviewers/:id/delegation',
-      { schema: { params, body, summary: 'Set who stands in for a reviewer while away: their held reviews and reminders go to the delegate' } },
+      { schema: { params, body, response: answers({ 200: delegationSchema.describe('The same delegation, set before'), 201: delegationSchema.describe('Set') }), summary: 'Set who stands in for a reviewer while away: their held reviews and reminders go to the delegate' } },
       async (request, reply) => {
         const { actor } = request;
         const reviewerId = request.params.id;
@@ -96,7 +96,7 @@ export const delegationRoutes =
       },
     );
 
-    app.get('/reviewers/:id/delegations', { schema: { params, summary: "A reviewer's current and coming delegations" } }, async (request) => {
+    app.get('/reviewers/:id/delegations', { schema: { params, response: answers({ 200: delegationListSchema }), summary: "A reviewer's current and coming delegations" } }, async (request) => {
       const { actor } = request;
       if (actor.role !== 'reviewer' && actor.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `Delegations are for reviewers and ops; you act as ${actor.role}.`);
       await reviewer(request.params.id);
@@ -105,7 +105,7 @@ export const delegationRoutes =
 
     app.delete(
       '/reviewers/:id/delegations/:delegationId',
-      { schema: { params: params.extend({ delegationId: z.string().min(1).max(100) }), summary: 'Call a delegation off (the reviewer is back)' } },
+      { schema: { params: params.extend({ delegationId: z.string().min(1).max(100) }), response: answers({ 200: delegationSchema }), summary: 'Call a delegation off (the reviewer is back)' } },
       async (request) => {
         const { actor } = request;
         mayDelegateFor(actor, request.params.id);

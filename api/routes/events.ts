@@ -9,7 +9,8 @@ import { mayRead, mayReadProcess } from '../auth';
 import { callerKey } from '../rateLimit';
 import { RecordFeed, StreamRefused, type FeedStream } from '../recordFeed';
 import { HttpError } from '../errors';
-import type { Notification, ProcessEvent } from '../schemas';
+import { answers, notificationPageSchema, type Notification, type ProcessEvent } from '../schemas';
+import { mediaType } from '../openapi';
 import { recordView } from '../views';
 
 /**
@@ -88,6 +89,12 @@ export const eventRoutes =
           params: z.object({ id: z.string().max(300) }),
           querystring: eventsQuery,
           headers: z.object({ 'last-event-id': z.string().regex(/^-?\d{1,9}$/, 'must be the seq of the last event received').optional() }),
+          response: answers({
+            200: z.string().meta({
+              description: `text/event-stream: an \`event: record\` per recorded step (its \`id\` the step's seq; its data the step as the process's records show it, with processId and version), an \`event: end\` once the process has ended`,
+              [mediaType]: 'text/event-stream',
+            }),
+          }),
           summary: 'Server-sent events: each recorded step of the process as it happens (resume with Last-Event-ID)',
         },
       },
@@ -153,6 +160,7 @@ export const eventRoutes =
         schema: {
           params: z.object({ id: z.string().max(100) }),
           querystring: notificationsQuery,
+          response: answers({ 200: notificationPageSchema }),
           summary: 'The messages sent to the partner about its processes, newest first; each id is unique per process, step, channel and recipient',
         },
       },

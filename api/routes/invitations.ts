@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toBeijingTime } from '../../machines/time';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
+import { answers, customerSchema, invitationSchema } from '../schemas';
 import { customerView } from './customers';
 
 /**
@@ -22,7 +23,7 @@ export const invitationRoutes =
   async (app) => {
     const { store } = deps;
 
-    app.post('/invitations', { bodyLimit: 2048, schema: { body, summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
+    app.post('/invitations', { bodyLimit: 2048, schema: { body, response: answers({ 201: invitationSchema }), summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
       const { actor } = request;
       if (actor.role !== 'manager' || !actor.partnerId)
         throw new HttpError(403, 'role_not_allowed', `Invitations are sent by customer managers; you act as ${actor.role}.`);
@@ -61,7 +62,7 @@ export const invitationRoutes =
 
     app.post(
       '/invitations/:token/accept',
-      { bodyLimit: 1024, schema: { params: z.object({ token: z.string().max(100) }), summary: "A customer associates through a manager's invitation and belongs to that manager (R65)" } },
+      { bodyLimit: 1024, schema: { params: z.object({ token: z.string().max(100) }), response: answers({ 200: customerSchema }), summary: "A customer associates through a manager's invitation and belongs to that manager (R65)" } },
       async (request) => {
         const { actor } = request;
         if (actor.role !== 'customer' || !actor.customerId)

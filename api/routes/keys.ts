@@ -5,7 +5,7 @@ import { roles, type Actor, type Role } from '../../machines/types';
 import type { KeyEvent, ManagedKey, Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { keyPrefix, keyStatus, newKey } from '../managedKeys';
-import type { KeyEventView, ManagedKeyView } from '../schemas';
+import { answers, createdKeySchema, keyEventPageSchema, managedKeyPageSchema, managedKeySchema, type KeyEventView, type ManagedKeyView } from '../schemas';
 
 /**
  * Managed API keys (`/v1/keys`): ops manage every key; a partner manages the keys of its own people and
@@ -86,7 +86,7 @@ export const keyRoutes =
   async (app) => {
     const { store } = deps;
 
-    app.post('/keys', { schema: { body: createBody, summary: 'Make an API key (shown once) for an identity: a person or an app' } }, async (request, reply) => {
+    app.post('/keys', { schema: { body: createBody, response: answers({ 201: createdKeySchema.describe('Made: `key` is shown this once') }), summary: 'Make an API key (shown once) for an identity: a person or an app' } }, async (request, reply) => {
       const { actor } = request;
       mayManage(actor);
       const body = request.body;
@@ -132,14 +132,14 @@ export const keyRoutes =
       return reply.status(201).send({ ...keyView(stored), key });
     });
 
-    app.get('/keys', { schema: { querystring: listQuery, summary: 'Managed API keys (no secrets): prefix, owner, role, created, expires, last used' } }, async (request) => {
+    app.get('/keys', { schema: { querystring: listQuery, response: answers({ 200: managedKeyPageSchema }), summary: 'Managed API keys (no secrets): prefix, owner, role, created, expires, last used' } }, async (request) => {
       mayManage(request.actor);
       const { partnerId, cursor, limit } = request.query;
       const page = await store.staff.listKeys({ partnerId: scope(request.actor, partnerId), cursor, limit });
       return { items: page.items.map(keyView), ...(page.next ? { next: page.next } : {}) };
     });
 
-    app.get('/keys/events', { schema: { querystring: eventsQuery, summary: 'The audit list of key events (created, revoked), newest first' } }, async (request) => {
+    app.get('/keys/events', { schema: { querystring: eventsQuery, response: answers({ 200: keyEventPageSchema }), summary: 'The audit list of key events (created, revoked), newest first' } }, async (request) => {
       mayManage(request.actor);
       const { keyId, partnerId, cursor, limit } = request.query;
       const page = await store.staff.listKeyEvents({ keyId, partnerId: scope(request.actor, partnerId), cursor, limit });
@@ -156,9 +156,9 @@ export const keyRoutes =
       return key;
     }
 
-    app.get('/keys/:keyId', { schema: { params, summary: 'One managed API key (no secret)' } }, async (request) => keyView(await managedKey(request.actor, request.params.keyId)));
+    app.get('/keys/:keyId', { schema: { params, response: answers({ 200: managedKeySchema }), summary: 'One managed API key (no secret)' } }, async (request) => keyView(await managedKey(request.actor, request.params.keyId)));
 
-    app.delete('/keys/:keyId', { schema: { params, summary: 'Revoke an API key: it fails at its next request' } }, async (request) => {
+    app.delete('/keys/:keyId', { schema: { params, response: answers({ 200: managedKeySchema.describe('Revoked') }), summary: 'Revoke an API key: it fails at its next request' } }, async (request) => {
       const key = await managedKey(request.actor, request.params.keyId);
       const revoked = await store.staff.revokeKey(key.keyId, request.actor, new Date().toISOString());
       return keyView(revoked!);

@@ -4,7 +4,7 @@ import { describeKind } from '../../machines/describe';
 import { kindOf, registry, versionsOf } from '../../machines/registry';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
-import type { KindDescription } from '../schemas';
+import { answers, kindDescriptionSchema, kindListSchema, type KindDescription } from '../schemas';
 
 // Descriptions are read off the machines, which never change while the server runs.
 const descriptions = new Map<string, KindDescription>(Object.values(registry).map((kind) => [kind.name, describeKind(kind)]));
@@ -12,13 +12,13 @@ const descriptions = new Map<string, KindDescription>(Object.values(registry).ma
 export const kindRoutes =
   (deps: { store: Store }): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/kinds', { schema: { summary: 'Every process kind: states, events (JSON Schema), who may send them, diagram' } }, async () => ({
+    app.get('/kinds', { schema: { response: answers({ 200: kindListSchema }), summary: 'Every process kind: states, events (JSON Schema), who may send them, diagram' } }, async () => ({
       items: [...descriptions.values()],
     }));
 
     app.get(
       '/kinds/:kind',
-      { schema: { params: z.object({ kind: z.string().max(100) }), summary: 'One kind, with the table of state × allowed events × role (R24)' } },
+      { schema: { params: z.object({ kind: z.string().max(100) }), response: answers({ 200: kindDescriptionSchema }), summary: 'One kind, with the table of state × allowed events × role (R24)' } },
       async (request) => {
         const kind = kindOf(request.params.kind);
         if (!kind) throw new HttpError(404, 'unknown_kind', `"${request.params.kind}" is not a process kind; the kinds are ${[...descriptions.keys()].join(', ')}.`);

@@ -6,7 +6,7 @@ import { kindOf, registry, versionsOf } from '../../machines/registry';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { planMigration } from '../migrationPlan';
-import { errorBodySchema, migrationPlanSchema, migrationSchema } from '../schemas';
+import { answers, migrationPlanSchema, migrationSchema } from '../schemas';
 
 const stateKey = z.string().min(1).max(200);
 
@@ -38,7 +38,7 @@ export const migrationRoutes =
         bodyLimit: 1024 * 1024,
         schema: {
           body: migrationBody,
-          response: { 200: migrationPlanSchema, 202: z.object({ id: z.string() }), 409: errorBodySchema, 422: errorBodySchema },
+          response: answers({ 200: migrationPlanSchema.describe('The plan (dryRun): nothing changed'), 202: z.object({ id: z.string() }).describe('Started: follow it at GET /v1/migrations/:id') }),
           summary: 'Plan (dryRun) or run a migration of a kind’s open processes to another version',
         },
       },
@@ -67,7 +67,7 @@ export const migrationRoutes =
       },
     );
 
-    app.get('/migrations', { schema: { response: { 200: z.object({ items: z.array(migrationSchema) }) }, summary: 'Recent migrations, newest first' } }, async () => ({
+    app.get('/migrations', { schema: { response: answers({ 200: z.object({ items: z.array(migrationSchema) }) }), summary: 'Recent migrations, newest first' } }, async () => ({
       items: await Promise.all((await deps.store.kindMigrations.list(50)).map(async (m) => ({ ...m, ...(await deps.store.kindMigrations.counts(m.id)) }))),
     }));
 
@@ -76,7 +76,7 @@ export const migrationRoutes =
       {
         schema: {
           params: z.object({ id: z.string().max(100) }),
-          response: { 200: migrationSchema, 404: errorBodySchema },
+          response: answers({ 200: migrationSchema }),
           summary: 'A migration’s progress: moved, stayed, failed, and each process',
         },
       },

@@ -4,6 +4,7 @@ import { newPartner, type Store } from '../../store/db';
 import type { Partner } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
+import { answers, partnerSchema, type PartnerView } from '../schemas';
 
 const channels = z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() });
 
@@ -37,18 +38,19 @@ export const partnerRoutes =
     const { store } = deps;
 
     /** R4: the programs the partner applied to, with level and status, from its onboarding process. */
-    async function partnerView(partner: Partner) {
+    async function partnerView(partner: Partner): Promise<PartnerView> {
       const onboarding = await store.getProcess(`partner-onboarding:${partner.id}`);
       const application = (onboarding?.context as { application?: { program: string; level?: string } } | null)?.application;
       return {
         ...partner,
+        company: partner.company as PartnerView['company'],
         programs: application && onboarding ? [{ program: application.program, level: application.level ?? null, status: onboarding.label, processId: onboarding.id }] : [],
       };
     }
 
     const params = z.object({ id: z.string().max(100) });
 
-    app.get('/partners/:id', { schema: { params, summary: 'A partner: company, contact, message settings, certification status, programs' } }, async (request) => {
+    app.get('/partners/:id', { schema: { params, response: answers({ 200: partnerSchema }), summary: 'A partner: company, contact, message settings, certification status, programs' } }, async (request) => {
       const { actor } = request;
       const { id } = request.params;
       const partner = mayRead(actor, id) ? await store.getPartner(id) : null;
@@ -62,7 +64,7 @@ export const partnerRoutes =
       '/partners/:id',
       {
         bodyLimit: 16 * 1024,
-        schema: { params, body: partnerPatch, summary: 'Change company information, contact and message settings (R6)' },
+        schema: { params, body: partnerPatch, response: answers({ 200: partnerSchema }), summary: 'Change company information, contact and message settings (R6)' },
         // Before the schema, so that a request to set certification status is told why, not just "unknown field".
         preValidation: async (request) => {
           const body = request.body as Record<string, unknown> | null;

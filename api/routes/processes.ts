@@ -12,6 +12,7 @@ import { seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
 import { refuseUnsafeLinks } from '../links';
 import { reserveSmsCode, type SmsQuota, type SmsReservation } from '../smsQuota';
+import { answers, processPageSchema, processViewSchema } from '../schemas';
 import { processView } from '../views';
 
 const idempotencyKey = z.string().min(1).max(200).optional();
@@ -54,7 +55,7 @@ export const processRoutes =
 
     app.post(
       '/processes',
-      { schema: { body: startBody, headers: z.object({ 'idempotency-key': idempotencyKey }), summary: 'Start a process (or get the one these parameters name)' } },
+      { schema: { body: startBody, headers: z.object({ 'idempotency-key': idempotencyKey }), response: answers({ 200: processViewSchema.describe('The process these parameters name, started before'), 201: processViewSchema.describe('Started') }), summary: 'Start a process (or get the one these parameters name)' } },
       async (request, reply) => {
         const { actor } = request;
         const { kind: kindName, input, businessKey, partnerId: named } = request.body;
@@ -93,7 +94,7 @@ export const processRoutes =
 
     app.get(
       '/processes',
-      { schema: { querystring: listQuery, summary: 'List processes, newest first' } },
+      { schema: { querystring: listQuery, response: answers({ 200: processPageSchema }), summary: 'List processes, newest first' } },
       async (request) => {
         const { actor } = request;
         const query = request.query;
@@ -113,7 +114,7 @@ export const processRoutes =
 
     app.get(
       '/processes/:id',
-      { schema: { params: z.object({ id: z.string().max(300) }), summary: 'A process: state, labels, allowed actions, records' } },
+      { schema: { params: z.object({ id: z.string().max(300) }), response: answers({ 200: processViewSchema }), summary: 'A process: state, labels, allowed actions, records' } },
       async (request) => {
         const row = await visibleProcess(deps, request.actor, request.params.id);
         return processView(row, request.actor, await store.listRecords(row.id));
@@ -127,6 +128,7 @@ export const processRoutes =
           params: z.object({ id: z.string().max(300) }),
           body: z.looseObject({ type: z.string().min(1).max(100) }),
           headers: z.object({ 'idempotency-key': idempotencyKey, 'if-match': z.string().max(100).optional() }),
+          response: answers({ 200: processViewSchema }),
           summary: 'Send an event (SUBMIT, APPROVE, …); refusals change nothing',
         },
       },

@@ -8,6 +8,7 @@ import type { Actor, Announcement, FactName } from '../../machines/types';
 import type { Store } from '../../store/db';
 import type { Repair } from '../../store/repairs';
 import { HttpError } from '../errors';
+import { answers, repairOutcomeSchema, repairPageSchema, type RepairOutcome } from '../schemas';
 
 /**
  * Ops' repairs of a process's run (docs/OPERATIONS.md): cancel, terminate, reset, release a review someone
@@ -46,8 +47,8 @@ export async function auditedRepair(
   action: string,
   reason: string,
   detail: Record<string, unknown>,
-  run: () => Promise<Record<string, unknown> | void>,
-) {
+  run: () => Promise<Omit<RepairOutcome, keyof Repair | 'requestedAtLocal' | 'finishedAtLocal'> | void>,
+): Promise<RepairOutcome> {
   const id = randomUUID();
   await store.repairs.begin({ id, processId, action, reason, detail, actorId: actor.id, actorRole: actor.role, requestedAt: new Date().toISOString() });
   try {
@@ -70,7 +71,7 @@ export const repairRoutes =
     const { client, store } = deps;
     const temporal = client.temporal;
 
-    const audited = (actor: Actor, processId: string, body: RepairRequest, detail: Record<string, unknown>, run: () => Promise<Record<string, unknown> | void>) =>
+    const audited = (actor: Actor, processId: string, body: RepairRequest, detail: Record<string, unknown>, run: Parameters<typeof auditedRepair>[6]) =>
       auditedRepair(store, actor, processId, body.action, body.reason, detail, run);
 
     app.post(
@@ -78,7 +79,7 @@ export const repairRoutes =
       {
         bodyLimit: 4096,
         onRequest: opsOnly,
-        schema: { params: z.object({ id: z.string().min(1).max(300) }), body: repairBody, summary: 'Ops: cancel, terminate, reset a run, release a review, resend facts; audited' },
+        schema: { params: z.object({ id: z.string().min(1).max(300) }), body: repairBody, response: answers({ 201: repairOutcomeSchema }), summary: 'Ops: cancel, terminate, reset a run, release a review, resend facts; audited' },
       },
       async (request, reply) => {
         const { actor, body } = request;
@@ -89,7 +90,7 @@ export const repairRoutes =
           const status = await runStatus(temporal, processId);
           if (status !== 'RUNNING') throw new HttpError(409, 'not_running', `The run of ${processId} is ${status?.toLowerCase() ?? 'gone from the engine'}; there is nothing to ${body.action}.`);
         };
-        let result: Record<string, unknown>;
+        let result: RepairOutcome;
         switch (body.action) {
           case 'cancel':
           case 'terminate':
@@ -145,6 +146,7 @@ export const repairRoutes =
         onRequest: opsOnly,
         schema: {
           querystring: z.strictObject({ processId: z.string().max(300).optional(), cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: answers({ 200: repairPageSchema }),
           summary: "Ops: the repairs made through the API, newest first (who, why, when, how it went)",
         },
       },

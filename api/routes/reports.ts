@@ -5,7 +5,7 @@ import { toBeijingTime } from '../../machines/time';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { reviewReport, workingDay } from '../reviewTimes';
-import type { ReviewReportView } from '../schemas';
+import { answers, reviewReportSchema, type ReviewReportView } from '../schemas';
 
 /**
  * `GET /v1/reports/reviews` (ops): how long reviews take, per kind and per reviewer, over decisions made
@@ -27,7 +27,7 @@ const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 export const reportRoutes =
   (deps: { store: Store }): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/reports/reviews', { schema: { querystring: query, summary: 'Review times per kind and reviewer, in working hours (GMT+08:00)' } }, async (request): Promise<ReviewReportView> => {
+    app.get('/reports/reviews', { schema: { querystring: query, response: answers({ 200: reviewReportSchema }), summary: 'Review times per kind and reviewer, in working hours (GMT+08:00)' } }, async (request): Promise<ReviewReportView> => {
       const { actor } = request;
       if (actor.role !== 'ops') throw new HttpError(403, 'role_not_allowed', `The review-time report is for ops; you act as ${actor.role}.`);
       const to = request.query.to ? new Date(request.query.to).toISOString() : new Date().toISOString();

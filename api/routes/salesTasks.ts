@@ -7,6 +7,7 @@ import type { Actor } from '../../machines/types';
 import type { SalesTask, SalesTaskRecord, Store } from '../../store/db';
 import { seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
+import { answers, distributorSchema, salesTaskListSchema, salesTaskSchema, type SalesTaskView } from '../schemas';
 
 /**
  * Sales-expansion tasks (销售拓展任务, R67) and resellers' master distributors. A task about a reseller's
@@ -14,7 +15,7 @@ import { HttpError } from '../errors';
  * reseller may view it and its handling records (处理记录) but not act on it.
  */
 
-const taskView = (task: SalesTask, records?: SalesTaskRecord[]) => ({
+const taskView = (task: SalesTask, records?: SalesTaskRecord[]): SalesTaskView => ({
   id: task.id,
   partnerId: task.partner_id,
   customerId: task.customer_id,
@@ -24,7 +25,7 @@ const taskView = (task: SalesTask, records?: SalesTaskRecord[]) => ({
   strategyLabel: salesStrategies[task.strategy as SalesStrategy],
   title: task.title,
   ...(task.description ? { description: task.description } : {}),
-  status: task.status,
+  status: task.status as SalesTaskStatus,
   statusLabel: salesTaskStatuses[task.status as SalesTaskStatus],
   createdAt: task.created_at,
   createdAtLocal: toBeijingTime(task.created_at),
@@ -33,7 +34,7 @@ const taskView = (task: SalesTask, records?: SalesTaskRecord[]) => ({
   ...(records
     ? {
         records: records.map((r) => ({
-          seq: r.seq, at: r.at, atLocal: toBeijingTime(r.at), actor: r.actor_id, partnerId: r.partner_id, action: r.action, from: r.from_status, to: r.to_status,
+          seq: r.seq, at: r.at, atLocal: toBeijingTime(r.at), actor: r.actor_id, partnerId: r.partner_id, action: r.action, from: r.from_status as SalesTaskStatus | null, to: r.to_status as SalesTaskStatus,
           ...(r.note ? { note: r.note } : {}),
         })),
       }
@@ -66,6 +67,7 @@ export const salesTaskRoutes =
         schema: {
           params: z.object({ id: z.string().max(100) }),
           body: z.strictObject({ distributorId: z.string().trim().min(1).max(100) }),
+          response: answers({ 200: distributorSchema }),
           summary: "Set a reseller's master distributor (R67); ops only",
         },
       },
@@ -98,6 +100,7 @@ export const salesTaskRoutes =
             title: z.string().trim().min(1).max(200),
             description: z.string().trim().min(1).max(2000).optional(),
           }),
+          response: answers({ 201: salesTaskSchema }),
           summary: 'Create a sales-expansion task (R67); the vendor (system, ops) creates them',
         },
       },
@@ -123,7 +126,7 @@ export const salesTaskRoutes =
       },
     );
 
-    app.get('/sales-tasks', { schema: { querystring: z.strictObject({ partnerId: z.string().max(100).optional() }), summary: 'Sales-expansion tasks within your scope (R67)' } }, async (request) => {
+    app.get('/sales-tasks', { schema: { querystring: z.strictObject({ partnerId: z.string().max(100).optional() }), response: answers({ 200: salesTaskListSchema }), summary: 'Sales-expansion tasks within your scope (R67)' } }, async (request) => {
       const { actor } = request;
       if (actor.role === 'partner') return { items: (await store.customers.listTasks({ partnerId: actor.partnerId })).map((t) => taskView(t)) };
       if (actor.role === 'manager') {
@@ -134,7 +137,7 @@ export const salesTaskRoutes =
       throw new HttpError(403, 'role_not_allowed', 'Sales-expansion tasks are for partners, their managers and staff.');
     });
 
-    app.get('/sales-tasks/:id', { schema: { params: z.object({ id: z.string().max(100) }), summary: 'A task with its handling records (处理记录)' } }, async (request) => {
+    app.get('/sales-tasks/:id', { schema: { params: z.object({ id: z.string().max(100) }), response: answers({ 200: salesTaskSchema }), summary: 'A task with its handling records (处理记录)' } }, async (request) => {
       const task = await visibleTask(request.actor, request.params.id);
       return taskView(task, await store.customers.listTaskRecords(task.id));
     });
@@ -146,6 +149,7 @@ export const salesTaskRoutes =
         schema: {
           params: z.object({ id: z.string().max(100) }),
           body: z.strictObject({ action: z.enum(salesTaskActions), note: z.string().trim().min(1).max(2000).optional() }),
+          response: answers({ 200: salesTaskSchema }),
           summary: 'Handle a task: start, note, complete or close it; only its handler (R67)',
         },
       },

@@ -9,7 +9,7 @@ import type { ProcessRow, Task } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
 import { auditedRepair } from './repairs';
-import type { TaskItem, TaskView } from '../schemas';
+import { answers, taskItemSchema, taskPageSchema, type TaskItem, type TaskView } from '../schemas';
 import { processView } from '../views';
 
 /**
@@ -62,7 +62,7 @@ export const taskRoutes =
   async (app) => {
     const { store } = deps;
 
-    app.get('/tasks', { schema: { querystring: taskQuery, summary: 'Your inbox: processes waiting for you, oldest first, with due times' } }, async (request) => {
+    app.get('/tasks', { schema: { querystring: taskQuery, response: answers({ 200: taskPageSchema }), summary: 'Your inbox: processes waiting for you, oldest first, with due times' } }, async (request) => {
       const { actor } = request;
       const { kind, partnerId, waitingSinceBefore, overdue, claimed, role, cursor, limit } = request.query;
       if (!inboxRoles.includes(actor.role))
@@ -99,7 +99,7 @@ export const taskRoutes =
 
     const params = z.object({ processId: z.string().min(1).max(300) });
 
-    app.post('/tasks/:processId/claim', { bodyLimit: 1024, schema: { params, summary: 'Take a pending review, so that other reviewers see you hold it' } }, async (request) => {
+    app.post('/tasks/:processId/claim', { bodyLimit: 1024, schema: { params, response: answers({ 200: taskItemSchema }), summary: 'Take a pending review, so that other reviewers see you hold it' } }, async (request) => {
       const { actor } = request;
       if (actor.role !== 'reviewer') throw new HttpError(403, 'role_not_allowed', `Only reviewers claim reviews; you act as ${actor.role}.`);
       const { process } = await reviewTask(actor, request.params.processId);
@@ -114,7 +114,7 @@ export const taskRoutes =
     });
 
     const releaseBody = z.strictObject({ reason: z.string().trim().min(3).max(500).optional() }).nullish();
-    app.post('/tasks/:processId/release', { bodyLimit: 1024, schema: { params, body: releaseBody, summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
+    app.post('/tasks/:processId/release', { bodyLimit: 1024, schema: { params, body: releaseBody, response: answers({ 200: taskItemSchema }), summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
       const { actor } = request;
       const { task: before } = await reviewTask(actor, request.params.processId);
       // The delegate of a reviewer away may let go of what that reviewer holds.

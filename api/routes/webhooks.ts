@@ -8,7 +8,7 @@ import type { OutboxRow, Store, WebhookEndpoint } from '../../store/db';
 import type { Sealer } from '../../worker/sealer';
 import { HttpError } from '../errors';
 import {
-  errorBodySchema,
+  answers,
   webhookDeliveryPageSchema,
   webhookDeliverySchema,
   webhookEndpointListSchema,
@@ -38,8 +38,6 @@ export interface WebhookRouteDeps {
 
 /** The old secret keeps signing beside the new one for a day after a rotation, so receivers can switch without a failed delivery. */
 const previousSecretValidMs = 24 * 3600 * 1000;
-
-const refusals = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema };
 
 const url = z.string().max(2048, 'must be at most 2048 characters (2 kB)');
 const events = z
@@ -114,7 +112,7 @@ export const webhookRoutes =
         schema: {
           summary: 'Register a webhook endpoint: every recorded step of your processes (and, if subscribed, every notification) is POSTed to it, signed (Standard Webhooks)',
           body: z.strictObject({ url, events: events.optional() }),
-          response: { 201: webhookEndpointWithSecretSchema, ...refusals },
+          response: answers({ 201: webhookEndpointWithSecretSchema }),
         },
       },
       async (request, reply) => {
@@ -146,11 +144,11 @@ export const webhookRoutes =
       },
     );
 
-    app.get('/webhooks', { schema: { summary: 'Your webhook endpoints (without their secrets)', response: { 200: webhookEndpointListSchema, ...refusals } } }, async (request) => ({
+    app.get('/webhooks', { schema: { summary: 'Your webhook endpoints (without their secrets)', response: answers({ 200: webhookEndpointListSchema }) } }, async (request) => ({
       items: (await store.webhooks.list(partnerOf(request.actor))).map((e) => endpointView(e)),
     }));
 
-    app.get('/webhooks/:id', { schema: { summary: 'One of your webhook endpoints', params, response: { 200: webhookEndpointSchema, ...refusals } } }, async (request) =>
+    app.get('/webhooks/:id', { schema: { summary: 'One of your webhook endpoints', params, response: answers({ 200: webhookEndpointSchema }) } }, async (request) =>
       endpointView(await ownEndpoint(request.actor, request.params.id)),
     );
 
@@ -163,7 +161,7 @@ export const webhookRoutes =
           body: z
             .strictObject({ url: url.optional(), events: events.optional(), enabled: z.boolean().optional() })
             .refine((b) => Object.keys(b).length > 0, 'name at least one of url, events, enabled'),
-          response: { 200: webhookEndpointSchema, ...refusals },
+          response: answers({ 200: webhookEndpointSchema }),
         },
       },
       async (request) => {
@@ -175,7 +173,7 @@ export const webhookRoutes =
 
     app.delete(
       '/webhooks/:id',
-      { schema: { summary: 'Delete an endpoint; deliveries not yet made are given up', params, response: { 204: z.null().describe('Deleted'), ...refusals } } },
+      { schema: { summary: 'Delete an endpoint; deliveries not yet made are given up', params, response: answers({ 204: z.null().describe('Deleted') }) } },
       async (request, reply) => {
         const endpoint = await ownEndpoint(request.actor, request.params.id);
         await store.webhooks.remove(endpoint.id);
@@ -189,7 +187,7 @@ export const webhookRoutes =
         schema: {
           summary: 'A new signing secret, shown once; deliveries carry signatures with both secrets for 24 hours',
           params,
-          response: { 200: webhookEndpointWithSecretSchema, ...refusals },
+          response: answers({ 200: webhookEndpointWithSecretSchema }),
         },
       },
       async (request) => {
@@ -211,7 +209,7 @@ export const webhookRoutes =
           summary: 'The delivery log of an endpoint, newest first: status, attempts, the receiver’s answer',
           params,
           querystring: z.strictObject({ cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
-          response: { 200: webhookDeliveryPageSchema, ...refusals },
+          response: answers({ 200: webhookDeliveryPageSchema }),
         },
       },
       async (request) => {
@@ -227,7 +225,7 @@ export const webhookRoutes =
         schema: {
           summary: 'Deliver again (same webhook-id): due at once, its retries counted afresh',
           params: z.object({ id: z.string().max(100), deliveryId: z.string().max(100) }),
-          response: { 202: webhookDeliverySchema, ...refusals },
+          response: answers({ 202: webhookDeliverySchema }),
         },
       },
       async (request, reply) => {
