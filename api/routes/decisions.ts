@@ -7,6 +7,7 @@ import type { Actor } from '../../machines/types';
 import type { Store } from '../../store/db';
 import { applyAction } from '../actions';
 import { HttpError } from '../errors';
+import { bulkDecisionRequestSchema, idempotencyKeySchema, type DecisionItem } from '../requests';
 import { answers, bulkDecisionSchema, type BulkResult } from '../schemas';
 
 /**
@@ -21,29 +22,12 @@ export const maxBulkItems = 100;
 /** Items in flight at once; items of one process go one after another. */
 const parallel = 4;
 
-const item = z.strictObject({
-  processId: z.string().min(1).max(300),
-  type: z.string().min(1).max(100),
-  /** The review a decision is about, where a process has several (initiation-review). */
-  subject: z.string().min(1).max(100).optional(),
-  /** Like If-Match: refuse this item unless the process is still at this version. */
-  version: z.number().int().min(0).optional(),
-});
-
-const body = z.strictObject({
-  items: z.array(item).min(1, 'send at least one item'),
-  /** One comment for every item (required for rejections). */
-  comment: z.string().trim().min(1).max(2000).optional(),
-});
-
-type Item = z.infer<typeof item>;
-
-const itemKey = (batchKey: string, i: Item) => `bulk.${createHash('sha256').update(`${batchKey}\n${i.processId}\n${i.subject ?? ''}`).digest('hex').slice(0, 40)}`;
+const itemKey = (batchKey: string, i: DecisionItem) => `bulk.${createHash('sha256').update(`${batchKey}\n${i.processId}\n${i.subject ?? ''}`).digest('hex').slice(0, 40)}`;
 
 export const decisionRoutes =
   (deps: { client: ProcessClient; store: Store }): FastifyPluginAsyncZod =>
   async (app) => {
-    async function decide(actor: Actor, i: Item, comment: string | undefined, batchKey: string | undefined): Promise<BulkResult> {
+    async function decide(actor: Actor, i: DecisionItem, comment: string | undefined, batchKey: string | undefined): Promise<BulkResult> {
       const head = { processId: i.processId, ...(i.subject ? { subject: i.subject } : {}) };
       try {
         const row = await deps.store.getProcess(i.processId);
@@ -66,8 +50,8 @@ export const decisionRoutes =
       '/tasks/decisions',
       {
         schema: {
-          body,
-          headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+          body: bulkDecisionRequestSchema,
+          headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
           response: answers({ 200: bulkDecisionSchema }),
           summary: 'Decide several reviews at once; each item is applied or refused on its own',
         },

@@ -5,6 +5,7 @@ import { beijingClock, toBeijingTime } from '../../machines/time';
 import type { Actor } from '../../machines/types';
 import { DelegationConflict, type Delegation, type Store } from '../../store/db';
 import { HttpError } from '../errors';
+import { delegationRequestSchema } from '../requests';
 import { answers, delegationListSchema, delegationSchema, type DelegationView } from '../schemas';
 
 /**
@@ -15,13 +16,6 @@ import { answers, delegationListSchema, delegationSchema, type DelegationView } 
 
 const maxPeriodMs = 366 * 24 * 3600 * 1000;
 
-const body = z.strictObject({
-  /** The reviewer who stands in. */
-  to: z.string().trim().min(1).max(100),
-  /** Default: now. */
-  from: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }),
-});
 const params = z.object({ id: z.string().min(1).max(100) });
 
 export function delegationView(d: Delegation, now = new Date().toISOString()): DelegationView {
@@ -56,7 +50,7 @@ export const delegationRoutes =
 
     app.put(
       '/reviewers/:id/delegation',
-      { schema: { params, body, response: answers({ 200: delegationSchema.describe('The same delegation, set before'), 201: delegationSchema.describe('Set') }), summary: 'Set who stands in for a reviewer while away: their held reviews and reminders go to the delegate' } },
+      { schema: { params, body: delegationRequestSchema, response: answers({ 200: delegationSchema.describe('The same delegation, set before'), 201: delegationSchema.describe('Set') }), summary: 'Set who stands in for a reviewer while away: their held reviews and reminders go to the delegate' } },
       async (request, reply) => {
         const { actor } = request;
         const reviewerId = request.params.id;

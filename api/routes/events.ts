@@ -9,6 +9,7 @@ import { mayRead, mayReadProcess } from '../auth';
 import { callerKey } from '../rateLimit';
 import { RecordFeed, StreamRefused, type FeedStream } from '../recordFeed';
 import { HttpError } from '../errors';
+import { notificationQuerySchema } from '../requests';
 import { answers, notificationPageSchema, type Notification, type ProcessEvent } from '../schemas';
 import { mediaType } from '../openapi';
 import { recordView } from '../views';
@@ -35,12 +36,6 @@ export interface EventDeps {
 const eventsQuery = z.strictObject({
   /** Send only the steps after this one (as `Last-Event-ID` does). */
   after: z.coerce.number().int().min(-1).optional(),
-});
-
-const notificationsQuery = z.strictObject({
-  processId: z.string().max(300).optional(),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
 export function notificationView(message: OutboxEntry): Notification {
@@ -159,7 +154,7 @@ export const eventRoutes =
       {
         schema: {
           params: z.object({ id: z.string().max(100) }),
-          querystring: notificationsQuery,
+          querystring: notificationQuerySchema,
           response: answers({ 200: notificationPageSchema }),
           summary: 'The messages sent to the partner about its processes, newest first; each id is unique per process, step, channel and recipient',
         },

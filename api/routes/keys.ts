@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toBeijingTime } from '../../machines/time';
-import { roles, type Actor, type Role } from '../../machines/types';
+import type { Actor, Role } from '../../machines/types';
 import type { KeyEvent, ManagedKey, Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { keyPrefix, keyStatus, newKey } from '../managedKeys';
+import { keyEventQuerySchema, keyQuerySchema, keyRequestSchema } from '../requests';
 import { answers, createdKeySchema, keyEventPageSchema, managedKeyPageSchema, managedKeySchema, type KeyEventView, type ManagedKeyView } from '../schemas';
 
 /**
@@ -16,30 +17,6 @@ import { answers, createdKeySchema, keyEventPageSchema, managedKeyPageSchema, ma
 /** Roles a partner may give its own people and apps. */
 const partnerGrantable: readonly Role[] = ['partner', 'manager'];
 const managers: readonly Role[] = ['ops', 'partner'];
-
-const createBody = z.strictObject({
-  /** The identity the key acts as (a person or an app); four-eyes (R72) compares these ids. */
-  id: z.string().trim().min(1).max(100),
-  role: z.enum(roles),
-  partnerId: z.string().trim().min(1).max(100).optional(),
-  customerId: z.string().trim().min(1).max(100).optional(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
-  name: z.string().trim().min(1).max(100).optional(),
-  email: z.email().max(254).optional(),
-});
-
-const listQuery = z.strictObject({
-  partnerId: z.string().max(100).optional(),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
-
-const eventsQuery = z.strictObject({
-  keyId: z.string().max(100).optional(),
-  partnerId: z.string().max(100).optional(),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
 
 const local = (at: string | null) => at && toBeijingTime(at);
 
@@ -86,7 +63,7 @@ export const keyRoutes =
   async (app) => {
     const { store } = deps;
 
-    app.post('/keys', { schema: { body: createBody, response: answers({ 201: createdKeySchema.describe('Made: `key` is shown this once') }), summary: 'Make an API key (shown once) for an identity: a person or an app' } }, async (request, reply) => {
+    app.post('/keys', { schema: { body: keyRequestSchema, response: answers({ 201: createdKeySchema.describe('Made: `key` is shown this once') }), summary: 'Make an API key (shown once) for an identity: a person or an app' } }, async (request, reply) => {
       const { actor } = request;
       mayManage(actor);
       const body = request.body;
@@ -132,14 +109,14 @@ export const keyRoutes =
       return reply.status(201).send({ ...keyView(stored), key });
     });
 
-    app.get('/keys', { schema: { querystring: listQuery, response: answers({ 200: managedKeyPageSchema }), summary: 'Managed API keys (no secrets): prefix, owner, role, created, expires, last used' } }, async (request) => {
+    app.get('/keys', { schema: { querystring: keyQuerySchema, response: answers({ 200: managedKeyPageSchema }), summary: 'Managed API keys (no secrets): prefix, owner, role, created, expires, last used' } }, async (request) => {
       mayManage(request.actor);
       const { partnerId, cursor, limit } = request.query;
       const page = await store.staff.listKeys({ partnerId: scope(request.actor, partnerId), cursor, limit });
       return { items: page.items.map(keyView), ...(page.next ? { next: page.next } : {}) };
     });
 
-    app.get('/keys/events', { schema: { querystring: eventsQuery, response: answers({ 200: keyEventPageSchema }), summary: 'The audit list of key events (created, revoked), newest first' } }, async (request) => {
+    app.get('/keys/events', { schema: { querystring: keyEventQuerySchema, response: answers({ 200: keyEventPageSchema }), summary: 'The audit list of key events (created, revoked), newest first' } }, async (request) => {
       mayManage(request.actor);
       const { keyId, partnerId, cursor, limit } = request.query;
       const page = await store.staff.listKeyEvents({ keyId, partnerId: scope(request.actor, partnerId), cursor, limit });

@@ -6,22 +6,8 @@ import { kindOf, registry, versionsOf } from '../../machines/registry';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { planMigration } from '../migrationPlan';
+import { migrationRequestSchema } from '../requests';
 import { answers, migrationPlanSchema, migrationSchema } from '../schemas';
-
-const stateKey = z.string().min(1).max(200);
-
-const migrationBody = z.strictObject({
-  kind: z.string().min(1).max(100),
-  to: z.number().int().min(1).max(1000),
-  /** Only these processes; default: every open process of the kind on another version. */
-  processIds: z.array(z.string().min(1).max(300)).min(1).max(10_000).optional(),
-  /** Plan only: change nothing, answer what would happen to each process. */
-  dryRun: z.boolean().default(false),
-  /** States the versions do not share, renamed: `{ "moreMaterialsRequested": "rejected" }`. */
-  mapping: z.record(stateKey, stateKey).optional(),
-  /** At most this many processes moved a second, so people's actions keep their pace meanwhile. */
-  perSecond: z.number().int().min(1).max(1000).default(50),
-});
 
 /** Ops move a kind's open processes to another version of it: a dry run first, then the migration itself. */
 export const migrationRoutes =
@@ -37,7 +23,7 @@ export const migrationRoutes =
       {
         bodyLimit: 1024 * 1024,
         schema: {
-          body: migrationBody,
+          body: migrationRequestSchema,
           response: answers({ 200: migrationPlanSchema.describe('The plan (dryRun): nothing changed'), 202: z.object({ id: z.string() }).describe('Started: follow it at GET /v1/migrations/:id') }),
           summary: 'Plan (dryRun) or run a migration of a kind’s open processes to another version',
         },

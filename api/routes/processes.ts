@@ -5,35 +5,15 @@ import { customerProcessIdFor, processIdFor, type ProcessClient } from '../../cl
 import type { Actor } from '../../machines/types';
 import { describeIssues } from '../../machines/policy';
 import { kindOf, registry } from '../../machines/registry';
-import { roles } from '../../machines/types';
 import type { Store } from '../../store/db';
 import { applyAction, visibleProcess } from '../actions';
 import { seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
 import { refuseUnsafeLinks } from '../links';
 import { reserveSmsCode, type SmsQuota, type SmsReservation } from '../smsQuota';
+import { actionSchema, idempotencyKeySchema, processQuerySchema, startRequestSchema } from '../requests';
 import { answers, processPageSchema, processViewSchema } from '../schemas';
 import { processView } from '../views';
-
-const idempotencyKey = z.string().min(1).max(200).optional();
-
-const startBody = z.strictObject({
-  kind: z.string().min(1).max(100),
-  input: z.record(z.string(), z.unknown()).default({}),
-  businessKey: z.string().trim().min(1).max(128).optional(),
-  /** The partner the process is about, when the caller is not that partner (staff, system; a customer's key names its partner). */
-  partnerId: z.string().trim().min(1).max(100).optional(),
-});
-
-const listQuery = z.strictObject({
-  kind: z.string().max(100).optional(),
-  state: z.string().max(200).optional(),
-  partnerId: z.string().max(100).optional(),
-  customerId: z.string().max(100).optional(),
-  waitingFor: z.enum(roles).optional(),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
 
 export const processRoutes =
   (deps: { client: ProcessClient; store: Store; limits: SmsQuota }): FastifyPluginAsyncZod =>
@@ -55,7 +35,7 @@ export const processRoutes =
 
     app.post(
       '/processes',
-      { schema: { body: startBody, headers: z.object({ 'idempotency-key': idempotencyKey }), response: answers({ 200: processViewSchema.describe('The process these parameters name, started before'), 201: processViewSchema.describe('Started') }), summary: 'Start a process (or get the one these parameters name)' } },
+      { schema: { body: startRequestSchema, headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }), response: answers({ 200: processViewSchema.describe('The process these parameters name, started before'), 201: processViewSchema.describe('Started') }), summary: 'Start a process (or get the one these parameters name)' } },
       async (request, reply) => {
         const { actor } = request;
         const { kind: kindName, input, businessKey, partnerId: named } = request.body;
@@ -94,7 +74,7 @@ export const processRoutes =
 
     app.get(
       '/processes',
-      { schema: { querystring: listQuery, response: answers({ 200: processPageSchema }), summary: 'List processes, newest first' } },
+      { schema: { querystring: processQuerySchema, response: answers({ 200: processPageSchema }), summary: 'List processes, newest first' } },
       async (request) => {
         const { actor } = request;
         const query = request.query;
@@ -126,8 +106,8 @@ export const processRoutes =
       {
         schema: {
           params: z.object({ id: z.string().max(300) }),
-          body: z.looseObject({ type: z.string().min(1).max(100) }),
-          headers: z.object({ 'idempotency-key': idempotencyKey, 'if-match': z.string().max(100).optional() }),
+          body: actionSchema,
+          headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional(), 'if-match': z.string().max(100).optional() }),
           response: answers({ 200: processViewSchema }),
           summary: 'Send an event (SUBMIT, APPROVE, …); refusals change nothing',
         },

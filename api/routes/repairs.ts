@@ -8,6 +8,7 @@ import type { Actor, Announcement, FactName } from '../../machines/types';
 import type { Store } from '../../store/db';
 import type { Repair } from '../../store/repairs';
 import { HttpError } from '../errors';
+import { repairQuerySchema, repairRequestSchema, type RepairRequest } from '../requests';
 import { answers, repairOutcomeSchema, repairPageSchema, type RepairOutcome } from '../schemas';
 
 /**
@@ -16,22 +17,6 @@ import { answers, repairOutcomeSchema, repairPageSchema, type RepairOutcome } fr
  * authenticated, refused with a reason when it cannot apply, and audited: written before it is tried
  * (`requested`), then `done` or `failed`, with who, why and when (`GET /v1/repairs`).
  */
-
-const reason = z.string().trim().min(3, 'Say why (at least 3 characters): it is kept in the audit').max(500);
-const repairBody = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('cancel'), reason }),
-  z.strictObject({ action: z.literal('terminate'), reason }),
-  z.strictObject({
-    action: z.literal('reset'),
-    reason,
-    to: z.enum(['last-workflow-task', 'first-workflow-task']).optional(),
-    /** A completed workflow task's event id (from the history), instead of `to`. */
-    eventId: z.number().int().positive().optional(),
-  }),
-  z.strictObject({ action: z.literal('release-review'), reason }),
-  z.strictObject({ action: z.literal('resend-facts'), reason }),
-]);
-type RepairRequest = z.infer<typeof repairBody>;
 
 export const repairView = (r: Repair) => ({
   ...r,
@@ -79,7 +64,7 @@ export const repairRoutes =
       {
         bodyLimit: 4096,
         onRequest: opsOnly,
-        schema: { params: z.object({ id: z.string().min(1).max(300) }), body: repairBody, response: answers({ 201: repairOutcomeSchema }), summary: 'Ops: cancel, terminate, reset a run, release a review, resend facts; audited' },
+        schema: { params: z.object({ id: z.string().min(1).max(300) }), body: repairRequestSchema, response: answers({ 201: repairOutcomeSchema }), summary: 'Ops: cancel, terminate, reset a run, release a review, resend facts; audited' },
       },
       async (request, reply) => {
         const { actor, body } = request;
@@ -145,7 +130,7 @@ export const repairRoutes =
       {
         onRequest: opsOnly,
         schema: {
-          querystring: z.strictObject({ processId: z.string().max(300).optional(), cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          querystring: repairQuerySchema,
           response: answers({ 200: repairPageSchema }),
           summary: "Ops: the repairs made through the API, newest first (who, why, when, how it went)",
         },

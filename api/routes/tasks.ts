@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { fourEyesAny } from '../../machines/policy';
 import type { Reviewing } from '../../machines/review';
 import { toBeijingTime } from '../../machines/time';
-import { roles, type Actor, type Role } from '../../machines/types';
+import type { Actor, Role } from '../../machines/types';
 import type { Store } from '../../store/db';
 import type { ProcessRow, Task } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
 import { auditedRepair } from './repairs';
+import { releaseRequestSchema, taskQuerySchema } from '../requests';
 import { answers, taskItemSchema, taskPageSchema, type TaskItem, type TaskView } from '../schemas';
 import { processView } from '../views';
 
@@ -16,20 +17,6 @@ import { processView } from '../views';
  * The inbox (GET /v1/tasks): processes waiting for the caller, oldest first, served from the records
  * store. A reviewer may claim an item so that others see who holds it, and release it again.
  */
-
-const taskQuery = z.strictObject({
-  kind: z.string().max(100).optional(),
-  partnerId: z.string().max(100).optional(),
-  /** Only items waiting since this time or earlier, e.g. for "waiting more than three days". */
-  waitingSinceBefore: z.iso.datetime({ offset: true }).optional(),
-  /** `true`: only items past their due time. */
-  overdue: z.enum(['true']).optional(),
-  claimed: z.enum(['mine', 'unclaimed', 'any']).default('any'),
-  /** Ops and system may look into another role's inbox. */
-  role: z.enum(roles).optional(),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
 
 const inboxRoles: readonly Role[] = ['partner', 'reviewer', 'ops', 'system'];
 const claimingRoles: readonly Role[] = ['reviewer', 'ops'];
@@ -62,7 +49,7 @@ export const taskRoutes =
   async (app) => {
     const { store } = deps;
 
-    app.get('/tasks', { schema: { querystring: taskQuery, response: answers({ 200: taskPageSchema }), summary: 'Your inbox: processes waiting for you, oldest first, with due times' } }, async (request) => {
+    app.get('/tasks', { schema: { querystring: taskQuerySchema, response: answers({ 200: taskPageSchema }), summary: 'Your inbox: processes waiting for you, oldest first, with due times' } }, async (request) => {
       const { actor } = request;
       const { kind, partnerId, waitingSinceBefore, overdue, claimed, role, cursor, limit } = request.query;
       if (!inboxRoles.includes(actor.role))
@@ -113,8 +100,7 @@ export const taskRoutes =
       return itemView(task, (await store.getProcess(task.processId))!, actor);
     });
 
-    const releaseBody = z.strictObject({ reason: z.string().trim().min(3).max(500).optional() }).nullish();
-    app.post('/tasks/:processId/release', { bodyLimit: 1024, schema: { params, body: releaseBody, response: answers({ 200: taskItemSchema }), summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
+    app.post('/tasks/:processId/release', { bodyLimit: 1024, schema: { params, body: releaseRequestSchema, response: answers({ 200: taskItemSchema }), summary: 'Let go of a review you hold (ops: anyone’s)' } }, async (request) => {
       const { actor } = request;
       const { task: before } = await reviewTask(actor, request.params.processId);
       // The delegate of a reviewer away may let go of what that reviewer holds.

@@ -14,10 +14,10 @@ import {
   webhookEndpointListSchema,
   webhookEndpointSchema,
   webhookEndpointWithSecretSchema,
-  webhookEventTypeSchema,
   type WebhookDelivery,
   type WebhookEndpointView,
 } from '../schemas';
+import { deliveryQuerySchema, webhookPatchSchema, webhookRequestSchema } from '../requests';
 
 /**
  * Partners' webhook endpoints (Standard Webhooks): every recorded step of the partner's own processes,
@@ -39,11 +39,6 @@ export interface WebhookRouteDeps {
 /** The old secret keeps signing beside the new one for a day after a rotation, so receivers can switch without a failed delivery. */
 const previousSecretValidMs = 24 * 3600 * 1000;
 
-const url = z.string().max(2048, 'must be at most 2048 characters (2 kB)');
-const events = z
-  .array(webhookEventTypeSchema)
-  .min(1)
-  .refine((list) => new Set(list).size === list.length, 'must not repeat an event type');
 const params = z.object({ id: z.string().max(100) });
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -111,7 +106,7 @@ export const webhookRoutes =
       {
         schema: {
           summary: 'Register a webhook endpoint: every recorded step of your processes (and, if subscribed, every notification) is POSTed to it, signed (Standard Webhooks)',
-          body: z.strictObject({ url, events: events.optional() }),
+          body: webhookRequestSchema,
           response: answers({ 201: webhookEndpointWithSecretSchema }),
         },
       },
@@ -158,9 +153,7 @@ export const webhookRoutes =
         schema: {
           summary: 'Change an endpoint’s URL or events, or disable it, or enable it again after it was disabled',
           params,
-          body: z
-            .strictObject({ url: url.optional(), events: events.optional(), enabled: z.boolean().optional() })
-            .refine((b) => Object.keys(b).length > 0, 'name at least one of url, events, enabled'),
+          body: webhookPatchSchema,
           response: answers({ 200: webhookEndpointSchema }),
         },
       },
@@ -208,7 +201,7 @@ export const webhookRoutes =
         schema: {
           summary: 'The delivery log of an endpoint, newest first: status, attempts, the receiver’s answer',
           params,
-          querystring: z.strictObject({ cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          querystring: deliveryQuerySchema,
           response: answers({ 200: webhookDeliveryPageSchema }),
         },
       },
