@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { PartnerflowClient, PartnerflowError, type ManagedKeyView, type Migration, type MigrationPlan, type ProcessView, type Repair, type TaskItem } from '../sdk';
+import { roles, type Role } from '../machines/types';
 import { table } from './table';
 
 /**
@@ -115,6 +116,13 @@ const integer = (text: string | undefined, flag: string) => {
   if (text === undefined) return undefined;
   if (!/^-?\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, not "${text}".`);
   return Number(text);
+};
+
+/** A role named on the command line: one of the API's roles, or a usage error naming them. */
+const roleOf = (text: string | undefined, flag: string): Role | undefined => {
+  if (text === undefined) return undefined;
+  if (!(roles as readonly string[]).includes(text)) throw new UsageError(`--${flag} is one of ${roles.join(', ')}, not "${text}".`);
+  return text as Role;
 };
 
 const needs = (positionals: string[], count: number, what: string) => {
@@ -260,7 +268,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
       }
       case 'list': {
         needs(args, 0, '');
-        const page = await pf.list({ kind: values.kind, state: values.state, partnerId: values.partner, waitingFor: values['waiting-for'], limit: integer(values.limit, 'limit'), cursor: values.cursor });
+        const page = await pf.list({ kind: values.kind, state: values.state, partnerId: values.partner, waitingFor: roleOf(values['waiting-for'], 'waiting-for'), limit: integer(values.limit, 'limit'), cursor: values.cursor });
         print(page, () => processTable(page.items) + pageFooter(page.next));
         return 0;
       }
@@ -276,7 +284,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
         needs(args, 0, '');
         const claimed = values.claimed;
         if (claimed !== undefined && claimed !== 'mine' && claimed !== 'unclaimed' && claimed !== 'any') throw new UsageError('--claimed is mine, unclaimed or any.');
-        const page = await pf.tasks({ kind: values.kind, partnerId: values.partner, overdue: values.overdue, claimed, role: values.role, limit: integer(values.limit, 'limit'), cursor: values.cursor });
+        const page = await pf.tasks({ kind: values.kind, partnerId: values.partner, overdue: values.overdue, claimed, role: roleOf(values.role, 'role'), limit: integer(values.limit, 'limit'), cursor: values.cursor });
         print(page, () => (page.items.length ? taskTable(page.items) : 'Nothing waits for you · 暂无待办') + pageFooter(page.next));
         return 0;
       }
@@ -370,7 +378,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
         } else if (sub === 'create') {
           needs(rest, 1, 'the identity the key acts as, e.g. partnerflow keys create billing-app@acme --role partner');
           if (!values.role) throw new UsageError('Name the role of the key: --role partner (or manager, customer, reviewer, ops, system).');
-          const made = await pf.createKey({ id: rest[0], role: values.role, partnerId: values.partner, customerId: values.customer, expiresAt: values.expires, name: values.name, email: values.email });
+          const made = await pf.createKey({ id: rest[0], role: roleOf(values.role, 'role')!, partnerId: values.partner, customerId: values.customer, expiresAt: values.expires, name: values.name, email: values.email });
           print(made, () => `${keyTable([made])}\n\nThe key (shown this once; keep it safe) · 密钥（仅显示一次）:\n${made.key}`);
         } else if (sub === 'revoke') {
           needs(rest, 1, 'the keyId to revoke');

@@ -1,4 +1,22 @@
 import { z } from 'zod';
+import type {
+  ActionRequest,
+  DecisionItem,
+  DelegationRequest,
+  DeliveryQuery,
+  KeyEventQuery,
+  KeyQuery,
+  KeyRequest,
+  MigrationRequest as MigrationBody,
+  NotificationQuery,
+  ProcessQuery,
+  RepairQuery,
+  RepairRequest,
+  StartRequest,
+  TaskQuery as TaskQueryBody,
+  WebhookPatch,
+  WebhookRequest,
+} from '../api/requests';
 import {
   bulkDecisionSchema,
   createdKeySchema,
@@ -8,6 +26,8 @@ import {
   keyEventPageSchema,
   managedKeyPageSchema,
   managedKeySchema,
+  meSchema,
+  partnerSchema,
   reviewReportSchema,
   kindDescriptionSchema,
   kindListSchema,
@@ -17,18 +37,26 @@ import {
   processEventSchema,
   processPageSchema,
   processViewSchema,
+  repairOutcomeSchema,
   repairPageSchema,
-  repairSchema,
   taskItemSchema,
   taskPageSchema,
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  webhookEndpointWithSecretSchema,
   type KindDescription,
+  type Me,
   type Migration,
   type MigrationPlan,
   type Notification,
   type Page,
+  type PartnerView,
   type ProcessEvent,
   type ProcessView,
   type Repair,
+  type RepairOutcome,
   type TaskItem,
   type BulkResult,
   type CreatedKey,
@@ -36,7 +64,10 @@ import {
   type KeyEventView,
   type ManagedKeyView,
   type ReviewReportView,
+  type WebhookDelivery,
+  type WebhookEndpointView,
 } from '../api/schemas';
+import { PartnerflowError } from './errors';
 import { readEventStream } from './sse';
 
 /**
@@ -52,46 +83,20 @@ import { readEventStream } from './sse';
 
 
 
-/** What ops may do to a process's run, with the reason kept in the audit. */
-export type RepairRequest =
-  | { action: 'cancel' | 'terminate' | 'release-review' | 'resend-facts'; reason: string }
-  | { action: 'reset'; reason: string; to?: 'last-workflow-task' | 'first-workflow-task'; eventId?: number };
-export type { BulkResult, CreatedKey, DelegationView, KeyEventView, KindDescription, ManagedKeyView, Migration, MigrationPlan, Notification, Page, ProcessEvent, ProcessView, Repair, ReviewReportView, TaskItem };
-
+/**
+ * What the client takes and answers, all from the API's own schemas (api/requests.ts, api/schemas.ts):
+ * nothing here is declared a second time.
+ */
+export type { ActionRequest, DecisionItem, DelegationRequest, KeyRequest, RepairRequest, StartRequest, WebhookPatch, WebhookRequest };
+export type { BulkResult, CreatedKey, DelegationView, KeyEventView, KindDescription, ManagedKeyView, Me, Migration, MigrationPlan, Notification, Page, PartnerView, ProcessEvent, ProcessView, Repair, RepairOutcome, ReviewReportView, TaskItem, WebhookDelivery, WebhookEndpointView };
+export { PartnerflowError };
 /** `POST /v1/keys`: the identity a new key acts as. */
-export interface NewKey {
-  id: string;
-  role: string;
-  partnerId?: string;
-  customerId?: string;
-  /** ISO-8601; without it the key does not expire. */
-  expiresAt?: string;
-  name?: string;
-  email?: string;
-}
-
-/** One item of a bulk decision. */
-export interface DecisionItem {
-  processId: string;
-  type: string;
-  subject?: string;
-  /** Refuse this item unless the process is still at this version (like If-Match). */
-  version?: number;
-}
-
-/** A refusal or failure answered by the API: its HTTP status and the API's stable code and sentence. */
-export class PartnerflowError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly reason: string,
-    /** Seconds to wait before retrying (503 `engine_unavailable`), when the API said. */
-    readonly retryAfter?: number,
-  ) {
-    super(`${status} ${code}: ${reason}`);
-    this.name = 'PartnerflowError';
-  }
-}
+export type NewKey = KeyRequest;
+/** A migration as the client asks for it: planned (`planMigration`) or run (`startMigration`). */
+export type MigrationRequest = Omit<MigrationBody, 'dryRun' | 'perSecond'>;
+export type ListQuery = ProcessQuery;
+/** The inbox query; `overdue: true` keeps only items past their due time. */
+export type TaskQuery = Omit<TaskQueryBody, 'overdue'> & { overdue?: boolean };
 
 export interface PartnerflowClientOptions {
   /** e.g. http://127.0.0.1:3000 */
@@ -101,48 +106,11 @@ export interface PartnerflowClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface StartRequest {
-  kind: string;
-  input?: Record<string, unknown>;
-  businessKey?: string;
-  /** Staff and system name the partner; a partner's key names its own. */
-  partnerId?: string;
-}
-
-export interface MigrationRequest {
-  kind: string;
-  to: number;
-  processIds?: string[];
-  /** States the versions do not share, renamed. */
-  mapping?: Record<string, string>;
-}
-
 export interface ActOptions {
   /** Makes a retried request apply once (it becomes the Update id). */
   idempotencyKey?: string;
   /** Refuse with 412 `version_mismatch` unless the process is still at this version. */
   ifMatch?: number;
-}
-
-export interface ListQuery {
-  kind?: string;
-  state?: string;
-  partnerId?: string;
-  customerId?: string;
-  waitingFor?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface TaskQuery {
-  kind?: string;
-  partnerId?: string;
-  waitingSinceBefore?: string;
-  overdue?: boolean;
-  claimed?: 'mine' | 'unclaimed' | 'any';
-  role?: string;
-  limit?: number;
-  cursor?: string;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -180,7 +148,7 @@ export class PartnerflowClient {
   }
 
   /** Sends an event (`{ type: 'SUBMIT', ... }`) and answers the new view; a refusal throws PartnerflowError and changed nothing. */
-  act(id: string, action: { type: string } & Record<string, unknown>, options: ActOptions = {}): Promise<ProcessView> {
+  act(id: string, action: ActionRequest, options: ActOptions = {}): Promise<ProcessView> {
     const headers: Record<string, string> = {};
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
@@ -218,27 +186,27 @@ export class PartnerflowClient {
   }
 
   /** Ops: cancel, terminate or reset a process's run, release a review someone holds, resend facts; audited. */
-  repair(processId: string, request: RepairRequest): Promise<Repair & Record<string, unknown>> {
-    return this.request('POST', `/v1/processes/${encodeURIComponent(processId)}/repairs`, repairSchema.loose(), { body: request }).then((r) => r.body);
+  repair(processId: string, request: RepairRequest): Promise<RepairOutcome> {
+    return this.request('POST', `/v1/processes/${encodeURIComponent(processId)}/repairs`, repairOutcomeSchema, { body: request }).then((r) => r.body);
   }
 
   /** Ops: the repairs made through the API, newest first. */
-  repairs(query: { processId?: string; limit?: number; cursor?: string } = {}): Promise<Page<Repair>> {
+  repairs(query: RepairQuery = {}): Promise<Page<Repair>> {
     return this.request('GET', '/v1/repairs', repairPageSchema, { query }).then((r) => r.body);
   }
 
   /** The messages sent to a partner about its processes, newest first. */
-  notifications(partnerId: string, query: { processId?: string; limit?: number; cursor?: string } = {}): Promise<Page<Notification>> {
+  notifications(partnerId: string, query: NotificationQuery = {}): Promise<Page<Notification>> {
     return this.request('GET', `/v1/partners/${encodeURIComponent(partnerId)}/notifications`, notificationPageSchema, { query }).then((r) => r.body);
   }
 
   /** Managed API keys (no secrets), newest first: ops see all, a partner its own. */
-  keys(query: { partnerId?: string; limit?: number; cursor?: string } = {}): Promise<Page<ManagedKeyView>> {
+  keys(query: KeyQuery = {}): Promise<Page<ManagedKeyView>> {
     return this.request('GET', '/v1/keys', managedKeyPageSchema, { query }).then((r) => r.body);
   }
 
   /** Makes a key; the answer's `key` is shown this once. */
-  createKey(key: NewKey): Promise<CreatedKey> {
+  createKey(key: KeyRequest): Promise<CreatedKey> {
     return this.request('POST', '/v1/keys', createdKeySchema, { body: key }).then((r) => r.body);
   }
 
@@ -248,12 +216,12 @@ export class PartnerflowClient {
   }
 
   /** The keys' audit list, newest first. */
-  keyEvents(query: { keyId?: string; partnerId?: string; limit?: number; cursor?: string } = {}): Promise<Page<KeyEventView>> {
+  keyEvents(query: KeyEventQuery = {}): Promise<Page<KeyEventView>> {
     return this.request('GET', '/v1/keys/events', keyEventPageSchema, { query }).then((r) => r.body);
   }
 
   /** A reviewer away: `to` stands in from `from` (default now) until `until`. */
-  delegate(reviewerId: string, period: { to: string; from?: string; until: string }): Promise<DelegationView> {
+  delegate(reviewerId: string, period: DelegationRequest): Promise<DelegationView> {
     return this.request('PUT', `/v1/reviewers/${encodeURIComponent(reviewerId)}/delegation`, delegationSchema, { body: period }).then((r) => r.body);
   }
 
@@ -295,6 +263,54 @@ export class PartnerflowClient {
     }
   }
 
+  /** Who the key belongs to: id, role, partner or customer. */
+  me(): Promise<Me> {
+    return this.request('GET', '/v1/me', meSchema).then((r) => r.body);
+  }
+
+  /** A partner: company, contact, message settings, certification status, programs. */
+  partner(partnerId: string): Promise<PartnerView> {
+    return this.request('GET', `/v1/partners/${encodeURIComponent(partnerId)}`, partnerSchema).then((r) => r.body);
+  }
+
+  /** Registers a webhook endpoint (a partner's key); the answer's `secret` (`whsec_…`) is shown this once. */
+  createWebhook(request: WebhookRequest): Promise<WebhookEndpointView & { secret: string }> {
+    return this.request('POST', '/v1/webhooks', webhookEndpointWithSecretSchema, { body: request }).then((r) => r.body);
+  }
+
+  async webhooks(): Promise<WebhookEndpointView[]> {
+    return (await this.request('GET', '/v1/webhooks', webhookEndpointListSchema)).body.items;
+  }
+
+  webhook(id: string): Promise<WebhookEndpointView> {
+    return this.request('GET', `/v1/webhooks/${encodeURIComponent(id)}`, webhookEndpointSchema).then((r) => r.body);
+  }
+
+  /** Changes an endpoint's URL or events, disables it, or enables it again. */
+  updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookEndpointView> {
+    return this.request('PATCH', `/v1/webhooks/${encodeURIComponent(id)}`, webhookEndpointSchema, { body: patch }).then((r) => r.body);
+  }
+
+  /** Deletes an endpoint; deliveries not yet made are given up. */
+  async deleteWebhook(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`, z.null());
+  }
+
+  /** A new signing secret, shown once; for 24 hours deliveries are signed with the old one too. */
+  rotateWebhookSecret(id: string): Promise<WebhookEndpointView & { secret: string }> {
+    return this.request('POST', `/v1/webhooks/${encodeURIComponent(id)}/rotate-secret`, webhookEndpointWithSecretSchema, { body: {} }).then((r) => r.body);
+  }
+
+  /** An endpoint's delivery log, newest first. */
+  webhookDeliveries(id: string, query: DeliveryQuery = {}): Promise<Page<WebhookDelivery>> {
+    return this.request('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries`, webhookDeliveryPageSchema, { query }).then((r) => r.body);
+  }
+
+  /** Delivers again (same webhook-id), due at once. */
+  redeliver(id: string, deliveryId: string): Promise<WebhookDelivery> {
+    return this.request('POST', `/v1/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`, webhookDeliverySchema, { body: {} }).then((r) => r.body);
+  }
+
   /**
    * Ops: what moving a kind's open processes (or the ones named) to version `to` would do, per process,
    * changing nothing.
@@ -320,7 +336,8 @@ export class PartnerflowClient {
   ): Promise<{ status: number; body: z.infer<S> }> {
     const response = await this.send(method, path, options);
     if (!response.ok) throw await this.failure(response);
-    const parsed = schema.safeParse(await response.json());
+    // 204 No Content answers nothing: the schema is z.null().
+    const parsed = schema.safeParse(response.status === 204 ? null : await response.json());
     if (!parsed.success) throw new PartnerflowError(response.status, 'unexpected_answer', `The API's answer to ${method} ${path} does not have the expected shape: ${parsed.error.message}`);
     return { status: response.status, body: parsed.data };
   }

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => product?.stop());
 
-const as = (who: Person) => new PartnerflowClient({ baseUrl: product.url, apiKey: product.people[who].key });
+const as = (who: Person) => product.as(who);
 
 async function refusal(promise: Promise<unknown>): Promise<PartnerflowError> {
   const err = await promise.then(
@@ -55,6 +55,24 @@ describe('typed client', () => {
     expect(await refusal(acme.start({ kind: 'no-such-kind' }))).toMatchObject({ status: 422, code: 'unknown_kind' });
     expect(await refusal(new PartnerflowClient({ baseUrl: product.url, apiKey: 'wrong' }).kinds())).toMatchObject({ status: 401, code: 'invalid_key' });
     expect(await refusal(new PartnerflowClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'x' }).kinds())).toMatchObject({ status: 0, code: 'unreachable' });
+  });
+
+  it('R72 a partner app manages its webhook endpoints with the client: made (secret once), listed, changed, rotated, deleted; another partner sees none of them', async () => {
+    const acme = as('acme');
+    expect(await acme.me()).toMatchObject({ role: 'partner', partnerId: product.people.acme.partnerId });
+    const made = await acme.createWebhook({ url: 'http://127.0.0.1:9/sdk-hooks' });
+    expect(made).toMatchObject({ url: 'http://127.0.0.1:9/sdk-hooks', events: ['process.step'], enabled: true, secret: expect.stringMatching(/^whsec_/) });
+    expect((await acme.webhooks()).map((e) => e.id)).toContain(made.id);
+    expect(await acme.webhook(made.id)).not.toHaveProperty('secret');
+    expect(await acme.updateWebhook(made.id, { events: ['process.step', 'process.notification'], enabled: false })).toMatchObject({ enabled: false });
+    const rotated = await acme.rotateWebhookSecret(made.id);
+    expect(rotated.secret).not.toBe(made.secret);
+    expect(rotated.previousSecretExpiresAt).toEqual(expect.any(String));
+    expect((await acme.webhookDeliveries(made.id)).items).toEqual([]);
+    expect(await refusal(as('globex').webhook(made.id))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await refusal(acme.createWebhook({ url: 'ftp://files.example/hooks' }))).toMatchObject({ status: 422, code: 'invalid_webhook_url' });
+    await acme.deleteWebhook(made.id);
+    expect(await refusal(acme.webhook(made.id))).toMatchObject({ status: 404 });
   });
 
   it('a reviewer reads the inbox, claims and releases; kinds carry their diagrams', async () => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => product?.stop());
 
-const as = (who: Person) => new PartnerflowClient({ baseUrl: product.url, apiKey: product.people[who].key });
+const as = (who: Person) => product.as(who);
 const withKey = (key: string) => new PartnerflowClient({ baseUrl: product.url, apiKey: key });
 
 async function refusal(promise: Promise<unknown>): Promise<PartnerflowError> {

@@ -14,6 +14,7 @@ import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
 import { ProcessClient } from '../../client';
 import { createMetrics } from '../../metrics/registry';
+import { PartnerflowClient } from '../../sdk';
 import { openStore, type Store } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
 import { connectClient, createProcessWorker, createSealer, payloadCodec, payloadKeys } from '../../worker';
@@ -113,7 +114,10 @@ export async function startProduct(
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
-  /** A real HTTP request as `who`. */
+  /** The typed client (sdk/) as `who`, as a partner's app or a script would call the API. */
+  const as = (who: Person) => new PartnerflowClient({ baseUrl: url, apiKey: people[who].key });
+
+  /** A real HTTP request as `who`, for what a client would not send (bad input, no key) or to read a status as it is. */
   async function call<T = any>(who: Person | null, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const response = await fetch(url + route, {
       method,
@@ -136,6 +140,8 @@ export async function startProduct(
     keys,
     store,
     client,
+    /** The typed client (sdk/) as `who`. */
+    as,
     dataDir,
     address,
     call,
