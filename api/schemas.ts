@@ -78,6 +78,28 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.arra
 export const processPageSchema = pageOf(processViewSchema);
 export const taskPageSchema = pageOf(taskItemSchema);
 
+/**
+ * A JSON Schema document (what `z.toJSONSchema` makes of a kind's input or an event's payload), with the
+ * keywords a screen reads to build a form named; any other keyword passes as it is.
+ */
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: Array<string | number>;
+  anyOf?: JsonSchema[];
+  const?: string | number;
+  format?: string;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+  [keyword: string]: unknown;
+}
+/** Open by nature (any JSON Schema), so checked as an object and passed whole; typed as a JsonSchema. */
+const jsonSchemaDocument = z.record(z.string(), z.unknown()).describe('A JSON Schema document') as unknown as z.ZodType<JsonSchema>;
+
 export const kindDescriptionSchema = z.object({
   kind: z.string(),
   version: z.number().int(),
@@ -85,9 +107,9 @@ export const kindDescriptionSchema = z.object({
   startedBy: z.array(roleSchema).readonly(),
   oncePerPartner: z.boolean(),
   /** JSON Schema of the start input. */
-  input: z.record(z.string(), z.unknown()),
+  input: jsonSchemaDocument,
   events: z.array(
-    z.object({ type: z.string(), label: labelsSchema, roles: z.array(roleSchema).readonly(), decision: z.boolean(), payload: z.record(z.string(), z.unknown()) }),
+    z.object({ type: z.string(), label: labelsSchema, roles: z.array(roleSchema).readonly(), decision: z.boolean(), payload: jsonSchemaDocument }),
   ),
   states: z.array(
     z.object({

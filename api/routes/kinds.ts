@@ -6,8 +6,9 @@ import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { answers, kindDescriptionSchema, kindListSchema, type KindDescription } from '../schemas';
 
-// Descriptions are read off the machines, which never change while the server runs.
-const descriptions = new Map<string, KindDescription>(Object.values(registry).map((kind) => [kind.name, describeKind(kind)]));
+// Descriptions are read off the machines, which never change while the server runs. Their JSON Schemas
+// (zod's own type, wider than what screens read) are the documents KindDescription names.
+const descriptions = new Map<string, KindDescription>(Object.values(registry).map((kind) => [kind.name, describeKind(kind) as KindDescription]));
 
 export const kindRoutes =
   (deps: { store: Store }): FastifyPluginAsyncZod =>

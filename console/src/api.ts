@@ -2,21 +2,17 @@
  * The console's only way to the server: the HTTP API v1 with the signed-in key as a bearer token.
  * A refusal carries the API's own `code` and `reason`, which the screens show as they are.
  */
+import type { Me } from '../../api/schemas';
+import { PartnerflowError } from '../../sdk/errors';
+
 const keyName = 'pf.key';
 
 export const signedInKey = () => sessionStorage.getItem(keyName);
 export const rememberKey = (key: string) => sessionStorage.setItem(keyName, key);
 export const forgetKey = () => sessionStorage.removeItem(keyName);
 
-export class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
+/** A refusal is the typed client's own error (sdk/errors.ts, which has no dependencies): status, code, reason. */
+export { PartnerflowError };
 
 export async function api<T = any>(method: string, path: string, body?: unknown, options: { key?: string | null; headers?: Record<string, string> } = {}): Promise<T> {
   const key = options.key === undefined ? signedInKey() : options.key;
@@ -33,7 +29,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   const json = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
     const error = json?.error ?? {};
-    throw new Refusal(response.status, error.code ?? `http_${response.status}`, error.reason ?? response.statusText);
+    throw new PartnerflowError(response.status, error.code ?? `http_${response.status}`, error.reason ?? response.statusText);
   }
   return json as T;
 }
@@ -54,10 +50,5 @@ export async function codecSession(me: Me | null) {
   }
 }
 
-export interface Me {
-  id: string;
-  role: string;
-  partnerId?: string;
-  customerId?: string;
-  name?: string;
-}
+/** Who is signed in, as `GET /v1/me` answers. */
+export type { Me };

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Refusal } from './api';
+import { PartnerflowError } from './api';
 import { useI18n } from './i18n';
 
 /** A refusal as the API worded it: its reason, and its code for whoever reports it. */
 export function ErrorBox({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (!error) return null;
-  const refusal = error instanceof Refusal ? error : undefined;
+  const refusal = error instanceof PartnerflowError ? error : undefined;
   return (
     <div class="error" role="alert" data-code={refusal?.code}>
       <strong>{t('refused')}:</strong> {refusal ? refusal.reason : String((error as Error).message ?? error)}

@@ -2,35 +2,11 @@
  * The console's model of a kind, as `GET /v1/kinds/:kind` describes it, and the pure readings of it the
  * screens need (no DOM here, so the tests can run these in Node).
  */
-export type Labels = { en: string; 'zh-CN': string };
+import type { JsonSchema, KindDescription, Labels } from '../../api/schemas';
+
+/** The API's own types (api/schemas.ts), imported as types only: nothing of them reaches the bundle. */
+export type { JsonSchema, KindDescription, Labels };
 export type Lang = keyof Labels;
-
-/** What `GET /v1/kinds/:kind` tells about a kind; the console builds its forms and diagrams from it. */
-export interface JsonSchema {
-  type?: string;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  enum?: Array<string | number>;
-  anyOf?: JsonSchema[];
-  const?: string | number;
-  format?: string;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-}
-
-export interface KindDescription {
-  kind: string;
-  title: Labels;
-  startedBy: string[];
-  oncePerPartner: boolean;
-  input: JsonSchema;
-  events: Array<{ type: string; label: Labels; roles: string[]; decision: boolean; payload: JsonSchema }>;
-  states: Array<{ id: string; label: Labels; final: boolean; waitsFor: string | null }>;
-  mermaid: string;
-}
 
 /**
  * The leaf state paths a view's `state` names: `underReview` → [underReview];

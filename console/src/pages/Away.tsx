@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { DelegationView } from '../../../api/schemas';
 import { api, type Me } from '../api';
 import { ErrorBox, Loading, useLoad } from '../common';
 import { useI18n } from '../i18n';
@@ -7,15 +8,6 @@ import { localTime } from '../time';
 /** `2026-12-01T09:30` as typed in a date-time field, read on the partner center's clock (R70). */
 const fromBeijing = (typed: string) => new Date(`${typed}:00+08:00`).toISOString();
 const toBeijing = (date: Date) => new Date(date.getTime() + 8 * 3600_000).toISOString().slice(0, 16);
-
-interface Delegation {
-  id: string;
-  reviewer: string;
-  to: string;
-  fromLocal: string;
-  untilLocal: string;
-  active: boolean;
-}
 
 /**
  * Away: a reviewer (or ops, for any reviewer) names who stands in from when until when. Meanwhile the
@@ -29,7 +21,7 @@ export function Away({ me }: { me: Me }) {
   const [until, setUntil] = useState(toBeijing(new Date(Date.now() + 24 * 3600_000)));
   const [error, setError] = useState<unknown>();
   const { value, error: loadError, reload } = useLoad(
-    async () => (reviewer ? (await api<{ items: Delegation[] }>('GET', `/v1/reviewers/${encodeURIComponent(reviewer)}/delegations`)).items : []),
+    async () => (reviewer ? (await api<{ items: DelegationView[] }>('GET', `/v1/reviewers/${encodeURIComponent(reviewer)}/delegations`)).items : []),
     [reviewer],
   );
 

@@ -1,14 +1,8 @@
+import type { BulkResult } from '../../../api/schemas';
 import { processHash } from '../common';
 import { useI18n } from '../i18n';
 
-export interface BulkResult {
-  processId: string;
-  subject?: string;
-  ok: boolean;
-  version?: number;
-  state?: string;
-  error?: { status: number; code: string; reason: string };
-}
+export type { BulkResult };
 
 /** What a bulk decision did, item by item: applied, or refused with the API's own reason. */
 export function BulkResults({ results }: { results: BulkResult[] }) {

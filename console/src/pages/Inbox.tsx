@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { Page, TaskItem } from '../../../api/schemas';
 import { api, type Me } from '../api';
 import { ErrorBox, Loading, processHash, useLoad } from '../common';
 import { useI18n } from '../i18n';
@@ -13,8 +14,8 @@ import { BulkResults, type BulkResult } from './BulkResults';
 export function Inbox({ me }: { me: Me }) {
   const { t, pick } = useI18n();
   const { value, error: loadError, reload } = useLoad(async () => {
-    const [page, all] = await Promise.all([api('GET', '/v1/tasks?limit=100'), kinds()]);
-    return { items: page.items as any[], all };
+    const [page, all] = await Promise.all([api<Page<TaskItem>>('GET', '/v1/tasks?limit=100'), kinds()]);
+    return { items: page.items, all };
   }, []);
   const [error, setError] = useState<unknown>();
   const [selected, setSelected] = useState<Set<string>>(new Set());

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { CreatedKey, KeyEventView, ManagedKeyView, Page } from '../../../api/schemas';
 import { api, type Me } from '../api';
 import { ErrorBox, Loading, useLoad } from '../common';
 import { useI18n } from '../i18n';
@@ -16,11 +17,11 @@ export function Keys({ me }: { me: Me }) {
   const [partnerId, setPartnerId] = useState('');
   const [expires, setExpires] = useState('');
   const [name, setName] = useState('');
-  const [made, setMade] = useState<{ keyId: string; key: string }>();
+  const [made, setMade] = useState<CreatedKey>();
   const [error, setError] = useState<unknown>();
   const { value, error: loadError, reload } = useLoad(async () => {
-    const [keys, events] = await Promise.all([api('GET', '/v1/keys?limit=100'), api('GET', '/v1/keys/events?limit=20')]);
-    return { keys: keys.items as any[], events: events.items as any[] };
+    const [keys, events] = await Promise.all([api<Page<ManagedKeyView>>('GET', '/v1/keys?limit=100'), api<Page<KeyEventView>>('GET', '/v1/keys/events?limit=20')]);
+    return { keys: keys.items, events: events.items };
   }, []);
 
   const create = async (e: Event) => {
@@ -35,7 +36,7 @@ export function Keys({ me }: { me: Me }) {
         ...(expires ? { expiresAt: new Date(`${expires}:00+08:00`).toISOString() } : {}),
         ...(name.trim() ? { name: name.trim() } : {}),
       };
-      setMade(await api('POST', '/v1/keys', body));
+      setMade(await api<CreatedKey>('POST', '/v1/keys', body));
       reload();
     } catch (err) {
       setError(err);

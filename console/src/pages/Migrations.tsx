@@ -3,7 +3,7 @@ import { api } from '../api';
 import { ErrorBox, Loading, processHash, useLoad } from '../common';
 import { useI18n } from '../i18n';
 import { kinds } from '../kinds';
-import type { Migration, MigrationPlan } from '../model';
+import type { KindDescription, Migration, MigrationPlan } from '../model';
 
 /**
  * Ops move a kind's open processes to another version: first the plan (dry run: who moves, who stays and
@@ -21,7 +21,7 @@ export function Migrations() {
 
   useEffect(() => {
     setPlan(undefined);
-    api(`GET`, `/v1/kinds/${encodeURIComponent(kind)}`).then(
+    api<KindDescription>(`GET`, `/v1/kinds/${encodeURIComponent(kind)}`).then(
       (k) => {
         setVersions(k.versions ?? []);
         setTo(k.version);

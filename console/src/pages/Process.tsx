@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { ProcessView, RecordView } from '../../../api/schemas';
 import { api, processPath, type Me } from '../api';
 import { ErrorBox, Loading, useLoad } from '../common';
 import { Diagram } from '../diagram';
@@ -16,7 +17,7 @@ const negative = /^(REJECT|DECLINE|WITHDRAW|DISPUTE|CANCEL|UNSUBSCRIBE|REQUEST_M
 export function ProcessPage({ id, me }: { id: string; me: Me }) {
   const { t, pick, role } = useI18n();
   const { value, error: loadError, setValue } = useLoad(async () => {
-    const [view, all] = await Promise.all([api('GET', processPath(id)), kinds()]);
+    const [view, all] = await Promise.all([api<ProcessView>('GET', processPath(id)), kinds()]);
     return { view, kind: all.get(view.kind) as KindDescription };
   }, [id]);
   const [error, setError] = useState<unknown>();
@@ -28,7 +29,7 @@ export function ProcessPage({ id, me }: { id: string; me: Me }) {
     setError(undefined);
     try {
       // If-Match: a page left open while someone else moved the process on is refused (412), not applied blindly.
-      const next = await api('POST', `${processPath(id)}/actions`, { type, ...payload }, { headers: { 'if-match': `"${view.version}"` } });
+      const next = await api<ProcessView>('POST', `${processPath(id)}/actions`, { type, ...payload }, { headers: { 'if-match': `"${view.version}"` } });
       setValue({ view: next, kind });
     } catch (err) {
       setError(err);
@@ -63,7 +64,7 @@ export function ProcessPage({ id, me }: { id: string; me: Me }) {
         <p class="muted">{t('noActions')}</p>
       ) : (
         <div class="actions">
-          {view.allowedActions.map((action: { type: string; label: any; params?: Record<string, unknown> }) => {
+          {view.allowedActions.map((action) => {
             const spec = kind.events.find((e) => e.type === action.type);
             return (
               <SchemaForm
@@ -87,7 +88,7 @@ export function ProcessPage({ id, me }: { id: string; me: Me }) {
       {kind && <Diagram kind={kind} state={view.state} />}
 
       <h2>{t('timeline')}</h2>
-      <Timeline records={view.records} kind={kind} />
+      <Timeline records={view.records ?? []} kind={kind} />
 
       <h2>{t('data')}</h2>
       <details>
@@ -96,19 +97,6 @@ export function ProcessPage({ id, me }: { id: string; me: Me }) {
       </details>
     </section>
   );
-}
-
-interface RecordView {
-  seq: number;
-  atLocal: string;
-  actor: string;
-  onBehalfOf?: string;
-  role: string;
-  event: string;
-  from: string;
-  to: string;
-  comment?: string;
-  reason?: string;
 }
 
 function Timeline({ records, kind }: { records: RecordView[]; kind: KindDescription }) {
@@ -128,7 +116,7 @@ function Timeline({ records, kind }: { records: RecordView[]; kind: KindDescript
             )}
           </span>
           <div class="muted">
-            {stateLabel(kind, r.from, lang) || '—'} → {stateLabel(kind, r.to, lang)}
+            {stateLabel(kind, r.from ?? '', lang) || '—'} → {stateLabel(kind, r.to, lang)}
           </div>
           {r.comment && (
             <div class="comment" data-testid="comment">

@@ -1,3 +1,4 @@
+import type { Page, ProcessView } from '../../../api/schemas';
 import { api, type Me } from '../api';
 import { ErrorBox, Loading, processHash, useLoad } from '../common';
 import { useI18n } from '../i18n';
@@ -8,8 +9,8 @@ import { localTime } from '../time';
 export function Processes({ me }: { me: Me }) {
   const { t, pick, role } = useI18n();
   const { value, error } = useLoad(async () => {
-    const [page, all] = await Promise.all([api('GET', '/v1/processes?limit=100'), kinds()]);
-    return { items: page.items as any[], all };
+    const [page, all] = await Promise.all([api<Page<ProcessView>>('GET', '/v1/processes?limit=100'), kinds()]);
+    return { items: page.items, all };
   }, []);
   return (
     <section>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { ReviewReportView } from '../../../api/schemas';
 import { api } from '../api';
 import { ReviewChart, type ChartRow } from '../chart';
 import { ErrorBox, Loading, useLoad } from '../common';
@@ -6,16 +7,11 @@ import { useI18n } from '../i18n';
 import { kinds } from '../kinds';
 import { localTime } from '../time';
 
+type Figures = ReviewReportView['total'];
+
 /** A date on the partner center's calendar (GMT+08:00), `days` from today. */
 const beijingDate = (days: number) => new Date(Date.now() + 8 * 3600_000 + days * 24 * 3600_000).toISOString().slice(0, 10);
 const dayStart = (date: string) => `${date}T00:00:00+08:00`;
-
-interface Figures {
-  decided: number;
-  medianHours: number | null;
-  p90Hours: number | null;
-  overdue: number;
-}
 
 /** How long reviews take (`GET /v1/reports/reviews`, ops): per kind and per reviewer, as a chart. */
 export function Report() {
@@ -26,7 +22,7 @@ export function Report() {
   const { value, error } = useLoad(async () => {
     const until = new Date(Date.parse(dayStart(to)) + 24 * 3600_000).toISOString();
     const query = new URLSearchParams({ from: new Date(dayStart(from)).toISOString(), to: until, ...(kind ? { kind } : {}) });
-    const [report, all] = await Promise.all([api('GET', `/v1/reports/reviews?${query}`), kinds()]);
+    const [report, all] = await Promise.all([api<ReviewReportView>('GET', `/v1/reports/reviews?${query}`), kinds()]);
     return { report, all };
   }, [from, to, kind]);
 
@@ -68,12 +64,12 @@ export function Report() {
               <ReviewChart
                 testid="report-chart-kinds"
                 title={t('byKind')}
-                rows={rows(value.report.byKind.map((k: Figures & { kind: string; title: any }) => ({ ...k, key: k.kind, label: pick(k.title, k.kind) })))}
+                rows={rows(value.report.byKind.map((k) => ({ ...k, key: k.kind, label: pick(k.title, k.kind) })))}
               />
               <ReviewChart
                 testid="report-chart-reviewers"
                 title={t('byReviewer')}
-                rows={rows(value.report.byReviewer.map((r: Figures & { reviewer: string; onBehalf: number }) => ({ ...r, key: r.reviewer, label: r.reviewer })))}
+                rows={rows(value.report.byReviewer.map((r) => ({ ...r, key: r.reviewer, label: r.reviewer })))}
               />
             </>
           )}

@@ -1,3 +1,4 @@
+import type { Page, ProcessView, TaskItem } from '../../../api/schemas';
 import { api, type Me } from '../api';
 import { useLoad } from '../common';
 import { useI18n } from '../i18n';
@@ -6,12 +7,12 @@ import { useI18n } from '../i18n';
  * Who holds this process's pending review (from the inbox, `GET /v1/tasks`), with claim and release,
  * so that two reviewers do not work on one review at once.
  */
-export function ReviewHold({ view, me, onError }: { view: any; me: Me; onError: (error: unknown) => void }) {
+export function ReviewHold({ view, me, onError }: { view: ProcessView; me: Me; onError: (error: unknown) => void }) {
   const { t } = useI18n();
   const { value: task, reload } = useLoad(async () => {
     const query = new URLSearchParams({ kind: view.kind, partnerId: view.partnerId, limit: '100', ...(me.role === 'ops' ? { role: 'reviewer' } : {}) });
-    const page = await api('GET', `/v1/tasks?${query}`);
-    return (page.items as any[]).find((item) => item.id === view.id)?.task ?? null;
+    const page = await api<Page<TaskItem>>('GET', `/v1/tasks?${query}`);
+    return page.items.find((item) => item.id === view.id)?.task ?? null;
   }, [view.id, view.version]);
   if (!task) return null;
   const hold = async (what: 'claim' | 'release') => {

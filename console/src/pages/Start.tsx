@@ -3,6 +3,7 @@ import { api, type Me } from '../api';
 import { ErrorBox, go, Loading, processHash, useLoad } from '../common';
 import { useI18n } from '../i18n';
 import { kinds } from '../kinds';
+import type { ProcessView } from '../../../api/schemas';
 import type { JsonSchema, KindDescription } from '../model';
 import { SchemaForm } from '../schemaForm';
 
@@ -31,7 +32,7 @@ export function Start({ me }: { me: Me }) {
   const start = async ({ businessKey, partnerId, ...input }: Record<string, unknown>) => {
     setError(undefined);
     try {
-      const view = await api('POST', '/v1/processes', { kind: chosen, input, ...(businessKey ? { businessKey } : {}), ...(partnerId ? { partnerId } : {}) });
+      const view = await api<ProcessView>('POST', '/v1/processes', { kind: chosen, input, ...(businessKey ? { businessKey } : {}), ...(partnerId ? { partnerId } : {}) });
       go(processHash(view.id));
     } catch (err) {
       setError(err);
