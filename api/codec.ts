@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Actor } from '../machines/types';
 import { ENCRYPTED_ENCODING } from '../worker/codec';
 import { HttpError } from './errors';
+import { answers } from './schemas';
 
 /**
  * The decoding half of Temporal's remote codec protocol (`POST <endpoint>/decode`, payloads as JSON with
@@ -26,6 +27,9 @@ const base64 = z.string().max(MAX_BODY).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be
 const payloadsBody = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string().max(200), base64).optional(), data: base64.optional() })).max(1000),
 });
+
+/** Temporal's remote codec protocol answers payloads as it takes them: base64 metadata and data. */
+const payloadsAnswer = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() })) });
 
 const toPayload = (p: z.infer<typeof payloadsBody>['payloads'][number]): Payload => ({
   metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
@@ -98,7 +102,7 @@ export const codecRoutes =
 
     // Decode only: the Web UI is read-only, and sealing is the edge's alone, since a sealed payload is what
     // the worker trusts (nobody, ops included, may seal an Update for the engine: docs/SECURITY.md).
-    app.post('/codec/decode', { bodyLimit: MAX_BODY, onRequest: admit, schema: { hide: true } }, async (request) => {
+    app.post('/codec/decode', { bodyLimit: MAX_BODY, onRequest: admit, schema: { hide: true, response: answers({ 200: payloadsAnswer }) } }, async (request) => {
       const parsed = payloadsBody.safeParse(request.body);
       if (!parsed.success) throw new HttpError(422, 'invalid_body', `The body must be { "payloads": [{ "metadata": {…base64}, "data": "base64" }] }: ${parsed.error.issues[0]?.message}.`);
       const payloads = parsed.data.payloads.map(toPayload);
@@ -124,13 +128,13 @@ export const codecRoutes =
     // The console opens a codec session for ops who sign in, and ends it when they sign out.
     const cookie = (request: FastifyRequest, value: string, maxAge: number) =>
       `${SESSION_COOKIE}=${value}; Path=/codec; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${request.protocol === 'https' ? '; Secure' : ''}`;
-    app.post('/codec/session', { bodyLimit: 1024, onRequest: authenticate, schema: { hide: true } }, async (request, reply) => {
+    app.post('/codec/session', { bodyLimit: 1024, onRequest: authenticate, schema: { hide: true, response: answers({ 200: z.object({ decodeUntil: z.string() }) }) } }, async (request, reply) => {
       opsOnly(request.actor);
       const expiresAt = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
       void reply.header('set-cookie', cookie(request, sessionCookieValue(sessionSecret, request.actor.id, expiresAt), SESSION_SECONDS));
       return { decodeUntil: new Date(expiresAt * 1000).toISOString() };
     });
-    app.delete('/codec/session', { bodyLimit: 1024, schema: { hide: true } }, async (request, reply) => {
+    app.delete('/codec/session', { bodyLimit: 1024, schema: { hide: true, response: answers({ 204: z.null() }) } }, async (request, reply) => {
       void reply.header('set-cookie', cookie(request, '', 0));
       return reply.status(204).send();
     });

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { fileBillingSource } from '../billing/fileSource';
@@ -14,6 +15,7 @@ import { authenticate, authPipeline } from './auth';
 import { codecRoutes } from './codec';
 import { defaultLimits, type ApiLimits } from './limits';
 import { openApiTransform } from './openapi';
+import { answers } from './schemas';
 import { rateLimiting } from './rateLimit';
 import { redactedRequest, redactPath } from './redact';
 import { repairRoutes } from './routes/repairs';
@@ -134,7 +136,11 @@ export async function buildServer(deps: ApiDeps) {
   });
   const limited = await rateLimiting(app, limits);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness: the API answers (no key)', security: [], response: answers({ 200: z.object({ ok: z.literal(true) }) }) } },
+    async () => ({ ok: true as const }),
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Who is calling: an API key (the keys file or a managed one) or a staff member's access token; staff are noted in the directory.
