@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { ProcessClient } from '../client';
-import { ProcessRefusal } from '../client';
+import type { ProcessClient } from '../engineClient';
+import { ProcessRefusal } from '../engineClient';
 import type { Store } from '../store/db';
 
 /**

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { legacyUpdateIdFor, updateIdFor, type ProcessClient } from '../client';
+import { legacyUpdateIdFor, updateIdFor, type ProcessClient } from '../engineClient';
 import { authorize, parseAction } from '../machines/policy';
 import { kindOf } from '../machines/registry';
 import type { Actor } from '../machines/types';

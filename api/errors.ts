@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { EngineUnavailable, ProcessRefusal } from '../client';
+import { EngineUnavailable, ProcessRefusal } from '../engineClient';
 import { StoreInputError } from '../store/db';
 
 /** A caller's mistake, answered as `{ error: { code, reason } }` and changing nothing. */

@@ -2,7 +2,7 @@ import { defaultSettings, type ProcessKind } from '../machines/kind';
 import { planMove, whatIf, type StateMapping, type WhatIf } from '../machines/migration';
 import { versionsOf } from '../machines/registry';
 import { noFacts, type Actor, type PartnerFacts } from '../machines/types';
-import type { ProcessClient } from '../client';
+import type { ProcessClient } from '../engineClient';
 import type { ProcessRow, TransitionRecord } from '../store/model';
 import type { Store } from '../store/db';
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { fileBillingSource } from '../billing/fileSource';
 import type { BillingSource } from '../billing/source';
 import type { PayloadCodec } from '@temporalio/common';
-import type { ProcessClient } from '../client';
+import type { ProcessClient } from '../engineClient';
 import type { Store } from '../store/db';
 import { randomBytes } from 'node:crypto';
 import { installApiMetrics } from '../metrics/http';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import pino from 'pino';
-import { ProcessClient } from '../client';
+import { ProcessClient } from '../engineClient';
 import { kindOf } from '../machines/registry';
 import type { Actor } from '../machines/types';
 import { ensureSearchAttributes, freePort, startDevServer } from '../scripts/devServer';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { ProcessClient } from '../client';
+import { ProcessClient } from '../engineClient';
 import { openStore } from '../store/db';
 import { processSettings, readConfig } from '../worker/config';
 import { round, percentile } from './stats';

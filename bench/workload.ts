@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { processIdFor, type ProcessClient } from '../client';
+import { processIdFor, type ProcessClient } from '../engineClient';
 import type { Actor } from '../machines/types';
 import { kindOf } from '../machines/registry';
 import { searchAttributeKeys, settled } from '../workflows/contract';

@@ -12,7 +12,7 @@ import { oidcFromConfig } from '../api/oidc';
 import { buildServer } from '../api/server';
 import { fileBillingSource } from '../billing/fileSource';
 import { ensureBillSchedule } from '../billing/schedule';
-import { ProcessClient } from '../client';
+import { ProcessClient } from '../engineClient';
 import { buildConsole } from '../console/build';
 import type { Metrics } from '../metrics/registry';
 import { serveMetrics } from '../metrics/serve';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../api/keys';
 import { buildServer } from '../api/server';
-import { ProcessClient } from '../client';
+import { ProcessClient } from '../engineClient';
 import { createSealer, payloadKeys } from '../worker';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { startProduct, type Product } from './support/product';

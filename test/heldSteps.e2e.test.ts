@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessClient } from '../client';
+import { ProcessClient } from '../engineClient';
 import { processSettings } from '../worker/config';
 import { materials } from './support/fixtures';
 import { certifyBusiness, eventually } from './support/flows';

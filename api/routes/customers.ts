@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { codeMatches } from '../../activities/verificationCode';
-import type { ProcessClient } from '../../client';
+import type { ProcessClient } from '../../engineClient';
 import { toBeijingTime } from '../../machines/time';
 import type { Actor } from '../../machines/types';
 import type { Customer, ManagerPeriod, Store } from '../../store/db';

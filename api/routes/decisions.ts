@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EngineUnavailable, ProcessRefusal, type ProcessClient } from '../../client';
+import { EngineUnavailable, ProcessRefusal, type ProcessClient } from '../../engineClient';
 import { kindOf } from '../../machines/registry';
 import type { Actor } from '../../machines/types';
 import type { Store } from '../../store/db';

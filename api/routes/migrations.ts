@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ProcessClient } from '../../client';
+import type { ProcessClient } from '../../engineClient';
 import { kindOf, registry, versionsOf } from '../../machines/registry';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { customerProcessIdFor, processIdFor, type ProcessClient } from '../../client';
+import { customerProcessIdFor, processIdFor, type ProcessClient } from '../../engineClient';
 import type { Actor } from '../../machines/types';
 import { describeIssues } from '../../machines/policy';
 import { kindOf, registry } from '../../machines/registry';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ProcessClient } from '../../client';
-import { cancelRun, RepairRefused, resendFacts, resetRun, runStatus, terminateRun } from '../../client/repairs';
+import type { ProcessClient } from '../../engineClient';
+import { cancelRun, RepairRefused, resendFacts, resetRun, runStatus, terminateRun } from '../../engineClient/repairs';
 import { toBeijingTime } from '../../machines/time';
 import type { Actor, Announcement, FactName } from '../../machines/types';
 import type { Store } from '../../store/db';

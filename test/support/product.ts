@@ -12,7 +12,7 @@ import { buildServer } from '../../api/server';
 import { oidcFromConfig } from '../../api/oidc';
 import { buildConsole } from '../../console/build';
 import { fileBillingSource } from '../../billing/fileSource';
-import { ProcessClient } from '../../client';
+import { ProcessClient } from '../../engineClient';
 import { createMetrics } from '../../metrics/registry';
 import { PartnerflowClient } from '../../sdk';
 import { openStore, type Store } from '../../store/db';

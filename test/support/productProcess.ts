@@ -11,7 +11,7 @@ import readline from 'node:readline';
 import pino from 'pino';
 import { loadKeys } from '../../api/keys';
 import { buildServer } from '../../api/server';
-import { ProcessClient } from '../../client';
+import { ProcessClient } from '../../engineClient';
 import { openStore } from '../../store/db';
 import { processSettings, readConfig } from '../../worker/config';
 import { connectClient, createProcessWorker, createSealer, payloadKeys } from '../../worker';
