@@ -10,7 +10,12 @@ import type { ProcessView, RecordView } from './schemas';
 export function snapshotOf(row: ProcessRow): AnyMachineSnapshot | undefined {
   const kind = kindOf(row.kind, row.kindVersion);
   if (!kind || row.version < 0) return undefined;
-  return kind.machine.resolveState({ value: row.stateValue as any, context: row.context as any });
+  try {
+    return kind.machine.resolveState({ value: row.stateValue as any, context: row.context as any });
+  } catch {
+    // A row whose state this build's machine does not know (written by another build): shown, with no actions offered.
+    return undefined;
+  }
 }
 
 /** Context fields that are the driver's, not the business's. */

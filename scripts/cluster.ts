@@ -150,7 +150,7 @@ export async function clusterDown(opts: { dataDir: string; log?: (line: string) 
   if (state) {
     const pg = postgresOf(dir, state.postgresPort);
     if (postgresPid(pg) !== undefined) {
-      stopPostgres(pg);
+      await stopPostgres(pg);
       log('Stopped PostgreSQL.');
     }
   }

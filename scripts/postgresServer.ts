@@ -73,8 +73,21 @@ export function startPostgres(cluster: PostgresCluster, settings: string[] = [])
   }
 }
 
-export function stopPostgres(cluster: PostgresCluster) {
-  runAsPostgres(path.join(cluster.bin, 'pg_ctl'), ['-D', dataOf(cluster), '-m', 'fast', '-w', 'stop']);
+export async function stopPostgres(cluster: PostgresCluster): Promise<void> {
+  try {
+    runAsPostgres(path.join(cluster.bin, 'pg_ctl'), ['-D', dataOf(cluster), '-m', 'fast', '-w', 'stop']);
+    return;
+  } catch (error) {
+    // The product's parts close DATA_DIR to its owner (0700), and root's postgres user then cannot reach its
+    // data folder under it; root still can: a fast shutdown is SIGINT to the postmaster, as pg_ctl sends it.
+    const pid = asRoot() ? postgresPid(cluster) : undefined;
+    if (pid === undefined) throw error;
+    process.kill(pid, 'SIGINT');
+    for (const deadline = Date.now() + 60_000; postgresPid(cluster) !== undefined; ) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) did not stop within a minute of a fast shutdown.`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /** The postmaster's pid while it runs (from its pid file), else undefined. */
