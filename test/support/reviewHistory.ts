@@ -15,7 +15,7 @@ export async function seedReviewMonth(store: Store, now = Date.now()) {
   };
   const kinds = [
     { kind: 'business-certification', from: 'underReview', to: 'certified', submit: 'SUBMIT', decide: 'APPROVE', pace: 1 },
-    { kind: 'nre-milestones', from: 'milestone1.underReview', to: 'milestone2.notApplied', submit: 'APPLY', decide: 'APPROVE', pace: 1.8 },
+    { kind: 'nre-milestones', from: 'underReview', to: 'open', submit: 'APPLY', decide: 'APPROVE', pace: 1.8 },
     { kind: 'delivery-evaluation', from: 'underEvaluation', to: 'passed', submit: 'SUBMIT_EVIDENCE', decide: 'CONCLUDE', pace: 2.6 },
     { kind: 'role-certification', from: 'underReview', to: 'certified', submit: 'SUBMIT', decide: 'APPROVE', pace: 0.7 },
   ];
