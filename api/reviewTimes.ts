@@ -1,6 +1,7 @@
 import type { ReviewDue } from '../machines/time';
 import { reviewDueAt } from '../machines/time';
 import { kindOf } from '../machines/registry';
+import { stateLeaves } from '../machines/stateLeaves';
 import type { DecisionRow } from '../store/db';
 import type { TransitionRecord } from '../store/model';
 
@@ -41,31 +42,7 @@ export function quantile(sorted: number[], q: number): number | null {
   return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
 }
 
-/**
- * The leaf states a state key names, parallel regions apart: `open.(initiation.underReview | jointDesign.notApplied)`
- * → `open.initiation.underReview`, `open.jointDesign.notApplied` (the driver's `stateKey`).
- */
-export function stateLeaves(state: string | null): string[] {
-  if (!state) return [];
-  const items: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < state.length; i++) {
-    if (state[i] === '(') depth++;
-    else if (state[i] === ')') depth--;
-    else if (depth === 0 && state.startsWith(' | ', i)) {
-      items.push(state.slice(start, i));
-      start = i + 3;
-    }
-  }
-  items.push(state.slice(start));
-  return items.flatMap((item) => {
-    const open = item.indexOf('(');
-    if (open < 0) return [item.trim()];
-    const prefix = item.slice(0, open).replace(/\.$/, '');
-    return stateLeaves(item.slice(open + 1, item.lastIndexOf(')'))).map((p) => `${prefix}.${p}`);
-  });
-}
+export { stateLeaves } from '../machines/stateLeaves';
 
 const parts = stateLeaves;
 

@@ -3,6 +3,7 @@
  * screens need (no DOM here, so the tests can run these in Node).
  */
 import type { JsonSchema, KindDescription, Labels } from '../../api/schemas';
+import { stateLeaves } from '../../machines/stateLeaves';
 
 /** The API's own types (api/schemas.ts), imported as types only: nothing of them reaches the bundle. */
 export type { JsonSchema, KindDescription, Labels };
@@ -13,26 +14,7 @@ export type Lang = keyof Labels;
  * `open.(initiation.underReview | jointDesign.notApplied)` → [open.initiation.underReview, open.jointDesign.notApplied]
  * (the API joins parallel regions with ` | ` inside parentheses).
  */
-export function leafPaths(state: string): string[] {
-  const items: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < state.length; i++) {
-    if (state[i] === '(') depth++;
-    else if (state[i] === ')') depth--;
-    else if (depth === 0 && state.startsWith(' | ', i)) {
-      items.push(state.slice(start, i));
-      start = i + 3;
-    }
-  }
-  items.push(state.slice(start));
-  return items.flatMap((item) => {
-    const open = item.indexOf('(');
-    if (open < 0) return [item.trim()];
-    const prefix = item.slice(0, open).replace(/\.$/, '');
-    return leafPaths(item.slice(open + 1, item.lastIndexOf(')'))).map((p) => `${prefix}.${p}`);
-  });
-}
+export const leafPaths = (state: string): string[] => stateLeaves(state);
 
 /** A state key as a person reads it: the labels of its leaf states, or the key itself for one the kind does not list. */
 export function stateLabel(kind: KindDescription | undefined, state: string, lang: keyof Labels): string {
