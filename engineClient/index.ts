@@ -10,7 +10,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultSettings, type ProcessKind, type ProcessSettings } from '../machines/kind';
 import { noFacts, type Actor, type Refusal } from '../machines/types';
-import { act, driverVersion, inspect, liveState, migrate, refusalType, searchAttributeKeys, settled, type ActResult, type Inspection, type LiveState, type MigrateRequest, type MigrateResult } from '../workflows/contract';
+import { act, driverVersion, inspect, liveState, migrate, refusalType, searchAttributeKeys, settled, startHold, type ActResult, type Inspection, type LiveState, type MigrateRequest, type MigrateResult } from '../workflows/contract';
 import { proofFor } from './proof';
 
 export { proofFor } from './proof';
@@ -293,6 +293,7 @@ export class ProcessClient {
    * whose caller went away before releasing it.
    */
   async updateCompleted(processId: string, runId: string, updateId: string): Promise<boolean | undefined> {
+    if (updateId === startHold) return this.startCommitted(processId, runId);
     try {
       await this.temporal.withDeadline(Date.now() + 5000, () => this.temporal.workflow.getHandle(processId, runId).getUpdateHandle(updateId).result());
       return true;
@@ -301,6 +302,20 @@ export class ProcessClient {
       // The engine answers an Update it never took (in that run) as not found.
       if (err instanceof WorkflowNotFoundError && /update .* not found/i.test(err.message)) return false;
       return undefined;
+    }
+  }
+
+  /**
+   * Whether a run's start step (seq 0) was committed: a query sees only what the engine committed. A run
+   * that closed before its first task committed never had it (false); one still starting cannot tell yet.
+   */
+  private async startCommitted(processId: string, runId: string): Promise<boolean | undefined> {
+    const handle = this.temporal.workflow.getHandle(processId, runId);
+    try {
+      return (await this.temporal.withDeadline(Date.now() + 5000, () => handle.query(liveState))).version >= 0 || undefined;
+    } catch {
+      const status = await handle.describe().then((d) => d.status.name, () => undefined);
+      return status === undefined || status === 'RUNNING' ? undefined : false;
     }
   }
 

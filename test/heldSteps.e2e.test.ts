@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessClient } from '../engineClient';
+import { kindOf } from '../machines/registry';
 import { processSettings } from '../worker/config';
 import { materials } from './support/fixtures';
 import { certifyBusiness, eventually } from './support/flows';
@@ -35,6 +36,19 @@ describe('steps held until the engine committed them', () => {
     expect(released.map((r) => r.event)).toEqual(['START', 'APPLY']);
     expect((await product.store.getProcess(id))!.state).toBe('underReview');
     await eventually(() => product.store.listOutbox({ processId: id }), (messages) => messages.every((m) => m.status === 'sent'), 20_000);
+  });
+
+  it('R71 a start whose caller went away before settling it is released once the engine shows its first task committed', async () => {
+    // A caller that never releases: the start step, recorded inside the run's first task, stays held until the dispatcher asks the engine.
+    const forgetful = new ProcessClient(product.client.temporal, { taskQueue: product.config.TASK_QUEUE, settings: processSettings(product.config) });
+    const id = `nre-milestones:${product.people.acme.partnerId}:start-unsettled`;
+    await forgetful.start({ kind: kindOf('nre-milestones')!, processId: id, partnerId: product.people.acme.partnerId, businessKey: 'start-unsettled', input: {}, startedBy: product.people.acme as any });
+    expect(await product.store.listRecords(id)).toEqual([]);
+    const released = await eventually(() => product.store.listRecords(id), (records) => records.length === 1, 20_000);
+    expect(released.map((r) => r.event)).toEqual(['START']);
+    expect((await product.store.getProcess(id))!).toMatchObject({ state: 'open', version: 0 });
+    const applied = await product.act('acme', id, { type: 'APPLY', milestone: 1, materials });
+    expect(applied.body).toMatchObject({ state: 'underReview', version: 1 });
   });
 
   it('R73 R74 a step held by an attempt the engine never committed is dropped: never shown, never sent', async () => {

@@ -18,8 +18,13 @@ import type { Actor, Announcement } from '../machines/types';
  * 3: a run takes only what the edge proved it sent (`Proof`): its start and its fact signals name this
  *    process; a fact without a proof is not taken (workflows/proof.ts). Updates are checked in their
  *    validators, which write nothing to a history, so every generation checks them.
+ * 4: a start in one workflow task: the process's row opened and its start step recorded by local
+ *    activities, the step held until the engine committed that task (workflows/effects.ts `startHold`).
  */
-export const driverVersion = 3;
+export const driverVersion = 4;
+
+/** What a held start step names instead of an Update (generation 4): released once the engine committed the run's first task. */
+export const startHold = 'start';
 
 /**
  * What makes a request the edge's own (docs/SECURITY.md, "the engine is no back door"): it names the

@@ -3,9 +3,10 @@ import type { Activities } from '../activities';
 import type { OperationOutcome, Operation } from '../machines/operations';
 import { heldRecordOptions, operationOptions, recordOptions, sendOptions } from './activityOptions';
 import type { StepResult } from './step';
+export { startHold } from './contract';
 
 const activities = proxyActivities<Activities>(recordOptions);
-const { recordHeldStep } = proxyLocalActivities<Activities>(heldRecordOptions);
+const inTask = proxyLocalActivities<Activities>(heldRecordOptions);
 
 /**
  * Runs an activity with a one-line summary that the Web UI shows on its event (user metadata: no extra
@@ -21,7 +22,14 @@ function run<K extends keyof Activities>(
 ): Promise<Awaited<ReturnType<Activities[K]>>> {
   return (activities[name] as any).executeWithOptions(summary ? { ...options, summary } : options, args);
 }
-export const openProcess: Activities['openProcess'] = (arg) => run('openProcess', recordOptions, 'Open the process in the records store', arg);
+const openProcessByActivity: Activities['openProcess'] = (arg) => run('openProcess', recordOptions, 'Open the process in the records store', arg);
+
+/**
+ * Opens the process's row and reads its partner's facts. From generation 4 inside the first workflow task
+ * (a local activity: opening is idempotent, so an attempt the engine never committed is simply done again).
+ */
+export const openProcess = (driver: number, arg: Parameters<Activities['openProcess']>[0]) =>
+  driver >= 4 ? inTask.openProcess(arg) : openProcessByActivity(arg);
 const recordStep: Activities['recordStep'] = (step) => run('recordStep', recordOptions, undefined, step);
 const announce: Activities['announce'] = (arg) => run('announce', recordOptions, `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
 const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', sendOptions, undefined, arg);
@@ -38,7 +46,9 @@ const performOperation: Activities['performOperation'] = (arg) =>
  * activity inside that Update (one workflow task, no activity task): the record is held until the
  * Update's caller learns it completed, i.e. the engine committed it (store.releaseSteps). Other steps
  * (start, timers, facts, outcomes) are recorded by an activity, which runs only once its step is
- * committed. Messages leave the process's history: the outbox dispatcher sends them.
+ * committed. Messages leave the process's history: the outbox dispatcher sends them. Generation 4 holds
+ * the start step too (`startHold`), recorded in the first workflow task; the client's `settled` Update
+ * releases it, or the dispatcher once the engine shows the run's first task committed.
  */
 export function createEffects(opts: {
   processId: string;
@@ -92,7 +102,7 @@ export function createEffects(opts: {
       const held = opts.driver >= 2 && made.updateId !== undefined;
       const recorded = recordInOrder(async () => {
         const record = { view: step.row, records: [step.record], notifications: step.notifications };
-        if (held) await recordHeldStep({ step: record, updateId: made.updateId!, runId: opts.runId });
+        if (held) await inTask.recordHeldStep({ step: record, updateId: made.updateId!, runId: opts.runId });
         else await recordStep(record);
         for (const announcement of step.announcements) await announce({ partnerId, processId, announcement });
       });

@@ -11,7 +11,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { StampedEvent } from '../machines/policy';
 import type { Actor, Announcement, Refusal } from '../machines/types';
 import { act, driverVersion, fact, inspect, liveState, migrate, refusalType, settled, type ActResult, type Carried, type ProcessArgs, type Proof } from './contract';
-import { createEffects, openProcess } from './effects';
+import { createEffects, openProcess, startHold } from './effects';
 import { unproven } from './proof';
 import { policy } from './sharedPolicy';
 import type { ProcessIdentity, StepCause, StepResult } from './step';
@@ -63,7 +63,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     const stamped = { ...event, actor: system, at: new Date().toISOString() } as StampedEvent;
     if (snapshot?.status === 'active' && snapshot.can(stamped))
       void apply(stamped, { name: event.type.split('.')[2] ?? event.type, reason: 'The delay configured for this state passed.' });
-  });
+  }, { oneDurableTimer: driver >= 4 });
   const effects = createEffects({
     processId: who.processId,
     partnerId: who.partnerId,
@@ -76,11 +76,13 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
     },
   });
 
-  /** Commits a step: the next snapshot now, its timers and what ops see at once, its effects queued. `madeBy`: the Update that made it. */
+  /** Commits a step: the next snapshot now, its timers and what ops see at once, its effects queued. `madeBy`: the Update that made it, or `startHold`. */
   const commit = (next: StepResult, madeBy?: string, kindVersion?: number) => {
     snapshot = next.snapshot;
     seq = next.seq;
-    for (const change of next.timers) 'start' in change ? timers.start({ id: change.start, event: change.event, dueAt: change.dueAt }) : timers.cancel(change.cancel);
+    timers.batch(() => {
+      for (const change of next.timers) 'start' in change ? timers.start({ id: change.start, event: change.event, dueAt: change.dueAt }) : timers.cancel(change.cancel);
+    });
     webUi.show(kind, next.view, { seq, event: next.record.event, actor: next.record.actorId, at: next.record.at }, kindVersion);
     return effects.carryOut(next, { updateId: madeBy });
   };
@@ -95,7 +97,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
   // A continued run restores its snapshot before any handler is set: setHandler validates buffered Updates at once.
   if (args.carried) {
     snapshot = kind.machine.resolveState({ value: args.carried.value as any, context: args.carried.context as any });
-    for (const timer of args.carried.timers) timers.start(timer);
+    timers.batch(() => args.carried!.timers.forEach(timers.start));
     effects.deliverUndelivered();
   }
 
@@ -161,11 +163,13 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       const from = { fromVersion: kind.version, fromState: stateKey(snapshot!.value) };
       // A timer whose state node was renamed is started again under its new name, due at the same time.
       const before = timers.pending();
-      plan.timers.forEach((placed, i) => {
-        if (placed.id === before[i].id) return;
-        timers.cancel(before[i].id);
-        timers.start(placed);
-      });
+      timers.batch(() =>
+        plan.timers.forEach((placed, i) => {
+          if (placed.id === before[i].id) return;
+          timers.cancel(before[i].id);
+          timers.start(placed);
+        }),
+      );
       kind = plan.target;
       const moved = kind.machine.resolveState({ value: plan.snapshot.value as any, context: plan.snapshot.context as any });
       await commit(migrationStep(kind, who, moved, seq, { ...from, actor, at: new Date().toISOString(), migrationId, mapping }, Date.now()), currentUpdateInfo()?.id, kind.version);
@@ -199,7 +203,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
 
   if (!args.carried) {
     // The process's row exists before the partner's facts are read, so a fact announced meanwhile reaches it.
-    const facts = await openProcess({
+    const facts = await openProcess(driver, {
       view: {
         id: who.processId, kind: kind.name, kindVersion: kind.version, partnerId: who.partnerId, customerId: null, businessKey: who.businessKey,
         state: 'starting', stateValue: null, context: null, label: { en: 'Starting', 'zh-CN': '启动中' }, done: false,
@@ -208,7 +212,7 @@ export async function processWorkflow(args: ProcessArgs): Promise<{ state: strin
       partnerSeed: kind.partnerSeed?.(args.input),
     });
     const start = { processId: who.processId, partnerId: who.partnerId, startedBy: who.startedBy, at: who.createdAt, input: args.input, facts, settings: args.settings };
-    void commit(startStep(kind, who, start, Date.now()));
+    void commit(startStep(kind, who, start, Date.now()), driver >= 4 ? startHold : undefined);
   }
   for (const announcement of factsBeforeStart.splice(0)) receiveFact(announcement);
 
