@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EngineUnavailable } from '../engineClient';
 import { stateKey } from '../machines/policy';
 import { kindOf } from '../machines/registry';
 import { searchAttributeKeys } from '../workflows/contract';
@@ -172,6 +173,44 @@ describe('migrating nre-milestones v1 → v2', () => {
     // Back on v1's rules: an application without materials is taken again.
     expect((await product.act('acme', waiting, { type: 'APPLY', milestone: 1 })).body.state).toBe('underReview');
   }, 120_000);
+
+  it('a batch that could not start leaves no migration behind; a row left running by a crashed request blocks nothing; of two at once, the second changes nothing', async () => {
+    // Processes that do not exist stay quickly; one a second makes the batch last long enough to race.
+    const body = { kind: 'nre-milestones', to: 2, processIds: ['nre-milestones:nobody:1', 'nre-milestones:nobody:2'], perSecond: 1 };
+    const rows = async () => (await product.call('ops', 'GET', '/v1/migrations')).body.items as Array<{ id: string; status: string }>;
+    const before = (await rows()).length;
+
+    // The engine unreachable when the batch starts: 503, and no migration left running to block the next ones.
+    const startMigration = product.client.startMigration;
+    product.client.startMigration = async () => {
+      throw new EngineUnavailable();
+    };
+    try {
+      const failed = await plan('ops', body);
+      expect(failed.status).toBe(503);
+      expect(failed.body.error.code).toBe('engine_unavailable');
+    } finally {
+      product.client.startMigration = startMigration;
+    }
+    expect(await rows()).toHaveLength(before);
+
+    // A request that died between writing its row and starting its batch.
+    await product.store.kindMigrations.create({ id: 'crashed-before-start', kind: 'nre-milestones', to: 2, mapping: null, processIds: null, requestedBy: 'ops' });
+
+    const answers = await Promise.all([plan('ops', body), plan('ops', body)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    const winner = answers.find((a) => a.status === 202)!;
+    const loser = answers.find((a) => a.status === 409)!;
+    expect(loser.body.error).toMatchObject({ code: 'migration_running' });
+    expect(loser.body.error.reason).toContain(winner.body.id);
+    const done = await eventually(() => product.call('ops', 'GET', `/v1/migrations/${winner.body.id}`), (r) => r.body.status === 'done', 30_000);
+    expect(done.body).toMatchObject({ stayed: 2, moved: 0, failed: 0 });
+    // One row more for the winner, none for the loser; the crashed request's row no longer reads as running.
+    const after = await rows();
+    expect(after).toHaveLength(before + 2);
+    expect(after.find((m) => m.id === 'crashed-before-start')).toMatchObject({ status: 'done' });
+    expect(after.filter((m) => m.status === 'running')).toEqual([]);
+  }, 60_000);
 
   it('the driver refuses a migrate Update from anyone but ops, and to a version that does not exist, writing nothing', async () => {
     const id = withoutMaterials;
