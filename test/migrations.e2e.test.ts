@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EngineUnavailable } from '../engineClient';
+import { EngineUnavailable, ProcessClient } from '../engineClient';
 import { stateKey } from '../machines/policy';
 import { kindOf } from '../machines/registry';
 import { searchAttributeKeys } from '../workflows/contract';
 import { dataConverter } from '../worker/codec';
+import { processSettings } from '../worker/config';
 import { materials } from './support/fixtures';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { pathsToEveryState } from './support/paths';
@@ -73,9 +77,14 @@ describe('migrating nre-milestones v1 → v2', () => {
   it('refuses anyone but ops, an unknown kind or version, and duplicate ids, changing nothing', async () => {
     for (const who of ['acme', 'li', 'system'] as Person[]) expect((await plan(who, { kind: 'nre-milestones', to: 2, dryRun: true })).body.error.code).toMatch(/ops_only/);
     expect((await plan('acme', { kind: 'nre-milestones', to: 2 })).status).toBe(403);
-    expect((await plan('ops', { kind: 'nre-milestone', to: 2, dryRun: true })).body.error).toMatchObject({ code: 'unknown_kind' });
+    const noKind = await plan('ops', { kind: 'nre-milestone', to: 2, dryRun: true });
+    expect(noKind.status).toBe(422);
+    expect(noKind.body.error).toMatchObject({ code: 'unknown_kind' });
+    expect((await plan('ops', { kind: 'nre-milestone', to: 2 })).status).toBe(422);
     const noVersion = await plan('ops', { kind: 'nre-milestones', to: 9 });
     expect(noVersion.status).toBe(422);
+    expect(noVersion.body.error.code).toBe('unknown_version');
+    expect((await plan('ops', { kind: 'nre-milestones', to: 9, dryRun: true })).status).toBe(422);
     expect(noVersion.body.error.reason).toContain('its versions are 1, 2');
     expect((await plan('ops', { kind: 'nre-milestones', to: 2, processIds: [withoutMaterials, withoutMaterials] })).status).toBe(422);
     expect((await product.call('ops', 'GET', '/v1/migrations')).body.items).toEqual([]);
@@ -219,6 +228,62 @@ describe('migrating nre-milestones v1 → v2', () => {
     await expect(product.client.migrate(id, { to: 7, actor: { id: 'ops', role: 'ops' }, migrationId: 'nowhere' })).rejects.toMatchObject({ refusal: { status: 422, code: 'unknown_version' } });
     expect(await footprint(product, id)).toEqual(before);
   });
+
+  it('ops migrate from the CLI (a dry run as a table, then a real run), and a review timer carried over fires after MIGRATED, under v2', async () => {
+    const bin = path.join(__dirname, '../cli/partnerflow.mjs');
+    const cli = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, PARTNERFLOW_URL: product.url, PARTNERFLOW_KEY: product.people.ops.key } });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+    // Refused by the API: exit 1 and its reason; a usage error: exit 2, nothing sent.
+    const unknown = await cli('migrate', 'nre-milestones', '--to', '9', '--dry-run');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/422 unknown_version/);
+    expect((await cli('migrate', 'nre-milestones', '--dry-run')).code).toBe(2);
+
+    // A process of its own whose review is due 40 s after the application, the reminder 20 s before: its timers
+    // are pending when it moves (each CLI run takes a few seconds), and fire after. The settings travel in its
+    // start input, as REVIEW_DUE's do.
+    const config = { ...product.config, REVIEW_DUE: { '*': { ms: 40_000 } }, REVIEW_REMIND_BEFORE_MS: 20_000 };
+    const shortReviews = new ProcessClient(product.client.temporal, { taskQueue: product.config.TASK_QUEUE, settings: processSettings(config), onCommitted: (id, version) => product.store.releaseSteps(id, version) });
+    const id = `nre-milestones:${product.people.acme.partnerId}:mig-timed`;
+    await shortReviews.start({ kind: v1, processId: id, partnerId: product.people.acme.partnerId, businessKey: 'mig-timed', input: {}, startedBy: product.people.acme as any });
+    expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 })).body.state).toBe('underReview');
+    const timers = (await product.client.inspect(id))!.timers;
+    expect(timers).toHaveLength(2);
+
+    const before = await footprint(product, id);
+    const dry = await cli('migrate', 'nre-milestones', '--to', '2', '--dry-run', '--process', id);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('nre-milestones → v2: 1 move, 0 stay; 1 with a past v2 would not have taken');
+    expect(dry.stdout).toMatch(new RegExp(`${id}\\s+v1\\s+underReview\\s+moves\\s+underReview\\s+step 1 APPLY refused`));
+    expect(await footprint(product, id)).toEqual(before);
+
+    const run = await cli('migrate', 'nre-milestones', '--to', '2', '--process', id);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/migration \S+ started/);
+    expect(run.stdout).toMatch(/nre-milestones → v2, done; moved 1, stayed 0, failed 0, pending 0/);
+    // Moved before any of its timers came due.
+    expect((await product.client.inspect(id))!.timers).toEqual(timers);
+
+    // The carried timers fire under v2: the reminder, then the escalation, both after the move.
+    const overdue = await eventually(() => product.view('li', id), (r) => r.body.records.some((x: { event: string }) => x.event === 'reviewOverdue'), 60_000);
+    expect(overdue.body).toMatchObject({ kindVersion: 2, state: 'underReview' });
+    expect(overdue.body.records.map((r: { event: string }) => r.event)).toEqual(['START', 'APPLY', 'MIGRATED', 'reviewReminder', 'reviewOverdue']);
+    // At the times they were due before the move (the engine's timers fire at or just after them).
+    const [remindAt, overdueAt] = timers.map((t) => t.dueAt).sort((a, b) => a - b);
+    const [reminded, escalated] = overdue.body.records.slice(-2).map((r: { at: string }) => Date.parse(r.at));
+    expect(reminded).toBeGreaterThanOrEqual(remindAt - 1000);
+    expect(reminded).toBeLessThan(overdueAt);
+    expect(escalated).toBeGreaterThanOrEqual(overdueAt - 1000);
+    // And v2's own rules apply to the same review.
+    expect((await product.act('li', id, { type: 'REQUEST_MORE', comment: 'The load test, please' })).body.state).toBe('moreMaterialsRequested');
+  }, 120_000);
 
   it('the history of a migrated process replays, migration included', async () => {
     const id = [...opened].find(([, state]) => state === 'underReview')![0];
