@@ -1,4 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ProcessClient } from '../engineClient';
 import { ProcessRefusal } from '../engineClient';
@@ -12,12 +12,17 @@ import type { Store } from '../store/db';
  */
 export function createMigrationActivities({ store, processes, log }: { store: Store; processes: ProcessClient; log: Logger }) {
   const migrations = store.kindMigrations;
+  /**
+   * The migration's row, or a failure not retried: the API takes the row back when it judged the batch's
+   * start failed, and a batch started all the same must end, not retry forever holding the kind's lock.
+   */
+  const migrationOf = async (migrationId: string) =>
+    (await migrations.get(migrationId)) ?? Promise.reject(ApplicationFailure.nonRetryable(`No migration ${migrationId}: its start was taken back.`, 'no_migration'));
 
   return {
     /** Lists the migration's processes as pending: those it names, or every open process of the kind on another version. */
     async listMigrationCandidates({ migrationId }: { migrationId: string }): Promise<number> {
-      const migration = await migrations.get(migrationId);
-      if (!migration) throw new Error(`No migration ${migrationId}.`);
+      const migration = await migrationOf(migrationId);
       if (migration.processIds) {
         for (let i = 0; i < migration.processIds.length; i += 500) {
           const named = migration.processIds.slice(i, i + 500);
@@ -43,8 +48,7 @@ export function createMigrationActivities({ store, processes, log }: { store: St
      * workers keep serving people while thousands move. Answers how many are still pending.
      */
     async moveProcesses({ migrationId, batch, perSecond }: { migrationId: string; batch: number; perSecond: number }): Promise<{ pending: number }> {
-      const migration = await migrations.get(migrationId);
-      if (!migration) throw new Error(`No migration ${migrationId}.`);
+      const migration = await migrationOf(migrationId);
       const items = await migrations.pending(migrationId, batch);
       const actor = { id: migration.requestedBy, role: 'ops' as const };
       const gap = 1000 / perSecond;

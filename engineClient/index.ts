@@ -257,22 +257,40 @@ export class ProcessClient {
   }
 
   /**
-   * Starts a migration batch (workflows/migration.ts); one per kind at a time. Answers false when one of
-   * that kind is still running.
+   * Starts a migration batch (workflows/migration.ts); one per kind at a time, its workflow id being the
+   * lock. Answers false when one of that kind is still running.
    */
   async startMigration(kind: string, migrationId: string, perSecond?: number): Promise<boolean> {
     try {
-      await this.temporal.workflow.start('migrateProcesses', {
+      await this.whileReachable(() => this.temporal.workflow.start('migrateProcesses', {
         workflowId: `migration:${kind}`,
         taskQueue: this.options.taskQueue,
         args: [{ migrationId, perSecond }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `Migration ${migrationId} of ${kind}`,
-      });
+        // Read back by runningMigration, to name the migration that holds the kind.
+        memo: { migrationId },
+      }));
       return true;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The migration whose batch runs for this kind now (its id, when the batch names it), or undefined when
+   * none runs: the engine, not the records store, says whether a kind is being migrated.
+   */
+  async runningMigration(kind: string): Promise<{ migrationId?: string } | undefined> {
+    try {
+      const described = await this.whileReachable(() => this.temporal.workflow.getHandle(`migration:${kind}`).describe());
+      if (described.status.name !== 'RUNNING') return undefined;
+      const migrationId = described.memo?.migrationId;
+      return { migrationId: typeof migrationId === 'string' ? migrationId : undefined };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
   }

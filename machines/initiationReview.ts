@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
-import { approve, comment, notify, reject, reviewSetup, tellPartnerApproved, tellPartnerRejected, underReview, withdraw, type Reviewing } from './review';
+import { approve, comment, notify, reject, reviewSetup, tellPartnerApproved, tellPartnerRejected, underReview, withdraw, type CommentedPerReview, type Reviewing } from './review';
 import { label, type Labels } from './types';
 
 /**
@@ -39,14 +39,12 @@ const events = {
   WITHDRAW: withdraw,
 } as const;
 
-interface Context extends Reviewing {
+interface Context extends Reviewing, CommentedPerReview<Subject> {
   processId: string;
   partnerId: string;
   /** The solution as last submitted; the partner modifies it after a rejection (R21). */
   solution: { name: string; description?: string; at: string };
   jointDesign?: { plan?: string; at: string };
-  /** The latest review comment of each review, for the partner to read (R21). */
-  comments: Partial<Record<Subject, string>>;
 }
 
 type Event = EventsOf<typeof events>;
@@ -60,6 +58,8 @@ const messages = {
 };
 
 const review = reviewSetup<Context, Event>(...subjects);
+/** Each review's decision comment is kept apart (R21): the shared action, given the review. */
+const remember = (subject: Subject) => ({ type: 'rememberComment' as const, params: { subject } });
 
 const machine = setup({
   types: { context: {} as Context, events: {} as Event, input: {} as StartInput<z.infer<typeof input>> },
@@ -72,9 +72,6 @@ const machine = setup({
       solution: ({ context, event }) => (event.type === 'SUBMIT' ? { name: event.solution, description: event.description, at: event.at } : context.solution),
     }),
     rememberJointDesign: assign({ jointDesign: ({ context, event }) => (event.type === 'APPLY_JOINT_DESIGN' ? { plan: event.plan, at: event.at } : context.jointDesign) }),
-    rememberComment: assign({
-      comments: ({ context, event }) => (event.type === 'APPROVE' || event.type === 'REJECT' ? { ...context.comments, [event.subject]: event.comment } : context.comments),
-    }),
   },
   delays: review.delays,
 }).createMachine({
@@ -104,8 +101,8 @@ const machine = setup({
               label: label('Initiation under review', '立项审核中'),
               what: () => what.initiation,
               on: {
-                APPROVE: { guard: { type: 'isAbout', params: { subject: 'initiation' } }, target: 'complete', actions: ['rememberComment', notify(messages.approved('initiation'))] },
-                REJECT: { guard: { type: 'isAbout', params: { subject: 'initiation' } }, target: 'notPassed', actions: ['rememberComment', notify(messages.rejected('initiation'))] },
+                APPROVE: { guard: { type: 'isAbout', params: { subject: 'initiation' } }, target: 'complete', actions: [remember('initiation'), notify(messages.approved('initiation'))] },
+                REJECT: { guard: { type: 'isAbout', params: { subject: 'initiation' } }, target: 'notPassed', actions: [remember('initiation'), notify(messages.rejected('initiation'))] },
               },
             }),
             notPassed: {
@@ -133,8 +130,8 @@ const machine = setup({
               label: label('Joint design & verification under review', '联合设计与验证审核中'),
               what: () => what['joint-design'],
               on: {
-                APPROVE: { guard: { type: 'isAbout', params: { subject: 'joint-design' } }, target: 'passed', actions: ['rememberComment', notify(messages.approved('joint-design'))] },
-                REJECT: { guard: { type: 'isAbout', params: { subject: 'joint-design' } }, target: 'notPassed', actions: ['rememberComment', notify(messages.rejected('joint-design'))] },
+                APPROVE: { guard: { type: 'isAbout', params: { subject: 'joint-design' } }, target: 'passed', actions: [remember('joint-design'), notify(messages.approved('joint-design'))] },
+                REJECT: { guard: { type: 'isAbout', params: { subject: 'joint-design' } }, target: 'notPassed', actions: [remember('joint-design'), notify(messages.rejected('joint-design'))] },
               },
             }),
             notPassed: {

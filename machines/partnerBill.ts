@@ -82,41 +82,44 @@ const monthLabel = (context: Context) => label(`partner bill ${context.bill.mont
 /** Where the printable invoice list is served (R62); the email links to it. */
 export const invoiceListPath = (processId: string) => `/v1/processes/${encodeURIComponent(processId)}/invoice-list`;
 
-const tellPartnerBillReady = (context: Context): NotifyParams => ({
-  audience: 'partner',
-  topic: 'actionNeeded',
-  subject: label(`Your partner bill for ${context.bill.month} is ready`, `${context.bill.month} 伙伴账单已生成`),
-  body: label(
-    `Usage ${formatCny(context.bill.usage.totalCents)} (recorded before ${beijingClock(context.bill.dataCutoff)}; final figures follow the usage details). ` +
-      `Withdrawable now ${formatCny(context.withdrawable.withdrawableCents)}. Please confirm the bill or dispute it.`,
-    `消费金额 ${formatCny(context.bill.usage.totalCents)}（统计至 ${beijingClock(context.bill.dataCutoff)}，最终消费数据以消费明细为准）。` +
-      `当前可提现金额 ${formatCny(context.withdrawable.withdrawableCents)}。请确认账单或提出异议。`,
-  ),
-});
+type Args = { context: Context; event: { type: string; comment?: string } };
 
-const tellPartnerDisputeAnswered = (context: Context, answer: string): NotifyParams => ({
-  audience: 'partner',
-  topic: 'reviewOutcome',
-  subject: label(`Your dispute of the ${context.bill.month} bill was answered`, `您对 ${context.bill.month} 账单的异议已答复`),
-  body: label(`Answer: ${answer}. Please confirm the bill.`, `答复：${answer}。请确认账单。`),
-});
-
-/** R62: the invoice-notification email (开票通知邮件): issue the invoice offline, print the invoice list. */
-const invoiceNotice = (context: Context, processId: string): NotifyParams => {
-  const to = context.bill.invoiceTo;
-  const amount = formatCny(context.incentiveTotalCents);
-  return {
+/** What the partner is told, by the step that tells it. */
+const messages = {
+  billReady: ({ context }: Args): NotifyParams => ({
     audience: 'partner',
     topic: 'actionNeeded',
-    subject: label(`Invoice notice: incentive for ${context.bill.month}, ${amount}`, `开票通知：${context.bill.month} 激励 ${amount}`),
+    subject: label(`Your partner bill for ${context.bill.month} is ready`, `${context.bill.month} 伙伴账单已生成`),
     body: label(
-      `Please issue a ${to.invoiceType.en} offline for ${amount} to ${to.name} (taxpayer ID ${to.taxId}) and send it to us. ` +
-        `The invoice list shows every item; open the link below to view and print it.`,
-      `请根据本邮件信息线下开具${to.invoiceType['zh-CN']}，金额 ${amount}，抬头 ${to.name}（纳税人识别号 ${to.taxId}），并寄送给我们。` +
-        `单击下方链接进入“查看开票清单”页面，打印开票清单。`,
+      `Usage ${formatCny(context.bill.usage.totalCents)} (recorded before ${beijingClock(context.bill.dataCutoff)}; final figures follow the usage details). ` +
+        `Withdrawable now ${formatCny(context.withdrawable.withdrawableCents)}. Please confirm the bill or dispute it.`,
+      `消费金额 ${formatCny(context.bill.usage.totalCents)}（统计至 ${beijingClock(context.bill.dataCutoff)}，最终消费数据以消费明细为准）。` +
+        `当前可提现金额 ${formatCny(context.withdrawable.withdrawableCents)}。请确认账单或提出异议。`,
     ),
-    link: invoiceListPath(processId),
-  };
+  }),
+  disputeAnswered: ({ context, event }: Args): NotifyParams => ({
+    audience: 'partner',
+    topic: 'reviewOutcome',
+    subject: label(`Your dispute of the ${context.bill.month} bill was answered`, `您对 ${context.bill.month} 账单的异议已答复`),
+    body: label(`Answer: ${event.comment!}. Please confirm the bill.`, `答复：${event.comment!}。请确认账单。`),
+  }),
+  /** R62: the invoice-notification email (开票通知邮件): issue the invoice offline, print the invoice list. */
+  invoiceNotice: ({ context }: Args): NotifyParams => {
+    const to = context.bill.invoiceTo;
+    const amount = formatCny(context.incentiveTotalCents);
+    return {
+      audience: 'partner',
+      topic: 'actionNeeded',
+      subject: label(`Invoice notice: incentive for ${context.bill.month}, ${amount}`, `开票通知：${context.bill.month} 激励 ${amount}`),
+      body: label(
+        `Please issue a ${to.invoiceType.en} offline for ${amount} to ${to.name} (taxpayer ID ${to.taxId}) and send it to us. ` +
+          `The invoice list shows every item; open the link below to view and print it.`,
+        `请根据本邮件信息线下开具${to.invoiceType['zh-CN']}，金额 ${amount}，抬头 ${to.name}（纳税人识别号 ${to.taxId}），并寄送给我们。` +
+          `单击下方链接进入“查看开票清单”页面，打印开票清单。`,
+      ),
+      link: invoiceListPath(context.processId),
+    };
+  },
 };
 
 /** The states as a person reads them; the view prefixes the billed month. */
@@ -177,7 +180,7 @@ const machine = setup({
     generated: {
       meta: { label: stateLabels.generated },
       tags: ['waitsFor:partner'],
-      entry: notify(({ context }: { context: Context }) => tellPartnerBillReady(context)),
+      entry: notify(messages.billReady),
       on: {
         CONFIRM: [
           { guard: 'hasIncentive', target: 'confirmed', actions: 'rememberConfirmation' },
@@ -190,7 +193,7 @@ const machine = setup({
       label: stateLabels.disputed,
       what: disputeOf,
       on: {
-        ANSWER_DISPUTE: { target: 'generated', actions: ['rememberAnswer', notify(({ context, event }: { context: Context; event: { type: string; comment?: string } }) => tellPartnerDisputeAnswered(context, event.comment!))] },
+        ANSWER_DISPUTE: { target: 'generated', actions: ['rememberAnswer', notify(messages.disputeAnswered)] },
       },
     }),
     confirmed: {
@@ -201,7 +204,7 @@ const machine = setup({
     invoicing: {
       meta: { label: stateLabels.invoicing },
       tags: ['waitsFor:partner'],
-      entry: notify(({ context }: { context: Context }) => invoiceNotice(context, context.processId)),
+      entry: notify(messages.invoiceNotice),
       on: {
         RECEIVE_INVOICE: { target: 'invoiceReceived', actions: 'rememberInvoice' },
         WITHDRAW: { target: 'confirmed', actions: 'forgetApplication' },

@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { customerWithoutPartner, tellCustomer, tellPartner } from './customers';
 import type { EventsOf, ProcessKind, StartInput } from './kind';
-import { comment, effects } from './review';
+import { comment, effects, notify } from './review';
 import { beijingClock } from './time';
 import { customerContactSchema, label, type CustomerContact, type Labels } from './types';
 
@@ -85,10 +85,50 @@ const tellCustomerUnpaid = (context: Context, why: Labels): ReturnType<typeof te
     label(`${why.en} You can pay the order another way.`, `${why['zh-CN']}您可以选择其他支付方式支付该订单。`),
   );
 
-/** The partner says it will not pay: the customer is told it may pay another way (R52). */
-const declinedNotice = ({ context, event }: { context: Context; event: Event }) => {
-  const why = event.type === 'DECLINE' && event.comment ? event.comment : undefined;
-  return tellCustomerUnpaid(context, label(`Your partner declined to pay${why ? `: ${why}` : ''}.`, `伙伴拒绝支付${why ? `：${why}` : ''}。`));
+type Args = { context: Context; event: Event };
+
+/** What the partner and the customer are told, by the step that tells them. */
+const messages = {
+  /** R50: by SMS and email, whatever the partner's message settings. */
+  partnerAsked: ({ context }: Args) =>
+    tellPartner(
+      'actionNeeded',
+      label(`Customer ${context.customerId} asks you to pay ${orderOf(context).en}`, `客户${context.customerId}请您支付${orderOf(context)['zh-CN']}`),
+      label(
+        `Customer ${context.customerId} chose partner payment for ${orderOf(context).en}. Please pay it in the partner center.`,
+        `客户${context.customerId}为${orderOf(context)['zh-CN']}选择了伙伴支付，请在伙伴中心完成支付。`,
+      ),
+      ['email', 'sms'],
+    ),
+  /** The partner left it unpaid for the configured time: the customer may pay another way (R52). */
+  customerNotPaidYet: ({ context }: Args) => tellCustomerUnpaid(context, label('Your partner has not paid it yet.', '伙伴尚未支付。')),
+  /** The partner says it will not pay: the customer is told it may pay another way (R52). */
+  customerDeclined: ({ context, event }: Args) => {
+    const why = event.type === 'DECLINE' && event.comment ? event.comment : undefined;
+    return tellCustomerUnpaid(context, label(`Your partner declined to pay${why ? `: ${why}` : ''}.`, `伙伴拒绝支付${why ? `：${why}` : ''}。`));
+  },
+  customerPaid: ({ context }: Args) =>
+    tellCustomer(
+      context.customer,
+      'reviewOutcome',
+      label(`Your partner paid ${orderOf(context).en}`, `伙伴已支付${orderOf(context)['zh-CN']}`),
+      label(`Partner ${context.partnerId} paid ${orderOf(context).en}.`, `伙伴${context.partnerId}已支付${orderOf(context)['zh-CN']}。`),
+    ),
+  partnerUnsubscribed: ({ context }: Args) =>
+    tellPartner(
+      'reviewOutcome',
+      label(`Unsubscribed: ${orderOf(context).en}`, `已退订：${orderOf(context)['zh-CN']}`),
+      label(
+        `Customer ${context.customerId} unsubscribed ${orderOf(context).en}; the refund goes to your partner account.`,
+        `客户${context.customerId}退订了${orderOf(context)['zh-CN']}，退款将退还至您的伙伴账户。`,
+      ),
+    ),
+  partnerNotNeeded: ({ context }: Args) =>
+    tellPartner(
+      'reviewOutcome',
+      label(`No longer needed: paying ${orderOf(context).en}`, `无需支付：${orderOf(context)['zh-CN']}`),
+      label(`Customer ${context.customerId} pays ${orderOf(context).en} another way.`, `客户${context.customerId}已选择其他支付方式支付${orderOf(context)['zh-CN']}。`),
+    ),
 };
 
 const machine = setup({
@@ -135,32 +175,11 @@ const machine = setup({
     awaitingPartner: {
       meta: { label: label('Waiting for the partner to pay', '待伙伴支付') },
       tags: ['waitsFor:partner'],
-      entry: {
-        type: 'notify',
-        // R50: by SMS and email, whatever the partner's message settings.
-        params: ({ context }) =>
-          tellPartner(
-            'actionNeeded',
-            label(`Customer ${context.customerId} asks you to pay ${orderOf(context).en}`, `客户${context.customerId}请您支付${orderOf(context)['zh-CN']}`),
-            label(
-              `Customer ${context.customerId} chose partner payment for ${orderOf(context).en}. Please pay it in the partner center.`,
-              `客户${context.customerId}为${orderOf(context)['zh-CN']}选择了伙伴支付，请在伙伴中心完成支付。`,
-            ),
-            ['email', 'sms'],
-          ),
-      },
-      after: {
-        paymentReminder: {
-          target: 'unpaid',
-          actions: {
-            type: 'notify',
-            params: ({ context }) => tellCustomerUnpaid(context, label('Your partner has not paid it yet.', '伙伴尚未支付。')),
-          },
-        },
-      },
+      entry: notify(messages.partnerAsked),
+      after: { paymentReminder: { target: 'unpaid', actions: notify(messages.customerNotPaidYet) } },
       on: {
         PAY: { target: 'paid', actions: 'rememberPaid' },
-        DECLINE: { target: 'unpaid', actions: ['rememberDeclined', { type: 'notify', params: declinedNotice }] },
+        DECLINE: { target: 'unpaid', actions: ['rememberDeclined', notify(messages.customerDeclined)] },
         PAY_OTHER_WAY: 'paidOtherWay',
       },
     },
@@ -170,41 +189,18 @@ const machine = setup({
       on: {
         // The partner may still pay until the customer has paid another way.
         PAY: { target: 'paid', actions: 'rememberPaid' },
-        DECLINE: { actions: ['rememberDeclined', { type: 'notify', params: declinedNotice }] },
+        DECLINE: { actions: ['rememberDeclined', notify(messages.customerDeclined)] },
         PAY_OTHER_WAY: 'paidOtherWay',
       },
     },
     paid: {
       initial: 'notInvoiced',
-      entry: {
-        type: 'notify',
-        params: ({ context }) =>
-          tellCustomer(
-            context.customer,
-            'reviewOutcome',
-            label(`Your partner paid ${orderOf(context).en}`, `伙伴已支付${orderOf(context)['zh-CN']}`),
-            label(`Partner ${context.partnerId} paid ${orderOf(context).en}.`, `伙伴${context.partnerId}已支付${orderOf(context)['zh-CN']}。`),
-          ),
-      },
+      entry: notify(messages.customerPaid),
       on: {
         UNSUBSCRIBE: {
           guard: 'mayUnsubscribe',
           target: 'unsubscribed',
-          actions: [
-            'rememberUnsubscribed',
-            {
-              type: 'notify',
-              params: ({ context }) =>
-                tellPartner(
-                  'reviewOutcome',
-                  label(`Unsubscribed: ${orderOf(context).en}`, `已退订：${orderOf(context)['zh-CN']}`),
-                  label(
-                    `Customer ${context.customerId} unsubscribed ${orderOf(context).en}; the refund goes to your partner account.`,
-                    `客户${context.customerId}退订了${orderOf(context)['zh-CN']}，退款将退还至您的伙伴账户。`,
-                  ),
-                ),
-            },
-          ],
+          actions: ['rememberUnsubscribed', notify(messages.partnerUnsubscribed)],
         },
         CLOSE: 'closed',
       },
@@ -219,18 +215,7 @@ const machine = setup({
     paidOtherWay: {
       type: 'final',
       meta: { label: label('The customer chose another way to pay', '客户已选择其他支付方式') },
-      entry: [
-        'rememberOtherWay',
-        {
-          type: 'notify',
-          params: ({ context }) =>
-            tellPartner(
-              'reviewOutcome',
-              label(`No longer needed: paying ${orderOf(context).en}`, `无需支付：${orderOf(context)['zh-CN']}`),
-              label(`Customer ${context.customerId} pays ${orderOf(context).en} another way.`, `客户${context.customerId}已选择其他支付方式支付${orderOf(context)['zh-CN']}。`),
-            ),
-        },
-      ],
+      entry: ['rememberOtherWay', notify(messages.partnerNotNeeded)],
     },
     unsubscribed: { type: 'final', meta: { label: label('Unsubscribed; refunded to the partner account', '已退订，退款至伙伴账户') } },
     closed: { type: 'final', meta: { label: label('Order closed', '订单已完结') } },

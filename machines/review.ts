@@ -80,6 +80,11 @@ export interface Commented {
   lastComment?: string;
 }
 
+/** The same for a process with several reviews side by side: each review's latest comment (R21). */
+export interface CommentedPerReview<S extends string = string> {
+  comments: Partial<Record<S, string>>;
+}
+
 /** The reviews after a submission by `by` at `at`: this one is pending from then, due per the deployment's settings. */
 export const withReviewOpened = (context: Reviewing, by: { actor: Actor; at: string }, subject = soleReview): Reviewing['reviews'] => ({
   ...context.reviews,
@@ -115,16 +120,21 @@ const reviewDelays = (subject: string) => {
 
 /**
  * What a reviewed kind spreads into `setup`: the effects, opening and closing its reviews (one way: on
- * entering `underReview`), remembering the decision's comment, and the review delays of each review.
+ * entering `underReview`), remembering the decision's comment (per review where there are several), and the
+ * review delays of each review.
  */
 export const reviewSetup = <C extends Reviewing, E extends EventObject>(...subjects: string[]) => ({
   actions: {
     ...effects,
     openReview: assign<C, E, { subject: string }, E, never>(({ context, event }, { subject }) => ({ reviews: withReviewOpened(context, submission(event as any), subject) }) as Partial<C>),
     closeReview: assign<C, E, { subject: string }, E, never>(({ context }, { subject }) => ({ reviews: withReviewClosed(context, subject) }) as Partial<C>),
-    rememberComment: assign<C, E, undefined, E, never>(({ event }) => {
+    // The decision's comment: as `lastComment`, or, given a review's subject, as that review's in `comments`.
+    rememberComment: assign<C, E, { subject?: string } | undefined, E, never>(({ context, event }, params) => {
       const { type, comment } = event as { type: string; comment?: string };
-      return { lastComment: type === 'APPROVE' || type === 'REJECT' ? comment : undefined } as unknown as Partial<C>;
+      const decided = type === 'APPROVE' || type === 'REJECT';
+      if (params?.subject === undefined) return { lastComment: decided ? comment : undefined } as unknown as Partial<C>;
+      const { comments } = context as unknown as CommentedPerReview;
+      return { comments: decided ? { ...comments, [params.subject]: comment } : comments } as unknown as Partial<C>;
     }),
   },
   delays: Object.assign({}, ...(subjects.length ? subjects : [soleReview]).map(reviewDelays)) as Record<string, (args: { context: C }) => number>,

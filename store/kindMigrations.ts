@@ -124,6 +124,22 @@ export function createKindMigrationStore(db: Kysely<Database>) {
       return counts;
     },
 
+    /** Takes back a migration whose batch never started: it leaves no trace. */
+    async remove(id: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('kind_migration_items').where('migration_id', '=', id).execute();
+        await trx.deleteFrom('kind_migrations').where('id', '=', id).execute();
+      });
+    },
+
+    /**
+     * Marks done every migration of a kind still running but `exceptId`: once `exceptId`'s batch holds the
+     * kind's lock (its workflow id), any other left running is one whose batch never started or was stopped.
+     */
+    async finishOthers(kind: string, exceptId: string): Promise<void> {
+      await db.updateTable('kind_migrations').set({ status: 'done', finished_at: now() }).where('kind', '=', kind).where('status', '=', 'running').where('id', '!=', exceptId).execute();
+    },
+
     async finish(id: string): Promise<void> {
       await db.updateTable('kind_migrations').set({ status: 'done', finished_at: now() }).where('id', '=', id).where('status', '=', 'running').execute();
     },

@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EngineUnavailable, ProcessClient } from '../engineClient';
 import { stateKey } from '../machines/policy';
 import { kindOf } from '../machines/registry';
 import { searchAttributeKeys } from '../workflows/contract';
 import { dataConverter } from '../worker/codec';
+import { processSettings } from '../worker/config';
 import { materials } from './support/fixtures';
 import { certifyBusiness, eventually, footprint } from './support/flows';
 import { pathsToEveryState } from './support/paths';
@@ -72,9 +77,14 @@ describe('migrating nre-milestones v1 → v2', () => {
   it('refuses anyone but ops, an unknown kind or version, and duplicate ids, changing nothing', async () => {
     for (const who of ['acme', 'li', 'system'] as Person[]) expect((await plan(who, { kind: 'nre-milestones', to: 2, dryRun: true })).body.error.code).toMatch(/ops_only/);
     expect((await plan('acme', { kind: 'nre-milestones', to: 2 })).status).toBe(403);
-    expect((await plan('ops', { kind: 'nre-milestone', to: 2, dryRun: true })).body.error).toMatchObject({ code: 'unknown_kind' });
+    const noKind = await plan('ops', { kind: 'nre-milestone', to: 2, dryRun: true });
+    expect(noKind.status).toBe(422);
+    expect(noKind.body.error).toMatchObject({ code: 'unknown_kind' });
+    expect((await plan('ops', { kind: 'nre-milestone', to: 2 })).status).toBe(422);
     const noVersion = await plan('ops', { kind: 'nre-milestones', to: 9 });
     expect(noVersion.status).toBe(422);
+    expect(noVersion.body.error.code).toBe('unknown_version');
+    expect((await plan('ops', { kind: 'nre-milestones', to: 9, dryRun: true })).status).toBe(422);
     expect(noVersion.body.error.reason).toContain('its versions are 1, 2');
     expect((await plan('ops', { kind: 'nre-milestones', to: 2, processIds: [withoutMaterials, withoutMaterials] })).status).toBe(422);
     expect((await product.call('ops', 'GET', '/v1/migrations')).body.items).toEqual([]);
@@ -173,6 +183,44 @@ describe('migrating nre-milestones v1 → v2', () => {
     expect((await product.act('acme', waiting, { type: 'APPLY', milestone: 1 })).body.state).toBe('underReview');
   }, 120_000);
 
+  it('a batch that could not start leaves no migration behind; a row left running by a crashed request blocks nothing; of two at once, the second changes nothing', async () => {
+    // Processes that do not exist stay quickly; one a second makes the batch last long enough to race.
+    const body = { kind: 'nre-milestones', to: 2, processIds: ['nre-milestones:nobody:1', 'nre-milestones:nobody:2'], perSecond: 1 };
+    const rows = async () => (await product.call('ops', 'GET', '/v1/migrations')).body.items as Array<{ id: string; status: string }>;
+    const before = (await rows()).length;
+
+    // The engine unreachable when the batch starts: 503, and no migration left running to block the next ones.
+    const startMigration = product.client.startMigration;
+    product.client.startMigration = async () => {
+      throw new EngineUnavailable();
+    };
+    try {
+      const failed = await plan('ops', body);
+      expect(failed.status).toBe(503);
+      expect(failed.body.error.code).toBe('engine_unavailable');
+    } finally {
+      product.client.startMigration = startMigration;
+    }
+    expect(await rows()).toHaveLength(before);
+
+    // A request that died between writing its row and starting its batch.
+    await product.store.kindMigrations.create({ id: 'crashed-before-start', kind: 'nre-milestones', to: 2, mapping: null, processIds: null, requestedBy: 'ops' });
+
+    const answers = await Promise.all([plan('ops', body), plan('ops', body)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    const winner = answers.find((a) => a.status === 202)!;
+    const loser = answers.find((a) => a.status === 409)!;
+    expect(loser.body.error).toMatchObject({ code: 'migration_running' });
+    expect(loser.body.error.reason).toContain(winner.body.id);
+    const done = await eventually(() => product.call('ops', 'GET', `/v1/migrations/${winner.body.id}`), (r) => r.body.status === 'done', 30_000);
+    expect(done.body).toMatchObject({ stayed: 2, moved: 0, failed: 0 });
+    // One row more for the winner, none for the loser; the crashed request's row no longer reads as running.
+    const after = await rows();
+    expect(after).toHaveLength(before + 2);
+    expect(after.find((m) => m.id === 'crashed-before-start')).toMatchObject({ status: 'done' });
+    expect(after.filter((m) => m.status === 'running')).toEqual([]);
+  }, 60_000);
+
   it('the driver refuses a migrate Update from anyone but ops, and to a version that does not exist, writing nothing', async () => {
     const id = withoutMaterials;
     const before = await footprint(product, id);
@@ -180,6 +228,62 @@ describe('migrating nre-milestones v1 → v2', () => {
     await expect(product.client.migrate(id, { to: 7, actor: { id: 'ops', role: 'ops' }, migrationId: 'nowhere' })).rejects.toMatchObject({ refusal: { status: 422, code: 'unknown_version' } });
     expect(await footprint(product, id)).toEqual(before);
   });
+
+  it('ops migrate from the CLI (a dry run as a table, then a real run), and a review timer carried over fires after MIGRATED, under v2', async () => {
+    const bin = path.join(__dirname, '../cli/partnerflow.mjs');
+    const cli = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, PARTNERFLOW_URL: product.url, PARTNERFLOW_KEY: product.people.ops.key } });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+    // Refused by the API: exit 1 and its reason; a usage error: exit 2, nothing sent.
+    const unknown = await cli('migrate', 'nre-milestones', '--to', '9', '--dry-run');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/422 unknown_version/);
+    expect((await cli('migrate', 'nre-milestones', '--dry-run')).code).toBe(2);
+
+    // A process of its own whose review is due 40 s after the application, the reminder 20 s before: its timers
+    // are pending when it moves (each CLI run takes a few seconds), and fire after. The settings travel in its
+    // start input, as REVIEW_DUE's do.
+    const config = { ...product.config, REVIEW_DUE: { '*': { ms: 40_000 } }, REVIEW_REMIND_BEFORE_MS: 20_000 };
+    const shortReviews = new ProcessClient(product.client.temporal, { taskQueue: product.config.TASK_QUEUE, settings: processSettings(config), onCommitted: (id, version) => product.store.releaseSteps(id, version) });
+    const id = `nre-milestones:${product.people.acme.partnerId}:mig-timed`;
+    await shortReviews.start({ kind: v1, processId: id, partnerId: product.people.acme.partnerId, businessKey: 'mig-timed', input: {}, startedBy: product.people.acme as any });
+    expect((await product.act('acme', id, { type: 'APPLY', milestone: 1 })).body.state).toBe('underReview');
+    const timers = (await product.client.inspect(id))!.timers;
+    expect(timers).toHaveLength(2);
+
+    const before = await footprint(product, id);
+    const dry = await cli('migrate', 'nre-milestones', '--to', '2', '--dry-run', '--process', id);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('nre-milestones → v2: 1 move, 0 stay; 1 with a past v2 would not have taken');
+    expect(dry.stdout).toMatch(new RegExp(`${id}\\s+v1\\s+underReview\\s+moves\\s+underReview\\s+step 1 APPLY refused`));
+    expect(await footprint(product, id)).toEqual(before);
+
+    const run = await cli('migrate', 'nre-milestones', '--to', '2', '--process', id);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/migration \S+ started/);
+    expect(run.stdout).toMatch(/nre-milestones → v2, done; moved 1, stayed 0, failed 0, pending 0/);
+    // Moved before any of its timers came due.
+    expect((await product.client.inspect(id))!.timers).toEqual(timers);
+
+    // The carried timers fire under v2: the reminder, then the escalation, both after the move.
+    const overdue = await eventually(() => product.view('li', id), (r) => r.body.records.some((x: { event: string }) => x.event === 'reviewOverdue'), 60_000);
+    expect(overdue.body).toMatchObject({ kindVersion: 2, state: 'underReview' });
+    expect(overdue.body.records.map((r: { event: string }) => r.event)).toEqual(['START', 'APPLY', 'MIGRATED', 'reviewReminder', 'reviewOverdue']);
+    // At the times they were due before the move (the engine's timers fire at or just after them).
+    const [remindAt, overdueAt] = timers.map((t) => t.dueAt).sort((a, b) => a - b);
+    const [reminded, escalated] = overdue.body.records.slice(-2).map((r: { at: string }) => Date.parse(r.at));
+    expect(reminded).toBeGreaterThanOrEqual(remindAt - 1000);
+    expect(reminded).toBeLessThan(overdueAt);
+    expect(escalated).toBeGreaterThanOrEqual(overdueAt - 1000);
+    // And v2's own rules apply to the same review.
+    expect((await product.act('li', id, { type: 'REQUEST_MORE', comment: 'The load test, please' })).body.state).toBe('moreMaterialsRequested');
+  }, 120_000);
 
   it('the history of a migrated process replays, migration included', async () => {
     const id = [...opened].find(([, state]) => state === 'underReview')![0];

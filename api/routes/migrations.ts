@@ -40,15 +40,37 @@ export const migrationRoutes =
           const ids = processIds ?? (await candidates(deps.store, name, to));
           return reply.status(200).send({ kind: name, to, items: await planMigration(deps, target, ids, mapping) });
         }
-        const running = await deps.store.kindMigrations.running(name);
-        if (running)
-          throw new HttpError(409, 'migration_running', `Migration ${running.id} of ${name} (to v${running.to}) is still running; wait for it to finish (GET /v1/migrations/${running.id}).`);
+        // The batch's workflow (one id per kind) is the lock, not the row: a row left running by a request
+        // that died before starting its batch blocks nothing.
+        const busy = async () => {
+          const running = await deps.client.runningMigration(name);
+          if (!running) return undefined;
+          const id = running.migrationId ?? (await deps.store.kindMigrations.running(name))?.id;
+          return new HttpError(409, 'migration_running', `${id ? `Migration ${id}` : 'A migration'} of ${name} is still running; wait for it to finish${id ? ` (GET /v1/migrations/${id})` : ''}.`);
+        };
+        const refused = await busy();
+        if (refused) throw refused;
         const id = randomUUID();
+        // The row is written first: the batch's first activity reads it.
         await deps.store.kindMigrations.create({ id, kind: name, to, mapping: mapping ?? null, processIds: processIds ?? null, requestedBy: request.actor.id });
-        if (!(await deps.client.startMigration(name, id, perSecond))) {
-          await deps.store.kindMigrations.finish(id);
-          throw new HttpError(409, 'migration_running', `A migration of ${name} is still running; wait for it to finish.`);
+        let started: boolean;
+        try {
+          started = await deps.client.startMigration(name, id, perSecond);
+        } catch (err) {
+          // A start can fail after the engine took it (a lost answer): ask before taking the row back.
+          const running = await deps.client.runningMigration(name).catch(() => undefined);
+          if (running?.migrationId !== id) {
+            await deps.store.kindMigrations.remove(id);
+            throw err;
+          }
+          started = true;
         }
+        if (!started) {
+          // Lost a race with another request: this one changes nothing.
+          await deps.store.kindMigrations.remove(id);
+          throw (await busy()) ?? new HttpError(409, 'migration_running', `A migration of ${name} started at the same moment; wait for it to finish.`);
+        }
+        await deps.store.kindMigrations.finishOthers(name, id);
         return reply.status(202).send({ id });
       },
     );
