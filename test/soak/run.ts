@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { messageIdFor } from '../../activities/notifier';
 import { registry } from '../../machines/registry';
-import { clusterDown, clusterUp, restartTemporal } from '../../scripts/cluster';
+import { clusterDown, clusterUp, postgresFolder, restartTemporal } from '../../scripts/cluster';
 import { freePort, startDevServer, type DevServer } from '../../scripts/devServer';
 import { openStore } from '../../store/db';
 import { connectClient } from '../../worker';
@@ -71,7 +71,6 @@ const milestonePath = [1, 2, 3].flatMap((m) => [
 async function main() {
   const began = Date.now();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-soak-'));
-  fs.chmodSync(workDir, 0o755); // PostgreSQL (--cluster) runs as its own user and must reach its folder inside
   const dataDir = path.join(workDir, 'data');
   const figures = {
     engine,
@@ -301,6 +300,7 @@ async function main() {
   if (args.cluster) await clusterDown({ dataDir: workDir });
   else await devServer?.stop();
   fs.rmSync(workDir, { recursive: true, force: true });
+  if (args.cluster) fs.rmSync(postgresFolder(workDir), { recursive: true, force: true });
 
   const recorded = { name: `soak-${engine}`, recordedAt: new Date().toISOString(), machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) }, ...figures };
   fs.mkdirSync(path.join(root, '.artifacts'), { recursive: true });
