@@ -8,6 +8,7 @@ import { eventually } from '../support/flows';
 import { writeFigures } from '../support/figures';
 import { materials } from '../support/fixtures';
 import { scrape } from '../support/prometheus';
+import { expectKeysWalkthrough } from '../support/walkthroughs';
 import { startFleet, type Fleet } from './fleet';
 import { certifiedGlobex, expectEachOnce, randomBetween, runMilestones, sleep } from './milestones';
 
@@ -41,7 +42,7 @@ async function walkthrough(title: string): Promise<any[]> {
 }
 
 describe('two APIs, two workers, one cluster', () => {
-  it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 the README walkthroughs pass with their requests spread over both APIs, keys the same on both', async () => {
+  it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 R71 R72 the README walkthroughs pass with their requests spread over both APIs, keys the same on both', async () => {
     const before = await Promise.all([answered(0), answered(1)]);
     const replies = await walkthrough('onboarding and all three milestones');
     expect(replies.filter((r) => r.error).map((r) => r.error.code)).toEqual(['prerequisites_unmet', 'business_certification_required', 'milestone_out_of_order']);
@@ -53,6 +54,9 @@ describe('two APIs, two workers, one cluster', () => {
     const last = (id: string) => day.filter((r) => r.id === id).at(-1);
     expect(last('delivery-evaluation:acme:smart-port')).toMatchObject({ state: 'passed', done: true });
     expect(last('initiation-review:acme:smart-retail')).toMatchObject({ state: 'complete', done: true });
+
+    // A key made through one API, used and revoked through the other; a delegation and a bulk decision likewise.
+    expectKeysWalkthrough(await walkthrough('keys, a reviewer away, bulk decisions and review times'));
 
     const after = await Promise.all([answered(0), answered(1)]);
     expect(after[0] - before[0]).toBeGreaterThan(15);
