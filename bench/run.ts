@@ -140,8 +140,8 @@ async function withServer<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise
 /** Runs `phase` against a Temporal cluster of its own (scripts/cluster.ts), its records store on the cluster's PostgreSQL. */
 async function withCluster<T>(setup: Setup, phase: (ctx: PhaseContext) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(setup.workDir, 'cluster-'));
-  // PostgreSQL runs as its own user and must reach its folder inside.
-  for (const dir of [setup.workDir, dataDir]) fs.chmodSync(dir, 0o755);
+  // As root PostgreSQL runs as its own user, in a folder beside dataDir (postgresFolder): it must reach it.
+  fs.chmodSync(setup.workDir, 0o755);
   const cluster = await clusterUp({ dataDir, log: (line) => log(`[cluster] ${line}`) });
   try {
     const connection = await Connection.connect({ address: cluster.address });

@@ -14,7 +14,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
   return {
     registry,
     requests: new Counter({ name: 'partnerflow_http_requests_total', help: 'HTTP requests answered, by method, route and status', labelNames: ['method', 'route', 'status'], registers }),
-    refusals: new Counter({ name: 'partnerflow_http_refusals_total', help: 'Requests refused with { error: { code } }, by route, status and code', labelNames: ['route', 'status', 'code'], registers }),
+    refusals: new Counter({ name: 'partnerflow_http_refusals_total', help: 'Requests refused with { error: { code } }, and items of a bulk decision refused inside its 200, by route, status and code', labelNames: ['route', 'status', 'code'], registers }),
     requestSeconds: new Histogram({
       name: 'partnerflow_http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by method and route',
@@ -31,7 +31,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     }),
     decisionSeconds: new Histogram({
       name: 'partnerflow_decision_seconds',
-      help: 'Time from a review becoming pending to a reviewer’s accepted decision, by kind and event',
+      help: 'Time from a review becoming pending to a reviewer’s accepted decision (an action or a bulk decision’s item), by kind and event',
       labelNames: ['kind', 'event'],
       buckets: [60, 600, 3600, 4 * 3600, 8 * 3600, 86_400, 2 * 86_400, 3 * 86_400, 5 * 86_400, 10 * 86_400],
       registers,

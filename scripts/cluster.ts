@@ -3,15 +3,16 @@
  * product at scale (`npm run worker`, `npm run api`, as many of each as wanted) and for the cluster suite.
  * The official Temporal server (built from its pinned Go module, scripts/temporalServer.ts) on a
  * PostgreSQL of its own for persistence and SQL advanced visibility, and a `partnerflow` database on the
- * same PostgreSQL for the records store. Everything lives under DATA_DIR/cluster and survives down/up;
- * `up` writes DATA_DIR/cluster.env (TEMPORAL_ADDRESS=…, DATABASE_URL=…) and prints it.
+ * same PostgreSQL for the records store. Everything lives under DATA_DIR/cluster and survives down/up,
+ * except, as root, PostgreSQL's folder (postgresFolder); `up` writes DATA_DIR/cluster.env
+ * (TEMPORAL_ADDRESS=…, DATABASE_URL=…) and prints it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { readConfig } from '../worker/config';
 import { freePortBetween, isListening } from './ports';
-import { findPostgresBin, initPostgres, postgresPid, postgresUrl, startPostgres, stopPostgres, type PostgresCluster } from './postgresServer';
+import { asRoot, findPostgresBin, initPostgres, postgresPid, postgresUrl, startPostgres, stopPostgres, type PostgresCluster } from './postgresServer';
 import { listenerPid } from './processes';
 import { DATABASES, prepareNamespace, setupSchemas, spawnTemporalServer, stopTemporalServer, temporalPortNames, temporalServerPid, type TemporalPorts } from './temporalCluster';
 import { findOrBuildTemporalServer } from './temporalServer';
@@ -64,10 +65,36 @@ async function choosePorts(previous: ClusterState | undefined, pgRunning: boolea
   return { postgresPort, temporal };
 }
 
-function postgresOf(dir: string, port: number): PostgresCluster {
+/**
+ * PostgreSQL's folder (its data, log and socket): DATA_DIR/cluster/postgres, but beside DATA_DIR
+ * (DATA_DIR.postgres) as root. Every part of the product closes DATA_DIR to its owner (0700,
+ * store/dataDir.ts), and as root PostgreSQL runs as the `postgres` user, who could then no longer reach a
+ * folder inside.
+ */
+export function postgresFolder(dataDir: string, root = asRoot()): string {
+  return root ? `${path.resolve(dataDir)}.postgres` : path.join(clusterDir(dataDir), 'postgres');
+}
+
+/** Where an earlier release kept it, also as root. */
+const legacyPostgresFolder = (dataDir: string) => path.join(clusterDir(dataDir), 'postgres');
+const holdsCluster = (folder: string) => fs.existsSync(path.join(folder, 'data', 'PG_VERSION'));
+
+function postgresOf(dataDir: string, port: number, folder = postgresFolder(dataDir)): PostgresCluster {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL is not installed: the cluster needs its server binaries (Debian: apt-get install -y postgresql).');
-  return { bin, dir: path.join(dir, 'postgres'), port };
+  return { bin, dir: folder, port };
+}
+
+/** A cluster of the earlier layout, where the postgres user may no longer reach it, is stopped and moved beside DATA_DIR. */
+async function moveLegacyPostgres(dataDir: string, port: number, log: (line: string) => void) {
+  const from = legacyPostgresFolder(dataDir);
+  const to = postgresFolder(dataDir);
+  if (from === to || !holdsCluster(from) || holdsCluster(to)) return;
+  const legacy = postgresOf(dataDir, port, from);
+  if (postgresPid(legacy) !== undefined) await stopPostgres(legacy);
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.renameSync(from, to);
+  log(`Moved PostgreSQL's folder from ${from} to ${to} (out of DATA_DIR, which only its owner may enter)`);
 }
 
 /** Creates the databases that are missing; returns the ones it created. */
@@ -114,12 +141,13 @@ export async function clusterUp(opts: { dataDir: string; namespace?: string; log
   const binaries = await findOrBuildTemporalServer(log);
 
   const previous = readState(dir);
-  const pgRunning = previous !== undefined && postgresPid(postgresOf(dir, previous.postgresPort)) !== undefined;
+  if (previous) await moveLegacyPostgres(opts.dataDir, previous.postgresPort, log);
+  const pgRunning = previous !== undefined && postgresPid(postgresOf(opts.dataDir, previous.postgresPort)) !== undefined;
   const running = temporalServerPid(dir);
   const state = running !== undefined && previous ? previous : await choosePorts(previous, pgRunning);
   fs.writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
 
-  const pg = postgresOf(dir, state.postgresPort);
+  const pg = postgresOf(opts.dataDir, state.postgresPort);
   if (initPostgres(pg)) log(`Created a PostgreSQL cluster in ${pg.dir}`);
   if (!pgRunning) {
     log(`Starting PostgreSQL on 127.0.0.1:${pg.port}`);
@@ -148,10 +176,13 @@ export async function clusterDown(opts: { dataDir: string; log?: (line: string) 
   const state = readState(dir);
   if (await stopTemporalServer(dir)) log('Stopped the Temporal server.');
   if (state) {
-    const pg = postgresOf(dir, state.postgresPort);
-    if (postgresPid(pg) !== undefined) {
-      await stopPostgres(pg);
-      log('Stopped PostgreSQL.');
+    // The legacy folder too: one started by an earlier release still runs from there.
+    for (const folder of new Set([postgresFolder(opts.dataDir), legacyPostgresFolder(opts.dataDir)])) {
+      const pg = postgresOf(opts.dataDir, state.postgresPort, folder);
+      if (postgresPid(pg) !== undefined) {
+        await stopPostgres(pg);
+        log('Stopped PostgreSQL.');
+      }
     }
   }
 }
@@ -166,12 +197,13 @@ export async function clusterStatus(dataDir: string): Promise<string[]> {
   const dir = clusterDir(dataDir);
   const state = readState(dir);
   if (!state) return [`No cluster in ${dir}: npm run cluster -- up`];
-  const pgPid = postgresPid(postgresOf(dir, state.postgresPort));
+  const pg = postgresOf(dataDir, state.postgresPort);
+  const pgPid = postgresPid(pg);
   const temporalPid = temporalServerPid(dir);
   const answering = temporalPid !== undefined && (await isListening(state.temporal.frontend));
   const envFile = path.join(dataDir, 'cluster.env');
   return [
-    `PostgreSQL       ${pgPid ? `running, pid ${pgPid}` : 'stopped'}, 127.0.0.1:${state.postgresPort} (${path.join(dir, 'postgres')})`,
+    `PostgreSQL       ${pgPid ? `running, pid ${pgPid}` : 'stopped'}, 127.0.0.1:${state.postgresPort} (${pg.dir})`,
     `Temporal server  ${temporalPid ? `running, pid ${temporalPid}` : 'stopped'}, frontend 127.0.0.1:${state.temporal.frontend}${temporalPid ? (answering ? ', answering' : ', NOT answering') : ''} (log ${path.join(dir, 'temporal.log')})`,
     `Server metrics   http://127.0.0.1:${state.temporal.metrics}/metrics`,
     ...(fs.existsSync(envFile) ? [`${envFile}:`, ...fs.readFileSync(envFile, 'utf8').split('\n').filter((line) => line && !line.startsWith('#')).map((line) => `  ${line}`)] : []),

@@ -1,7 +1,7 @@
 /**
  * A PostgreSQL server of the project's own, from the machine's installed binaries (Debian's `postgresql`
  * package): a cluster in a folder, on a port, trust authentication on 127.0.0.1 only. `npm run cluster`
- * keeps one under DATA_DIR/cluster for the Temporal server and the records store; the tests start
+ * keeps one for the Temporal server and the records store (scripts/cluster.ts); the tests start
  * throwaway ones (test/support/postgres.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ export function findPostgresBin(): string | undefined {
   return undefined;
 }
 
-const asRoot = () => process.getuid?.() === 0;
+export const asRoot = () => process.getuid?.() === 0;
 
 /** PostgreSQL refuses to run as root: its tools run as the `postgres` user then (Debian creates it). */
 export function runAsPostgres(file: string, args: string[]): string {
@@ -43,10 +43,29 @@ const logOf = (cluster: PostgresCluster) => path.join(cluster.dir, 'postgres.log
 
 export const postgresUrl = (port: number, database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
 
+/**
+ * The first folder above `dir` that another user cannot pass through (no o+x), else undefined. As root,
+ * PostgreSQL's tools run as that other user and need every folder on the way to theirs.
+ */
+export function closedAncestor(dir: string): string | undefined {
+  for (let folder = path.dirname(path.resolve(dir)); ; folder = path.dirname(folder)) {
+    if (fs.existsSync(folder) && (fs.statSync(folder).mode & 0o001) === 0) return folder;
+    if (folder === path.dirname(folder)) return undefined;
+  }
+}
+
+/** Before initdb or pg_ctl as the postgres user: a sentence naming the folder in its way, not "Permission denied". */
+function assertReachable(cluster: PostgresCluster) {
+  const closed = asRoot() ? closedAncestor(cluster.dir) : undefined;
+  if (closed) throw new Error(`The postgres user cannot reach ${cluster.dir}: ${closed} is closed to other users (mode ${(fs.statSync(closed).mode & 0o777).toString(8)}; chmod o+x ${closed}, or choose a DATA_DIR elsewhere).`);
+}
+
 /** Creates the cluster's files unless they exist; true when it did. */
 export function initPostgres(cluster: PostgresCluster): boolean {
   if (fs.existsSync(path.join(dataOf(cluster), 'PG_VERSION'))) return false;
-  fs.mkdirSync(cluster.dir, { recursive: true });
+  assertReachable(cluster);
+  // Its own user's only (initdb makes data/ 0700 too; the log and the socket sit beside it).
+  fs.mkdirSync(cluster.dir, { recursive: true, mode: 0o700 });
   ownForPostgres(cluster.dir);
   try {
     runAsPostgres(path.join(cluster.bin, 'initdb'), ['-D', dataOf(cluster), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
@@ -60,6 +79,7 @@ export function initPostgres(cluster: PostgresCluster): boolean {
 
 /** Starts it and waits until it accepts connections; the error carries the server's log. */
 export function startPostgres(cluster: PostgresCluster, settings: string[] = []) {
+  assertReachable(cluster);
   try {
     runAsPostgres(path.join(cluster.bin, 'pg_ctl'), [
       '-D', dataOf(cluster), '-l', logOf(cluster), '-w', '-t', '60',
@@ -78,8 +98,9 @@ export async function stopPostgres(cluster: PostgresCluster): Promise<void> {
     runAsPostgres(path.join(cluster.bin, 'pg_ctl'), ['-D', dataOf(cluster), '-m', 'fast', '-w', 'stop']);
     return;
   } catch (error) {
-    // The product's parts close DATA_DIR to its owner (0700), and root's postgres user then cannot reach its
-    // data folder under it; root still can: a fast shutdown is SIGINT to the postmaster, as pg_ctl sends it.
+    // A cluster of the earlier layout, under DATA_DIR, which the product's parts close to its owner (0700):
+    // root's postgres user cannot reach its data folder, root still can. A fast shutdown is SIGINT to the
+    // postmaster, as pg_ctl sends it.
     const pid = asRoot() ? postgresPid(cluster) : undefined;
     if (pid === undefined) throw error;
     process.kill(pid, 'SIGINT');

@@ -42,7 +42,8 @@ const show = (value: unknown) => (typeof value === 'object' && value !== null ? 
 
 export function render(all: Figures[]): string {
   if (all.length === 0) return 'No figures yet: run `npm test`, then `npm run reliability-report`.';
-  const duplicates = sum(all, 'duplicateTransitions') + sum(all, 'duplicateMessages') + sum(all, 'duplicatesApplied') + sum(all, 'doubleWins');
+  const duplicates = sum(all, 'duplicateTransitions') + sum(all, 'duplicateMessages') + sum(all, 'messagesDeliveredTwice') + sum(all, 'duplicatesApplied') + sum(all, 'doubleWins');
+  const lost = sum(all, 'lostTransitions') + sum(all, 'messagesLost') + sum(all, 'wrongRecordSequences');
   const summary = [
     `kills survived: ${sum(all, 'kills')}`,
     `server restarts: ${sum(all, 'restarts')}`,
@@ -51,6 +52,7 @@ export function render(all: Figures[]): string {
     `5xx answers: ${sum(all, 'serverErrors')}`,
     `race rounds: ${sum(all.filter((f) => f.name === 'races'), 'rounds')}`,
     `duplicates found: ${duplicates}`,
+    `lost or out of order: ${lost}`,
   ];
   const newest = all.map((f) => f.recordedAt).sort().at(-1);
   const sections = all.map((f) => {

@@ -29,6 +29,8 @@ let mailAccepted = false;
 const suffix = path.basename(dataDir).replace(/^partnerflow-metrics-/, '').toLowerCase();
 const people = {
   partner: { key: `metrics-partner-${suffix}-key`, id: `alice@metrics-${suffix}`, role: 'partner', partnerId: `metrics-${suffix}` },
+  // A second partner: business certification is once per partner, and the bulk decision needs another review.
+  other: { key: `metrics-other-${suffix}-key`, id: `bob@metrics2-${suffix}`, role: 'partner', partnerId: `metrics2-${suffix}` },
   reviewer: { key: `metrics-reviewer-${suffix}-key`, id: `li@metrics-${suffix}`, role: 'reviewer' },
 };
 
@@ -67,6 +69,10 @@ async function call(key: string, method: string, route: string, body?: unknown) 
   return { status: response.status, body: (await response.json()) as any };
 }
 
+/** The sum of a metric's series whose labels include every one of `labels` (`name="value"`). */
+const sumOf = (series: Map<string, number>, name: string, ...labels: string[]) =>
+  [...series.entries()].filter(([key]) => key.startsWith(`${name}{`) && labels.every((l) => key.includes(l))).reduce((sum, [, value]) => sum + value, 0);
+
 describe('metrics for ops', () => {
   it('every metric name of docs/grafana-dashboard.json is on the /metrics of npm run api or npm run worker, and moves when the product works', async () => {
     const names = dashboardMetricNames(dashboard);
@@ -95,6 +101,22 @@ describe('metrics for ops', () => {
     scrapes.push(await both());
 
     expect((await call(li, 'POST', `/v1/processes/${id}/actions`, { type: 'APPROVE', comment: 'Verified' })).status).toBe(200);
+
+    // A bulk decision times its accepted items and counts its refused ones, though the request itself is a 200.
+    const other = await call(people.other.key, 'POST', '/v1/processes', { kind: 'business-certification', input: {} });
+    expect(other.status).toBe(201);
+    expect((await call(people.other.key, 'POST', `/v1/processes/${encodeURIComponent(other.body.id)}/actions`, { type: 'SUBMIT', ...licence })).status).toBe(200);
+    await eventually(() => call(li, 'GET', '/v1/tasks?kind=business-certification'), (r) => JSON.stringify(r.body).includes(other.body.id));
+    const beforeBulk = await scrape(api.metricsUrl);
+    const bulk = await call(li, 'POST', '/v1/tasks/decisions', { comment: 'Routine', items: [{ processId: other.body.id, type: 'APPROVE' }, { processId: started.body.id, type: 'APPROVE' }] });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.results.map((r: { ok: boolean }) => r.ok)).toEqual([true, false]);
+    const refused = bulk.body.results[1].error;
+    const afterBulk = await scrape(api.metricsUrl);
+    const decided = (s: Map<string, number>) => sumOf(s, 'partnerflow_decision_seconds_count', 'kind="business-certification"', 'event="APPROVE"');
+    const bulkRefusals = (s: Map<string, number>) => sumOf(s, 'partnerflow_http_refusals_total', 'route="/v1/tasks/decisions"', `status="${refused.status}"`, `code="${refused.code}"`);
+    expect(decided(afterBulk) - decided(beforeBulk), 'time to decision of the accepted item').toBe(1);
+    expect(bulkRefusals(afterBulk) - bulkRefusals(beforeBulk), 'the refused item, by its code').toBe(1);
     mailAccepted = true;
     // Every message goes out once the mail server takes them, and the process's run ends.
     await eventually(() => scrape(worker.metricsUrl), (s) => [...s.entries()].some(([k, v]) => k.startsWith('temporal_workflow_completed_total') && v > 0), 60_000);

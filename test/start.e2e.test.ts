@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/devServer';
+import { expectKeysWalkthrough } from './support/walkthroughs';
 
 const root = path.join(__dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-start-'));
@@ -18,7 +19,7 @@ function readmeWalkthrough(title: string, port: number): string {
 }
 
 describe('npm start', () => {
-  it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 serves the API with dev keys, runs the README walkthroughs end to end, and stops cleanly on Ctrl-C', async () => {
+  it('R1 R2 R10 R11 R12 R13 R20 R21 R22 R23 R30 R31 R32 R71 R72 serves the API with dev keys, runs the README walkthroughs end to end, and stops cleanly on Ctrl-C', async () => {
     const port = await freePort();
     // A data folder as loose as an earlier release left it: npm start closes it to others.
     fs.chmodSync(dataDir, 0o755);
@@ -67,6 +68,8 @@ describe('npm start', () => {
       expect(last('delivery-evaluation:acme:smart-port')).toMatchObject({ state: 'passed', done: true });
       expect(last('initiation-review:acme:smart-retail')).toMatchObject({ state: 'complete', done: true });
       expect(day.at(-1).states.find((s: { id: string }) => s.id === 'open.initiation.notPassed').label['zh-CN']).toBe('立项审核不通过');
+
+      expectKeysWalkthrough(await run('keys, a reviewer away, bulk decisions and review times'));
 
       // The CLI against npm start, as the README shows it (`npx partnerflow`, the package's bin).
       const acmeKey = (keys as Array<{ id: string; role: string; key: string }>).find((k) => k.id === 'alice@acme' && k.role === 'partner')!.key;

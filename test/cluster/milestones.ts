@@ -1,4 +1,6 @@
 import { expect } from 'vitest';
+import type { OutboxRow } from '../../store/rows';
+import { eventually } from '../support/flows';
 import { messageIdFor } from '../../activities/notifier';
 import { licence, materials } from '../support/fixtures';
 import type { Fleet } from './fleet';
@@ -60,4 +62,23 @@ export async function expectEachOnce(fleet: Fleet, ids: string[]) {
   for (const m of fleet.mailbox.inbox) arrived.set(m.messageId, (arrived.get(m.messageId) ?? 0) + 1);
   for (const m of outbox) expect(arrived.get(messageIdFor(m.key)) ?? 0, m.key).toBeLessThanOrEqual(1);
   return outbox;
+}
+
+/**
+ * Nothing lost, nothing twice (R74): every outbox message of `ids` ends `sent`, and each email among them
+ * arrived at the test's SMTP server exactly once (by its Message-ID). Returns the rows as first read,
+ * before they were all sent (messages held by a killed worker show there as `sending`).
+ */
+export async function expectDeliveredOnce(fleet: Fleet, ids: string[], timeoutMs = 90_000): Promise<{ first: OutboxRow[]; sent: OutboxRow[] }> {
+  const read = async () => (await Promise.all(ids.map((id) => fleet.store.listOutbox({ processId: id })))).flat();
+  const first = await read();
+  const sent = await eventually(read, (rows) => rows.every((m) => m.status === 'sent'), timeoutMs);
+  expect(sent.filter((m) => m.status !== 'sent').map((m) => `${m.key}: ${m.status}`)).toEqual([]);
+  const emails = sent.filter((m) => m.channel === 'email');
+  expect(emails.length, 'the milestone processes send email').toBeGreaterThan(0);
+  const arrived = new Map<string, number>();
+  for (const m of fleet.mailbox.inbox) arrived.set(m.messageId, (arrived.get(m.messageId) ?? 0) + 1);
+  const notOnce = emails.map((m) => ({ key: m.key, arrived: arrived.get(messageIdFor(m.key)) ?? 0 })).filter((m) => m.arrived !== 1);
+  expect(notOnce, 'emails not arrived exactly once').toEqual([]);
+  return { first, sent };
 }

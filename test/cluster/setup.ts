@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { clusterDown, clusterUp } from '../../scripts/cluster';
+import { clusterDown, clusterUp, postgresFolder } from '../../scripts/cluster';
 import { workflowBundleOptions } from '../../worker/bundle';
 
 declare module 'vitest' {
@@ -27,7 +27,6 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-cluster-'));
-  fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user and must reach its folder inside
   const began = Date.now();
   const cluster = await clusterUp({ dataDir, log: (line) => console.log(`[cluster] ${line}`) });
   console.log(`[cluster] up in ${Math.round((Date.now() - began) / 1000)} s: ${cluster.address}, records ${cluster.databaseUrl}`);
@@ -43,5 +42,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await clusterDown({ dataDir, log: (line) => console.log(`[cluster] ${line}`) });
     fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(postgresFolder(dataDir), { recursive: true, force: true });
   };
 }

@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { messageIdFor } from '../../activities/notifier';
 import { registry } from '../../machines/registry';
-import { clusterDown, clusterUp, restartTemporal } from '../../scripts/cluster';
+import { clusterDown, clusterUp, postgresFolder, restartTemporal } from '../../scripts/cluster';
 import { freePort, startDevServer, type DevServer } from '../../scripts/devServer';
 import { openStore } from '../../store/db';
 import { connectClient } from '../../worker';
@@ -71,7 +71,6 @@ const milestonePath = [1, 2, 3].flatMap((m) => [
 async function main() {
   const began = Date.now();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-soak-'));
-  fs.chmodSync(workDir, 0o755); // PostgreSQL (--cluster) runs as its own user and must reach its folder inside
   const dataDir = path.join(workDir, 'data');
   const figures = {
     engine,
@@ -85,7 +84,9 @@ async function main() {
     lostTransitions: 0,
     processesNotCompleted: 0,
     duplicateTransitions: 0,
+    wrongRecordSequences: 0,
     messagesQueued: 0,
+    messagesLost: 0,
     messagesDeliveredTwice: 0,
     messagesClaimedWhenKilled: 0,
     fuzzRequests: 0,
@@ -224,17 +225,28 @@ async function main() {
     const expected = ['START', ...milestonePath.map((s) => s.action.type)].join(',');
     const seqs = records.map((r) => r.seq);
     if (events !== expected || seqs.some((seq, i) => seq !== i)) {
+      // Every wrong history counts, also one of the right length (steps out of order, a seq skipped or repeated).
+      figures.wrongRecordSequences++;
       if (records.length > milestonePath.length + 1) figures.duplicateTransitions += records.length - milestonePath.length - 1;
       else figures.lostTransitions += milestonePath.length + 1 - records.length;
     }
   }
   figures.processes = ids.length;
-  const outbox = (await Promise.all([cert.id, ...ids].map((id) => store.listOutbox({ processId: id })))).flat();
+  const readOutbox = async () => (await Promise.all([cert.id, ...ids].map((id) => store.listOutbox({ processId: id })))).flat();
+  const held = await readOutbox();
+  figures.messagesClaimedWhenKilled = held.filter((m) => m.status === 'sending').length;
+  // The outbox drains (a killed worker's claims run out, then another sends them), for up to two minutes.
+  let outbox = held;
+  for (let waited = 0; outbox.some((m) => m.status !== 'sent') && waited < 120_000; waited += 1000) {
+    await sleep(1000);
+    outbox = await readOutbox();
+  }
   const arrived = new Map<string, number>();
   for (const m of mailbox.inbox) arrived.set(m.messageId, (arrived.get(m.messageId) ?? 0) + 1);
   figures.messagesQueued = outbox.length;
+  // Lost: never sent, or an email the SMTP server never received.
+  figures.messagesLost = outbox.filter((m) => m.status !== 'sent' || (m.channel === 'email' && !arrived.has(messageIdFor(m.key)))).length;
   figures.messagesDeliveredTwice = outbox.filter((m) => (arrived.get(messageIdFor(m.key)) ?? 0) > 1).length;
-  figures.messagesClaimedWhenKilled = outbox.filter((m) => m.status === 'sending').length;
 
   // Hostile requests, once the faults are over: never a 5xx, and a refusal changes nothing.
   log(`${FUZZ} hostile requests`);
@@ -301,11 +313,12 @@ async function main() {
   if (args.cluster) await clusterDown({ dataDir: workDir });
   else await devServer?.stop();
   fs.rmSync(workDir, { recursive: true, force: true });
+  if (args.cluster) fs.rmSync(postgresFolder(workDir), { recursive: true, force: true });
 
   const recorded = { name: `soak-${engine}`, recordedAt: new Date().toISOString(), machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) }, ...figures };
   fs.mkdirSync(path.join(root, '.artifacts'), { recursive: true });
   fs.writeFileSync(path.join(root, '.artifacts', `soak-${engine}.json`), `${JSON.stringify(recorded, null, 2)}\n`);
-  const failed = figures.lostTransitions + figures.processesNotCompleted + figures.duplicateTransitions + figures.messagesDeliveredTwice + figures.serverErrors + figures.fuzzServerErrors + figures.refusalsThatChangedState;
+  const failed = figures.lostTransitions + figures.processesNotCompleted + figures.duplicateTransitions + figures.wrongRecordSequences + figures.messagesLost + figures.messagesDeliveredTwice + figures.serverErrors + figures.fuzzServerErrors + figures.refusalsThatChangedState;
   if (!args['no-doc']) writeSoakSection(recorded);
   log(JSON.stringify(figures));
   log(failed === 0 ? 'soak passed: nothing lost, nothing duplicated, no 5xx, no refusal changed state' : `soak FAILED: ${failed} faults (see the figures above)`);
