@@ -202,6 +202,7 @@ export const migrationSchema = z.object({
     )
     .optional(),
 });
+export const migrationListSchema = z.object({ items: z.array(migrationSchema) });
 
 /** An ops repair made through the API (`POST /v1/processes/:id/repairs`, `GET /v1/repairs`), audited. */
 export const repairSchema = z.object({
@@ -586,3 +587,8 @@ export type CustomerView = z.infer<typeof customerSchema>;
 export type SalesTaskView = z.infer<typeof salesTaskSchema>;
 export type SalesTaskStatus = z.infer<typeof salesTaskStatusSchema>;
 export type RepairOutcome = z.infer<typeof repairOutcomeSchema>;
+export type Withdrawable = z.infer<typeof withdrawableSchema>;
+export type ManagerAssignment = z.infer<typeof managerAssignmentSchema>;
+export type Consumption = z.infer<typeof consumptionSchema>;
+export type InvitationView = z.infer<typeof invitationSchema>;
+export type DistributorView = z.infer<typeof distributorSchema>;
