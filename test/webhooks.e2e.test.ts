@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../api/server';
 import { freePort } from '../scripts/devServer';
 import { createSealer, payloadKeys } from '../worker';
+import { developmentDefaults, readConfig } from '../worker/config';
 import { materials } from './support/fixtures';
 import { certifyBusiness, eventually } from './support/flows';
 import { startMailbox } from './support/mailbox';
@@ -252,7 +253,11 @@ describe('webhooks to a partner app', () => {
     expect((await product.call('acme', 'POST', `${own}/deliveries/msg_nope/redeliver`)).status).toBe(404);
     expect(await product.as('acme').webhooks()).toEqual(before);
 
-    // A deployment that keeps webhooks off its own machine refuses loopback receivers too.
+    // A deployment that keeps webhooks off its own machine refuses loopback receivers too: every install
+    // but `npm start`'s development one, unless WEBHOOK_TARGETS says otherwise.
+    expect(readConfig({}).WEBHOOK_TARGETS).toBe('public');
+    expect(readConfig({ ...developmentDefaults }).WEBHOOK_TARGETS).toBe('loopback');
+    expect(readConfig({ ...developmentDefaults, WEBHOOK_TARGETS: 'public' }).WEBHOOK_TARGETS).toBe('public');
     const strict = await buildServer({
       client: product.client, store: product.store, keys: product.keys, log: pino({ level: 'silent' }),
       webhooks: { sealer: createSealer(payloadKeys(product.config)), targets: 'public' },
