@@ -142,8 +142,8 @@ export const webhookRequestSchema = z.strictObject({ url: webhookUrl, events: we
 export const webhookPatchSchema = z
   .strictObject({ url: webhookUrl.optional(), events: webhookEvents.optional(), enabled: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of url, events, enabled');
-/** `GET /v1/webhooks/:id/deliveries`. */
-export const deliveryQuerySchema = z.strictObject({ cursor, limit: limit(20) });
+/** `GET /v1/webhooks/:id/deliveries`; `status=given_up` lists what to redeliver after an outage or a disabled spell. */
+export const deliveryQuerySchema = z.strictObject({ status: z.enum(['pending', 'sending', 'sent', 'failed', 'given_up']).optional(), cursor, limit: limit(20) });
 
 const channels = z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() });
 /** `PATCH /v1/partners/:id`: what a partner may change about itself (R6). Certification status is not here: only certification processes set it. */

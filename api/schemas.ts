@@ -374,7 +374,10 @@ export const webhookDeliverySchema = z.object({
   type: webhookEventTypeSchema,
   processId: z.string(),
   seq: z.number().int(),
-  /** `pending` (first or next attempt due), `sending`, `sent`, `given_up` (retries exhausted, or the endpoint disabled or deleted). */
+  /**
+   * `pending` (first or next attempt due), `sending`, `sent`, `given_up` (retries exhausted, the endpoint
+   * deleted, or disabled when it was due or recorded: redeliver it once enabled).
+   */
   status: z.enum(['pending', 'sending', 'sent', 'failed', 'given_up']),
   attempts: z.number().int(),
   createdAt: z.string(),

@@ -213,6 +213,32 @@ describe('webhooks to a partner app', () => {
     expect(fixed.events[0].id).toBe(first.id);
   });
 
+  it('R74 steps recorded while an endpoint is disabled are kept in its log, unsent; enabled again, they are redelivered, so nothing is lost', async () => {
+    const acme = product.as('acme');
+    const receiver = await app();
+    const endpoint = await acme.createWebhook({ url: receiver.url });
+    receiver.useSecrets([endpoint.secret]);
+    await acme.updateWebhook(endpoint.id, { enabled: false });
+    // A start and an action (a step held for its caller, then released): both while the endpoint is off.
+    const id = (await acme.start({ kind: 'nre-milestones', businessKey: 'while-disabled' })).process.id;
+    await acme.act(id, { type: 'APPLY', milestone: 1, materials });
+    const missed = await eventually(async () => (await acme.webhookDeliveries(endpoint.id, { status: 'given_up' })).items.filter((d) => d.processId === id), (d) => d.length === 2);
+    expect(missed.map((d) => d.seq).sort()).toEqual([0, 1]);
+    expect(missed.every((d) => d.attempts === 0 && /endpoint was disabled when this was recorded/.test(d.answer ?? ''))).toBe(true);
+    expect((await acme.webhookDeliveries(endpoint.id, { status: 'sent' })).items).toEqual([]);
+    expect(receiver.attempts).toEqual([]);
+
+    await acme.updateWebhook(endpoint.id, { enabled: true });
+    for (const delivery of [...missed].sort((a, b) => a.seq - b.seq)) await acme.redeliver(endpoint.id, delivery.id);
+    const steps = await eventually(async () => receiver.steps(id), (s) => s.length === 2);
+    expect(steps.map((s) => s.data.seq)).toEqual([0, 1]);
+    expect(new Set(receiver.events.map((e) => e.id))).toEqual(new Set(missed.map((d) => d.id)));
+    expect(receiver.refused).toEqual([]);
+    // Enabled, the next step goes as usual.
+    await product.as('li').act(id, { type: 'APPROVE' });
+    await eventually(async () => receiver.steps(id), (s) => s.length === 3);
+  });
+
   it('R73 bad webhook input is refused with a reason, and nothing is registered, changed or delivered', async () => {
     const before = await product.as('acme').webhooks();
     const refusals: Array<[Person, unknown, number, string]> = [
