@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../api/server';
@@ -310,6 +313,64 @@ describe('webhooks to a partner app', () => {
     expect((await product.store.listOutbox({ processId: id })).filter((m) => m.endpointId === doomed.id)).toMatchObject([{ status: 'given_up', lastAnswer: 'The endpoint was deleted.' }]);
     await expect(product.as('acme').webhook(doomed.id)).rejects.toMatchObject({ status: 404 });
     expect((await product.as('acme').webhooks()).map((e) => e.id)).not.toContain(doomed.id);
+  });
+
+  it('R74 the CLI adds, lists, rotates and removes webhook endpoints, reads their deliveries and redelivers what was missed', async () => {
+    const bin = path.join(__dirname, '../cli/partnerflow.mjs');
+    const cli = async (who: Person, ...args: string[]) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, PARTNERFLOW_URL: product.url, PARTNERFLOW_KEY: product.people[who].key } });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+    const receiver = await app();
+    const added = await cli('acme', 'webhooks', 'add', receiver.url, '--event', 'process.step');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain('shown this once');
+    const secret = added.stdout.trim().split('\n').at(-1)!;
+    expect(secret).toMatch(/^whsec_/);
+    const id = added.stdout.match(/ep_[A-Za-z0-9_-]+/)![0];
+    receiver.useSecrets([secret]);
+
+    const listed = await cli('acme', 'webhooks');
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain(receiver.url);
+    expect(listed.stdout).not.toContain('whsec_');
+
+    const processId = (await product.as('acme').start({ kind: 'nre-milestones', businessKey: 'cli-webhooks' })).process.id;
+    await eventually(async () => receiver.steps(processId), (s) => s.length === 1);
+    const log = await eventually(async () => JSON.parse((await cli('acme', 'webhooks', 'deliveries', id, '--json')).stdout) as { items: WebhookDelivery[] }, (p) => p.items[0]?.status === 'sent');
+    expect(log.items).toMatchObject([{ processId, seq: 0, status: 'sent', attempts: 1 }]);
+    const human = await cli('acme', 'webhooks', 'deliveries', id);
+    expect(human.stdout).toContain(log.items[0].id);
+    expect(human.stdout).toContain('200 OK');
+
+    // Disabled meanwhile: the step is kept; --missed sends it once enabled.
+    expect((await cli('acme', 'webhooks', 'disable', id)).code).toBe(0);
+    const later = (await product.as('acme').start({ kind: 'nre-milestones', businessKey: 'cli-webhooks-disabled' })).process.id;
+    await eventually(async () => (await cli('acme', 'webhooks', 'deliveries', id, '--status', 'given_up')).stdout, (out) => out.includes(later));
+    expect((await cli('acme', 'webhooks', 'enable', id)).code).toBe(0);
+    const redelivered = await cli('acme', 'webhooks', 'redeliver', id, '--missed');
+    expect(redelivered.code, redelivered.stderr).toBe(0);
+    expect(redelivered.stdout).toContain('pending');
+    await eventually(async () => receiver.steps(later), (s) => s.length === 1);
+    expect(receiver.refused).toEqual([]);
+
+    const rotated = await cli('acme', 'webhooks', 'rotate', id);
+    expect(rotated.stdout.trim().split('\n').at(-1)).toMatch(/^whsec_/);
+    expect(rotated.stdout.trim().split('\n').at(-1)).not.toBe(secret);
+
+    const theirs = await cli('globex', 'webhooks', 'deliveries', id);
+    expect(theirs.code).toBe(1);
+    expect(theirs.stderr).toContain('not_found');
+    expect((await cli('acme', 'webhooks', 'add')).code).toBe(2);
+    expect((await cli('acme', 'webhooks', 'deliveries', id, '--status', 'lost')).code).toBe(2);
+    expect((await cli('acme', 'webhooks', 'redeliver', id)).code).toBe(2);
+    expect((await cli('acme', 'webhooks', 'remove', id)).code).toBe(0);
+    expect((await cli('acme', 'webhooks')).stdout).not.toContain(id);
   });
 
   it('describes every webhook route in OpenAPI, with request and response schemas', async () => {
