@@ -266,7 +266,8 @@ export const managedKeyPageSchema = pageOf(managedKeySchema);
 export const keyEventSchema = z.object({
   id: z.string(),
   keyId: z.string(),
-  event: z.enum(['created', 'revoked']),
+  /** `expired`: the key reached its expiry unrevoked (by `system`, at `expiresAt`). */
+  event: z.enum(['created', 'revoked', 'expired']),
   at: z.string(),
   atLocal: z.string(),
   actorId: z.string(),
