@@ -111,9 +111,11 @@ export function endpointDisabledMessages(partner: Partner | null, endpoint: Webh
     subject: 'Webhook endpoint disabled / Webhook 端点已停用',
     body:
       `Deliveries to your webhook endpoint ${endpoint.url} (${endpoint.id}) kept failing, so it was disabled: ${reason} ` +
-      `Fix the receiver, then enable it again with PATCH /v1/webhooks/${endpoint.id} {"enabled": true} and redeliver what it missed.\n\n` +
+      `Fix the receiver, then enable it again with PATCH /v1/webhooks/${endpoint.id} {"enabled": true} and redeliver what it missed: ` +
+      `GET /v1/webhooks/${endpoint.id}/deliveries?status=given_up lists it (steps recorded while it is disabled included), POST …/deliveries/<id>/redeliver sends each.\n\n` +
       `您的 Webhook 端点 ${endpoint.url}（${endpoint.id}）持续投递失败，已被停用：${reason} ` +
-      `请修复接收方后，通过 PATCH /v1/webhooks/${endpoint.id} {"enabled": true} 重新启用，并重新投递错过的消息。`,
+      `请修复接收方后，通过 PATCH /v1/webhooks/${endpoint.id} {"enabled": true} 重新启用，并重新投递错过的消息：` +
+      `GET /v1/webhooks/${endpoint.id}/deliveries?status=given_up 列出这些消息（含停用期间记录的步骤），POST …/deliveries/<id>/redeliver 逐条重新投递。`,
     status: 'pending',
     createdAt: at,
     sentAt: null,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { salesStrategies, salesTaskActions, type SalesStrategy } from '../machines/salesTask';
 import { roles } from '../machines/types';
 import { webhookEventTypeSchema } from './schemas';
 
 /**
  * The shapes the HTTP API takes (bodies and query strings), as zod schemas: the routes validate with
  * them and the typed client (`sdk/`) takes its arguments' types from them. Like api/schemas.ts, only
- * zod and machines/types are imported here, so apps can import it without the server.
+ * zod and pure modules of machines/ are imported here, so apps can import it without the server.
  */
 
 export const idempotencyKeySchema = z.string().min(1).max(200);
@@ -141,8 +142,63 @@ export const webhookRequestSchema = z.strictObject({ url: webhookUrl, events: we
 export const webhookPatchSchema = z
   .strictObject({ url: webhookUrl.optional(), events: webhookEvents.optional(), enabled: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of url, events, enabled');
-/** `GET /v1/webhooks/:id/deliveries`. */
-export const deliveryQuerySchema = z.strictObject({ cursor, limit: limit(20) });
+/** `GET /v1/webhooks/:id/deliveries`; `status=given_up` lists what to redeliver after an outage or a disabled spell. */
+export const deliveryQuerySchema = z.strictObject({ status: z.enum(['pending', 'sending', 'sent', 'failed', 'given_up']).optional(), cursor, limit: limit(20) });
+
+const channels = z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() });
+/** `PATCH /v1/partners/:id`: what a partner may change about itself (R6). Certification status is not here: only certification processes set it. */
+export const partnerPatchSchema = z.strictObject({
+  companyName: z.string().trim().min(1).max(200).optional(),
+  company: z
+    .strictObject({
+      address: z.string().trim().max(500).optional(),
+      industry: z.string().trim().max(100).optional(),
+      website: z.url().max(500).optional(),
+      size: z.string().trim().max(50).optional(),
+      description: z.string().trim().max(2000).optional(),
+    })
+    .optional(),
+  contact: z
+    .strictObject({
+      name: z.string().trim().min(1).max(100).optional(),
+      email: z.email().max(254).optional(),
+      phone: z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'Invalid phone number').optional(),
+    })
+    .optional(),
+  messageSettings: z.strictObject({ actionNeeded: channels.optional(), reviewOutcome: channels.optional(), reminder: channels.optional() }).optional(),
+});
+
+/** `PUT /v1/partners/:id/distributor` (ops, R67). */
+export const distributorRequestSchema = z.strictObject({ distributorId: z.string().trim().min(1).max(100) });
+
+/** Staff name the partner when two partners have a customer of the same id; others look among their partner's only. */
+const whose = { partnerId: z.string().min(1).max(100).optional() };
+/** `GET /v1/customers`, `GET /v1/sales-tasks`: staff may narrow to one partner. */
+export const partnerFilterSchema = z.strictObject({ partnerId: z.string().max(100).optional() });
+/** `GET /v1/customers/:customerId`. */
+export const customerQuerySchema = z.strictObject(whose);
+/** `PUT /v1/customers/:customerId/manager` (R65). */
+export const managerRequestSchema = z.strictObject({ managerId: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(500).optional() });
+/** `GET /v1/customers/:customerId/consumption`. */
+export const consumptionQuerySchema = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), ...whose });
+/** `POST /v1/customers/:customerId/phone-verification` (R66). */
+export const phoneVerificationSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/, 'The code is the six digits sent by SMS') });
+
+/** `POST /v1/invitations` (R65). */
+export const invitationRequestSchema = z
+  .strictObject({ channel: z.enum(['email', 'link', 'qr']), email: z.email().max(254).optional() })
+  .refine((b) => (b.channel === 'email') === (b.email !== undefined), { message: 'An email invitation needs "email"; a link or QR code has none', path: ['email'] });
+
+/** `POST /v1/sales-tasks` (R67). */
+export const salesTaskRequestSchema = z.strictObject({
+  partnerId: z.string().trim().min(1).max(100),
+  customerId: z.string().trim().min(1).max(100).optional(),
+  strategy: z.enum(Object.keys(salesStrategies) as [SalesStrategy]),
+  title: z.string().trim().min(1).max(200),
+  description: z.string().trim().min(1).max(2000).optional(),
+});
+/** `POST /v1/sales-tasks/:id/records`: a handling step (处理记录). */
+export const salesTaskRecordRequestSchema = z.strictObject({ action: z.enum(salesTaskActions), note: z.string().trim().min(1).max(2000).optional() });
 
 export type StartRequest = z.input<typeof startRequestSchema>;
 export type ActionRequest = z.input<typeof actionSchema>;
@@ -153,6 +209,12 @@ export type MigrationRequest = z.input<typeof migrationRequestSchema>;
 export type RepairRequest = z.input<typeof repairRequestSchema>;
 export type WebhookRequest = z.input<typeof webhookRequestSchema>;
 export type WebhookPatch = z.input<typeof webhookPatchSchema>;
+export type PartnerPatch = z.input<typeof partnerPatchSchema>;
+export type DistributorRequest = z.input<typeof distributorRequestSchema>;
+export type ManagerRequest = z.input<typeof managerRequestSchema>;
+export type InvitationRequest = z.input<typeof invitationRequestSchema>;
+export type SalesTaskRequest = z.input<typeof salesTaskRequestSchema>;
+export type SalesTaskRecordRequest = z.input<typeof salesTaskRecordRequestSchema>;
 /** Query strings as the client writes them: every field optional (the API fills its defaults). */
 export type ProcessQuery = Partial<z.output<typeof processQuerySchema>>;
 export type TaskQuery = Partial<z.output<typeof taskQuerySchema>>;
@@ -161,3 +223,6 @@ export type KeyEventQuery = Partial<z.output<typeof keyEventQuerySchema>>;
 export type RepairQuery = Partial<z.output<typeof repairQuerySchema>>;
 export type NotificationQuery = Partial<z.output<typeof notificationQuerySchema>>;
 export type DeliveryQuery = Partial<z.output<typeof deliveryQuerySchema>>;
+export type PartnerFilter = Partial<z.output<typeof partnerFilterSchema>>;
+export type CustomerQuery = Partial<z.output<typeof customerQuerySchema>>;
+export type ConsumptionQuery = Partial<z.output<typeof consumptionQuerySchema>>;

@@ -202,6 +202,7 @@ export const migrationSchema = z.object({
     )
     .optional(),
 });
+export const migrationListSchema = z.object({ items: z.array(migrationSchema) });
 
 /** An ops repair made through the API (`POST /v1/processes/:id/repairs`, `GET /v1/repairs`), audited. */
 export const repairSchema = z.object({
@@ -265,7 +266,8 @@ export const managedKeyPageSchema = pageOf(managedKeySchema);
 export const keyEventSchema = z.object({
   id: z.string(),
   keyId: z.string(),
-  event: z.enum(['created', 'revoked']),
+  /** `expired`: the key reached its expiry unrevoked (by `system`, at `expiresAt`). */
+  event: z.enum(['created', 'revoked', 'expired']),
   at: z.string(),
   atLocal: z.string(),
   actorId: z.string(),
@@ -373,7 +375,10 @@ export const webhookDeliverySchema = z.object({
   type: webhookEventTypeSchema,
   processId: z.string(),
   seq: z.number().int(),
-  /** `pending` (first or next attempt due), `sending`, `sent`, `given_up` (retries exhausted, or the endpoint disabled or deleted). */
+  /**
+   * `pending` (first or next attempt due), `sending`, `sent`, `given_up` (retries exhausted, the endpoint
+   * deleted, or disabled when it was due or recorded: redeliver it once enabled).
+   */
   status: z.enum(['pending', 'sending', 'sent', 'failed', 'given_up']),
   attempts: z.number().int(),
   createdAt: z.string(),
@@ -586,3 +591,8 @@ export type CustomerView = z.infer<typeof customerSchema>;
 export type SalesTaskView = z.infer<typeof salesTaskSchema>;
 export type SalesTaskStatus = z.infer<typeof salesTaskStatusSchema>;
 export type RepairOutcome = z.infer<typeof repairOutcomeSchema>;
+export type Withdrawable = z.infer<typeof withdrawableSchema>;
+export type ManagerAssignment = z.infer<typeof managerAssignmentSchema>;
+export type Consumption = z.infer<typeof consumptionSchema>;
+export type InvitationView = z.infer<typeof invitationSchema>;
+export type DistributorView = z.infer<typeof distributorSchema>;

@@ -1,5 +1,17 @@
 import { parseArgs } from 'node:util';
-import { PartnerflowClient, PartnerflowError, type ManagedKeyView, type Migration, type MigrationPlan, type ProcessView, type Repair, type TaskItem } from '../sdk';
+import {
+  PartnerflowClient,
+  PartnerflowError,
+  type ManagedKeyView,
+  type Migration,
+  type MigrationPlan,
+  type ProcessView,
+  type Repair,
+  type TaskItem,
+  type WebhookDelivery,
+  type WebhookEndpointView,
+} from '../sdk';
+import { toBeijingTime } from '../machines/time';
 import { roles, type Role } from '../machines/types';
 import { table } from './table';
 
@@ -34,6 +46,13 @@ Commands:
   keys create <identity> --role R   make a key, shown once: --partner P, --customer C, --expires ISO, --name N, --email E
   keys revoke <keyId>               revoke a key at once
   keys events [keyId]               the keys' audit list, newest first: --partner P
+  webhooks [list]                   your webhook endpoints (no secrets)
+  webhooks add <url>                register an endpoint, its secret shown once: --event process.step|process.notification (repeat)
+  webhooks rotate <endpointId>      a new signing secret, shown once; the old one keeps signing for 24 h
+  webhooks enable|disable <id>      send to it again, or stop (what is recorded meanwhile is kept, unsent)
+  webhooks remove <endpointId>      delete it; deliveries not yet made are given up
+  webhooks deliveries <endpointId>  its delivery log, newest first: --status given_up (what it missed), --limit, --cursor
+  webhooks redeliver <endpointId> <deliveryId>...   send again, same webhook-id; --missed: every given-up one, oldest first
 
 Repairs (ops, audited; docs/OPERATIONS.md):
   cancel <id> --reason R            ask the process's run to stop (timers end, the run closes as Canceled)
@@ -82,6 +101,9 @@ const options = {
   expires: { type: 'string' },
   name: { type: 'string' },
   email: { type: 'string' },
+  event: { type: 'string', multiple: true },
+  status: { type: 'string' },
+  missed: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -202,6 +224,25 @@ function keyTable(items: ManagedKeyView[]): string {
     items.map((k) => [k.keyId, k.prefix, k.id, k.role, k.partnerId, k.status, k.createdAtLocal.slice(0, 16).replace('T', ' '), k.expiresAtLocal?.slice(0, 16).replace('T', ' '), k.lastUsedAtLocal?.slice(0, 16).replace('T', ' ')]),
   );
 }
+
+const at = (iso: string | null | undefined) => iso && toBeijingTime(iso).slice(0, 16).replace('T', ' ');
+
+function endpointTable(items: WebhookEndpointView[]): string {
+  return table(
+    ['id', 'url', 'events', 'enabled', 'failing since (GMT+08:00)', 'last success', 'created'],
+    items.map((e) => [e.id, e.url, e.events.join(','), e.enabled ? 'yes 启用' : `no 停用: ${e.disabledReason ?? ''}`, at(e.failingSince), at(e.lastSuccessAt), at(e.createdAt)]),
+  );
+}
+
+function deliveryTable(items: WebhookDelivery[]): string {
+  return table(
+    ['id (webhook-id)', 'process', 'seq', 'type', 'status', 'attempts', 'created (GMT+08:00)', 'answer'],
+    items.map((d) => [d.id, d.processId, d.seq, d.type, d.status, d.attempts, d.createdAtLocal.slice(0, 19).replace('T', ' '), d.answer?.slice(0, 60)]),
+  );
+}
+
+const deliveryStatuses = ['pending', 'sending', 'sent', 'failed', 'given_up'] as const;
+const webhookEvents = ['process.step', 'process.notification'] as const;
 
 const pageFooter = (next: string | undefined) => (next ? `\nmore: --cursor ${next}` : '');
 
@@ -392,6 +433,58 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
               pageFooter(page.next),
           );
         } else throw new UsageError(`Unknown keys command "${sub}": list, create, revoke or events.`);
+        return 0;
+      }
+      case 'webhooks': {
+        const [sub = 'list', ...rest] = args;
+        if (sub === 'list') {
+          needs(rest, 0, '');
+          const items = await pf.webhooks();
+          print(items, () => (items.length ? endpointTable(items) : 'No webhook endpoints · 暂无 Webhook 端点'));
+        } else if (sub === 'add' || sub === 'rotate') {
+          needs(rest, 1, sub === 'add' ? 'the URL to deliver to, e.g. partnerflow webhooks add https://app.example/hooks' : 'the endpoint id');
+          for (const e of values.event ?? [])
+            if (!(webhookEvents as readonly string[]).includes(e)) throw new UsageError(`--event is one of ${webhookEvents.join(', ')}, not "${e}".`);
+          const events = values.event as Array<(typeof webhookEvents)[number]> | undefined;
+          const made = sub === 'add' ? await pf.createWebhook({ url: rest[0], ...(events ? { events } : {}) }) : await pf.rotateWebhookSecret(rest[0]);
+          print(made, () => `${endpointTable([made])}
+
+The signing secret (shown this once; keep it safe) · 签名密钥（仅显示一次）:
+${made.secret}`);
+        } else if (sub === 'enable' || sub === 'disable') {
+          needs(rest, 1, 'the endpoint id');
+          const changed = await pf.updateWebhook(rest[0], { enabled: sub === 'enable' });
+          print(changed, () => endpointTable([changed]));
+        } else if (sub === 'remove') {
+          needs(rest, 1, 'the endpoint id');
+          await pf.deleteWebhook(rest[0]);
+          print({ id: rest[0], deleted: true }, () => `Deleted ${rest[0]} · 已删除`);
+        } else if (sub === 'deliveries') {
+          needs(rest, 1, 'the endpoint id');
+          const status = values.status;
+          if (status !== undefined && !(deliveryStatuses as readonly string[]).includes(status)) throw new UsageError(`--status is one of ${deliveryStatuses.join(', ')}, not "${status}".`);
+          const page = await pf.webhookDeliveries(rest[0], { status: status as (typeof deliveryStatuses)[number] | undefined, limit: integer(values.limit, 'limit'), cursor: values.cursor });
+          print(page, () => (page.items.length ? deliveryTable(page.items) : 'No deliveries · 暂无投递') + pageFooter(page.next));
+        } else if (sub === 'redeliver') {
+          const [endpointId, ...ids] = rest;
+          if (!endpointId) throw new UsageError('Missing the endpoint id.');
+          if (Boolean(values.missed) === ids.length > 0) throw new UsageError('Name the deliveries to send again, or --missed for every given-up one (not both).');
+          let targets = ids;
+          if (values.missed) {
+            const missed: WebhookDelivery[] = [];
+            let cursor: string | undefined;
+            do {
+              const page = await pf.webhookDeliveries(endpointId, { status: 'given_up', limit: 100, cursor });
+              missed.push(...page.items);
+              cursor = page.next;
+            } while (cursor);
+            // Oldest first, so a process's steps arrive in their order.
+            targets = missed.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.processId.localeCompare(b.processId) || a.seq - b.seq).map((d) => d.id);
+          }
+          const sent: WebhookDelivery[] = [];
+          for (const id of targets) sent.push(await pf.redeliver(endpointId, id));
+          print(sent, () => (sent.length ? deliveryTable(sent) : 'Nothing to redeliver · 无需重新投递'));
+        } else throw new UsageError(`Unknown webhooks command "${sub}": list, add, rotate, enable, disable, remove, deliveries or redeliver.`);
         return 0;
       }
       default:

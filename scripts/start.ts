@@ -1,5 +1,5 @@
 import { createMetrics } from '../metrics/registry';
-import { readConfig } from '../worker/config';
+import { developmentDefaults, readConfig } from '../worker/config';
 import { startDevServer, type DevServer } from './devServer';
 import { codecEndpointFor, makeLog, openRecords, ownDataDir, prepareEngine, startApiPart, startWorkerPart, stopOnSignals } from './parts';
 
@@ -8,7 +8,8 @@ import { codecEndpointFor, makeLog, openRecords, ownDataDir, prepareEngine, star
  * HTTP API in one process tree, on embedded defaults. Ctrl-C stops everything in reverse order.
  */
 async function main() {
-  const config = readConfig();
+  // Development defaults, each overridden by the environment: a partner app on the same laptop receives webhooks.
+  const config = readConfig({ ...developmentDefaults, ...process.env });
   const log = makeLog(config);
   ownDataDir(config);
   const codecEndpoint = codecEndpointFor(config);

@@ -1,17 +1,26 @@
 import { z } from 'zod';
 import type {
   ActionRequest,
+  ConsumptionQuery,
+  CustomerQuery,
   DecisionItem,
   DelegationRequest,
   DeliveryQuery,
+  DistributorRequest,
+  InvitationRequest,
   KeyEventQuery,
   KeyQuery,
   KeyRequest,
+  ManagerRequest,
   MigrationRequest as MigrationBody,
   NotificationQuery,
+  PartnerFilter,
+  PartnerPatch,
   ProcessQuery,
   RepairQuery,
   RepairRequest,
+  SalesTaskRecordRequest,
+  SalesTaskRequest,
   StartRequest,
   TaskQuery as TaskQueryBody,
   WebhookPatch,
@@ -19,8 +28,18 @@ import type {
 } from '../api/requests';
 import {
   bulkDecisionSchema,
+  consumptionSchema,
   createdKeySchema,
+  customerListSchema,
+  customerSchema,
   delegationListSchema,
+  distributorSchema,
+  invitationSchema,
+  managerAssignmentSchema,
+  migrationListSchema,
+  salesTaskListSchema,
+  salesTaskSchema,
+  withdrawableSchema,
   delegationSchema,
   errorBodySchema,
   keyEventPageSchema,
@@ -66,6 +85,13 @@ import {
   type ReviewReportView,
   type WebhookDelivery,
   type WebhookEndpointView,
+  type Consumption,
+  type CustomerView,
+  type DistributorView,
+  type InvitationView,
+  type ManagerAssignment,
+  type SalesTaskView,
+  type Withdrawable,
 } from '../api/schemas';
 import { PartnerflowError } from './errors';
 import { readEventStream } from './sse';
@@ -87,8 +113,14 @@ import { readEventStream } from './sse';
  * What the client takes and answers, all from the API's own schemas (api/requests.ts, api/schemas.ts):
  * nothing here is declared a second time.
  */
-export type { ActionRequest, DecisionItem, DelegationRequest, KeyRequest, RepairRequest, StartRequest, WebhookPatch, WebhookRequest };
-export type { BulkResult, CreatedKey, DelegationView, KeyEventView, KindDescription, ManagedKeyView, Me, Migration, MigrationPlan, Notification, Page, PartnerView, ProcessEvent, ProcessView, Repair, RepairOutcome, ReviewReportView, TaskItem, WebhookDelivery, WebhookEndpointView };
+export type {
+  ActionRequest, ConsumptionQuery, CustomerQuery, DecisionItem, DelegationRequest, DistributorRequest, InvitationRequest, KeyRequest, ManagerRequest, PartnerFilter, PartnerPatch,
+  RepairRequest, SalesTaskRecordRequest, SalesTaskRequest, StartRequest, WebhookPatch, WebhookRequest,
+};
+export type {
+  BulkResult, Consumption, CreatedKey, CustomerView, DelegationView, DistributorView, InvitationView, KeyEventView, KindDescription, ManagedKeyView, ManagerAssignment, Me, Migration,
+  MigrationPlan, Notification, Page, PartnerView, ProcessEvent, ProcessView, Repair, RepairOutcome, ReviewReportView, SalesTaskView, TaskItem, WebhookDelivery, WebhookEndpointView, Withdrawable,
+};
 export { PartnerflowError };
 /** `POST /v1/keys`: the identity a new key acts as. */
 export type NewKey = KeyRequest;
@@ -210,6 +242,11 @@ export class PartnerflowClient {
     return this.request('POST', '/v1/keys', createdKeySchema, { body: key }).then((r) => r.body);
   }
 
+  /** One managed key (no secret). */
+  key(keyId: string): Promise<ManagedKeyView> {
+    return this.request('GET', `/v1/keys/${encodeURIComponent(keyId)}`, managedKeySchema).then((r) => r.body);
+  }
+
   /** Revokes a key at once: its next request is refused (401 `key_revoked`). */
   revokeKey(keyId: string): Promise<ManagedKeyView> {
     return this.request('DELETE', `/v1/keys/${encodeURIComponent(keyId)}`, managedKeySchema).then((r) => r.body);
@@ -273,6 +310,82 @@ export class PartnerflowClient {
     return this.request('GET', `/v1/partners/${encodeURIComponent(partnerId)}`, partnerSchema).then((r) => r.body);
   }
 
+  /** Changes a partner's company information, contact or message settings (R6): the partner itself, or ops. */
+  updatePartner(partnerId: string, patch: PartnerPatch): Promise<PartnerView> {
+    return this.request('PATCH', `/v1/partners/${encodeURIComponent(partnerId)}`, partnerSchema, { body: patch }).then((r) => r.body);
+  }
+
+  /** The withdrawable amount now (可提现金额, R61), with its parts, in cents. */
+  withdrawable(partnerId: string): Promise<Withdrawable> {
+    return this.request('GET', `/v1/partners/${encodeURIComponent(partnerId)}/withdrawable`, withdrawableSchema).then((r) => r.body);
+  }
+
+  /** Ops: makes `resellerId` a reseller under a master distributor, which handles its sub-customers' sales tasks (R67). */
+  setDistributor(resellerId: string, request: DistributorRequest): Promise<DistributorView> {
+    return this.request('PUT', `/v1/partners/${encodeURIComponent(resellerId)}/distributor`, distributorSchema, { body: request }).then((r) => r.body);
+  }
+
+  /** A partner bill's printable invoice list (开票清单, R62): an HTML page. */
+  async invoiceList(processId: string): Promise<string> {
+    const response = await this.send('GET', `/v1/processes/${encodeURIComponent(processId)}/invoice-list`, { headers: { accept: 'text/html' } });
+    if (!response.ok) throw await this.failure(response);
+    return response.text();
+  }
+
+  /** A partner's customers; a manager's managed customers (R65); staff may name the partner. */
+  async customers(query: PartnerFilter = {}): Promise<CustomerView[]> {
+    return (await this.request('GET', '/v1/customers', customerListSchema, { query })).body.items;
+  }
+
+  customer(customerId: string, query: CustomerQuery = {}): Promise<CustomerView> {
+    return this.request('GET', `/v1/customers/${encodeURIComponent(customerId)}`, customerSchema, { query }).then((r) => r.body);
+  }
+
+  /** Assigns the customer's manager (R65); `changed` is false when it was that manager already. */
+  assignManager(customerId: string, request: ManagerRequest): Promise<ManagerAssignment> {
+    return this.request('PUT', `/v1/customers/${encodeURIComponent(customerId)}/manager`, managerAssignmentSchema, { body: request }).then((r) => r.body);
+  }
+
+  /** A customer's consumption in the periods the caller may read (R65), with totals per currency. */
+  consumption(customerId: string, query: ConsumptionQuery = {}): Promise<Consumption> {
+    return this.request('GET', `/v1/customers/${encodeURIComponent(customerId)}/consumption`, consumptionSchema, { query }).then((r) => r.body);
+  }
+
+  /** Enters the six-digit SMS code sent when the customer was created (R66). */
+  verifyPhone(customerId: string, code: string): Promise<CustomerView> {
+    return this.request('POST', `/v1/customers/${encodeURIComponent(customerId)}/phone-verification`, customerSchema, { body: { code } }).then((r) => r.body);
+  }
+
+  /** A customer manager invites a customer by email, link or QR code (R65). */
+  invite(request: InvitationRequest): Promise<InvitationView> {
+    return this.request('POST', '/v1/invitations', invitationSchema, { body: request }).then((r) => r.body);
+  }
+
+  /** A customer's key accepts an invitation: the customer associates with the partner and belongs to the inviting manager. */
+  acceptInvitation(token: string): Promise<CustomerView> {
+    return this.request('POST', `/v1/invitations/${encodeURIComponent(token)}/accept`, customerSchema, { body: {} }).then((r) => r.body);
+  }
+
+  /** Sales-expansion tasks within the caller's scope (R67). */
+  async salesTasks(query: PartnerFilter = {}): Promise<SalesTaskView[]> {
+    return (await this.request('GET', '/v1/sales-tasks', salesTaskListSchema, { query })).body.items;
+  }
+
+  /** The vendor (system, ops) creates a sales-expansion task; a reseller's sub-customer's goes to its master distributor. */
+  createSalesTask(request: SalesTaskRequest): Promise<SalesTaskView> {
+    return this.request('POST', '/v1/sales-tasks', salesTaskSchema, { body: request }).then((r) => r.body);
+  }
+
+  /** A task with its handling records (处理记录). */
+  salesTask(id: string): Promise<SalesTaskView> {
+    return this.request('GET', `/v1/sales-tasks/${encodeURIComponent(id)}`, salesTaskSchema).then((r) => r.body);
+  }
+
+  /** Its handler starts, notes, completes or closes a task. */
+  handleSalesTask(id: string, request: SalesTaskRecordRequest): Promise<SalesTaskView> {
+    return this.request('POST', `/v1/sales-tasks/${encodeURIComponent(id)}/records`, salesTaskSchema, { body: request }).then((r) => r.body);
+  }
+
   /** Registers a webhook endpoint (a partner's key); the answer's `secret` (`whsec_…`) is shown this once. */
   createWebhook(request: WebhookRequest): Promise<WebhookEndpointView & { secret: string }> {
     return this.request('POST', '/v1/webhooks', webhookEndpointWithSecretSchema, { body: request }).then((r) => r.body);
@@ -322,6 +435,11 @@ export class PartnerflowClient {
   /** Ops: moves them now, in a durable batch; answers its id (follow it with `migration(id)`). */
   startMigration(request: MigrationRequest & { perSecond?: number }): Promise<{ id: string }> {
     return this.request('POST', '/v1/migrations', z.object({ id: z.string() }), { body: { ...request, dryRun: false } }).then((r) => r.body);
+  }
+
+  /** Ops: recent migrations, newest first. */
+  async migrations(): Promise<Migration[]> {
+    return (await this.request('GET', '/v1/migrations', migrationListSchema)).body.items;
   }
 
   migration(id: string): Promise<Migration> {
@@ -376,3 +494,64 @@ export class PartnerflowClient {
     return new PartnerflowError(response.status, 'http_error', `HTTP ${response.status} ${response.statusText}: ${text.slice(0, 200)}`);
   }
 }
+
+/**
+ * The API operation (as /openapi.json names it) each method of the client calls. The compiler holds it
+ * to every public method; test/sdkCoverage.test.ts holds it to every operation of the API, so an
+ * operation added without a method here fails the tests.
+ */
+export const sdkOperations = {
+  kinds: 'GET /v1/kinds',
+  kind: 'GET /v1/kinds/{kind}',
+  start: 'POST /v1/processes',
+  view: 'GET /v1/processes/{id}',
+  act: 'POST /v1/processes/{id}/actions',
+  list: 'GET /v1/processes',
+  listAll: 'GET /v1/processes',
+  events: 'GET /v1/processes/{id}/events',
+  invoiceList: 'GET /v1/processes/{id}/invoice-list',
+  tasks: 'GET /v1/tasks',
+  claim: 'POST /v1/tasks/{processId}/claim',
+  release: 'POST /v1/tasks/{processId}/release',
+  decideMany: 'POST /v1/tasks/decisions',
+  repair: 'POST /v1/processes/{id}/repairs',
+  repairs: 'GET /v1/repairs',
+  notifications: 'GET /v1/partners/{id}/notifications',
+  me: 'GET /v1/me',
+  partner: 'GET /v1/partners/{id}',
+  updatePartner: 'PATCH /v1/partners/{id}',
+  withdrawable: 'GET /v1/partners/{id}/withdrawable',
+  setDistributor: 'PUT /v1/partners/{id}/distributor',
+  customers: 'GET /v1/customers',
+  customer: 'GET /v1/customers/{customerId}',
+  assignManager: 'PUT /v1/customers/{customerId}/manager',
+  consumption: 'GET /v1/customers/{customerId}/consumption',
+  verifyPhone: 'POST /v1/customers/{customerId}/phone-verification',
+  invite: 'POST /v1/invitations',
+  acceptInvitation: 'POST /v1/invitations/{token}/accept',
+  salesTasks: 'GET /v1/sales-tasks',
+  createSalesTask: 'POST /v1/sales-tasks',
+  salesTask: 'GET /v1/sales-tasks/{id}',
+  handleSalesTask: 'POST /v1/sales-tasks/{id}/records',
+  keys: 'GET /v1/keys',
+  createKey: 'POST /v1/keys',
+  key: 'GET /v1/keys/{keyId}',
+  revokeKey: 'DELETE /v1/keys/{keyId}',
+  keyEvents: 'GET /v1/keys/events',
+  delegate: 'PUT /v1/reviewers/{id}/delegation',
+  delegations: 'GET /v1/reviewers/{id}/delegations',
+  cancelDelegation: 'DELETE /v1/reviewers/{id}/delegations/{delegationId}',
+  reviewReport: 'GET /v1/reports/reviews',
+  createWebhook: 'POST /v1/webhooks',
+  webhooks: 'GET /v1/webhooks',
+  webhook: 'GET /v1/webhooks/{id}',
+  updateWebhook: 'PATCH /v1/webhooks/{id}',
+  deleteWebhook: 'DELETE /v1/webhooks/{id}',
+  rotateWebhookSecret: 'POST /v1/webhooks/{id}/rotate-secret',
+  webhookDeliveries: 'GET /v1/webhooks/{id}/deliveries',
+  redeliver: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+  planMigration: 'POST /v1/migrations',
+  startMigration: 'POST /v1/migrations',
+  migrations: 'GET /v1/migrations',
+  migration: 'GET /v1/migrations/{id}',
+} as const satisfies Record<keyof PartnerflowClient, `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /v1/${string}`>;

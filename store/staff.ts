@@ -52,7 +52,8 @@ export interface ManagedKey {
 export interface KeyEvent {
   id: string;
   keyId: string;
-  event: 'created' | 'revoked';
+  /** `expired`: the key reached its `expiresAt` unrevoked (at that time, by `system`); no row is written for it. */
+  event: 'created' | 'revoked' | 'expired';
   at: string;
   actorId: string;
   actorRole: Role;
@@ -100,14 +101,14 @@ export interface StaffStore {
   /** Stores a new key and its `created` event in one transaction. */
   createKey(key: ManagedKey, by: { id: string; role: Role }): Promise<void>;
   getKey(keyId: string): Promise<ManagedKey | null>;
-  /** Newest first; a partner's own only when `partnerId` is given. */
-  listKeys(query: { partnerId?: string; limit: number; cursor?: string }): Promise<{ items: ManagedKey[]; next?: string }>;
+  /** Newest first; a partner's own only when `partnerId` is given, and only keys of these roles when `roles` is. */
+  listKeys(query: { partnerId?: string; roles?: readonly Role[]; limit: number; cursor?: string }): Promise<{ items: ManagedKey[]; next?: string }>;
   /** Revokes the key now unless it is revoked already (then it stays as it was, with no second event). */
   revokeKey(keyId: string, by: { id: string; role: Role }, at: string): Promise<ManagedKey | null>;
   /** Notes the key's use; written at most once a minute per key. */
   touchKey(keyId: string, at: string): Promise<void>;
-  /** The keys' audit list, newest first. */
-  listKeyEvents(query: { partnerId?: string; keyId?: string; limit: number; cursor?: string }): Promise<{ items: KeyEvent[]; next?: string }>;
+  /** The keys' audit list, newest first, with each key's expiry once it has passed. */
+  listKeyEvents(query: { partnerId?: string; roles?: readonly Role[]; keyId?: string; limit: number; cursor?: string }): Promise<{ items: KeyEvent[]; next?: string }>;
 
   /** Reviewers' decisions recorded in [from, to), with their processes' kind and context. */
   listDecisions(query: { from: string; to: string; kind?: string }): Promise<DecisionRow[]>;
@@ -317,13 +318,14 @@ export function createStaffStore(db: Kysely<Database>, dialect: 'sqlite' | 'post
       return row ? keyFromRow(row) : null;
     },
 
-    async listKeys({ partnerId, limit, cursor }) {
+    async listKeys({ partnerId, roles, limit, cursor }) {
       checkLimit(limit);
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const rows = await db
         .selectFrom('api_keys')
         .selectAll()
         .$if(partnerId !== undefined, (qb) => qb.where('partner_id', '=', partnerId!))
+        .$if(roles !== undefined, (qb) => qb.where('role', 'in', [...roles!]))
         .$if(after !== undefined, (qb) =>
           qb.where((eb) => eb.or([eb('created_at', '<', after!.at), eb.and([eb('created_at', '=', after!.at), eb('key_id', '<', after!.id)])])),
         )
@@ -362,13 +364,35 @@ export function createStaffStore(db: Kysely<Database>, dialect: 'sqlite' | 'post
         .execute();
     },
 
-    async listKeyEvents({ partnerId, keyId, limit, cursor }) {
+    async listKeyEvents({ partnerId, roles, keyId, limit, cursor }) {
       checkLimit(limit);
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      const rows = await db
+      // An expiry is an event nobody makes: it is read from the key itself (once its time has passed, unless
+      // it was revoked before), so the list has it at its time without a sweep writing it.
+      const expiries = db
+        .selectFrom('api_keys')
+        .select([
+          sql<string>`'expired:' || key_id`.as('id'),
+          'key_id',
+          sql<string>`'expired'`.as('event'),
+          sql<string>`expires_at`.as('at'),
+          sql<string>`'system'`.as('actor_id'),
+          sql<string>`'system'`.as('actor_role'),
+          'identity_id',
+          'role',
+          'partner_id',
+        ])
+        .where('expires_at', '<=', new Date().toISOString())
+        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', eb.ref('expires_at'))]));
+      const events = db
         .selectFrom('key_events')
+        .select(['id', 'key_id', 'event', 'at', 'actor_id', 'actor_role', 'identity_id', 'role', 'partner_id'])
+        .unionAll(expiries);
+      const rows = await db
+        .selectFrom(events.as('e'))
         .selectAll()
         .$if(partnerId !== undefined, (qb) => qb.where('partner_id', '=', partnerId!))
+        .$if(roles !== undefined, (qb) => qb.where('role', 'in', [...roles!]))
         .$if(keyId !== undefined, (qb) => qb.where('key_id', '=', keyId!))
         .$if(after !== undefined, (qb) => qb.where((eb) => eb.or([eb('at', '<', after!.at), eb.and([eb('at', '=', after!.at), eb('id', '<', after!.id)])])))
         .orderBy('at', 'desc')

@@ -193,6 +193,9 @@ function withFact(partner: Partner, announcement: Announcement): Partner {
   return { ...partner, contact, facts: { ...partner.facts, [announcement.fact]: announcement.value } };
 }
 
+/** The answer a delivery recorded while its endpoint was disabled shows in the log. */
+export const skippedWhileDisabled = 'Not sent: the endpoint was disabled when this was recorded. Enable it, then redeliver.';
+
 export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
   const outbox = createOutboxStore(db);
   /**
@@ -217,10 +220,17 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     });
   }
 
-  /** The partner's enabled webhook endpoints, when the step composes webhook deliveries. */
-  async function enabledEndpoints(trx: Transaction<Database>, partnerId: string, options: SaveStepOptions): Promise<WebhookEndpoint[]> {
+  /**
+   * The step's webhook deliveries to every endpoint of the partner, when the step composes them. A
+   * disabled endpoint's are recorded too, given up at once and unsent, so that nothing is lost: once it is
+   * enabled again the partner redelivers what it missed (`POST …/deliveries/:id/redeliver`).
+   */
+  async function webhookRows(trx: Transaction<Database>, partnerId: string, options: SaveStepOptions): Promise<OutboxEntry[]> {
     if (!options.webhooks) return [];
-    return (await trx.selectFrom('webhook_endpoints').selectAll().where('partner_id', '=', partnerId).where('enabled', '=', 1).execute()).map(endpointFromRow);
+    const endpoints = (await trx.selectFrom('webhook_endpoints').selectAll().where('partner_id', '=', partnerId).execute()).map(endpointFromRow);
+    if (endpoints.length === 0) return [];
+    const disabled = new Set(endpoints.filter((e) => !e.enabled).map((e) => e.id));
+    return options.webhooks(endpoints).map((m) => (m.endpointId && disabled.has(m.endpointId) ? { ...m, status: 'given_up' as const, lastAnswer: skippedWhileDisabled } : m));
   }
 
   /**
@@ -281,6 +291,9 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     const releasing = () => trx.updateTable('outbox').where('process_id', '=', processId).where('seq', '<=', seq).where('status', '=', 'held');
     // A step's webhooks keep their place in the process's order; mail and SMS are queued when the step is
     // committed, so a recipient's mail from other processes sent meanwhile stays before them (R74 order).
+    // A step committed while its endpoint is disabled keeps its deliveries there, unsent (see webhookRows).
+    const disabledEndpoints = trx.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 0);
+    await releasing().where('channel', '=', 'webhook').where('endpoint_id', 'in', disabledEndpoints).set({ status: 'given_up', last_answer: skippedWhileDisabled }).execute();
     const webhooks = await releasing().where('channel', '=', 'webhook').set({ status: 'pending' }).executeTakeFirst();
     const others = await releasing().where('channel', '<>', 'webhook').set({ status: 'pending', position: new Date().toISOString() }).executeTakeFirst();
     return Math.max(held.length, Number(webhooks.numUpdatedRows) + Number(others.numUpdatedRows));
@@ -376,8 +389,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         // Recorded as committed: so are the steps before it; an attempt at this seq that was never committed is superseded.
         await releaseHeld(trx, step.view.id, seq - 1);
         await dropHeld(trx, step.view.id, seq);
-        const endpoints = await enabledEndpoints(trx, step.view.partnerId, options);
-        await writeStep(trx, step, [...messages, ...(endpoints.length > 0 ? options.webhooks!(endpoints) : [])]);
+        await writeStep(trx, step, [...messages, ...(await webhookRows(trx, step.view.partnerId, options))]);
       });
     },
 
@@ -386,8 +398,8 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       const seq = records[0]?.seq ?? view.version;
       await db.transaction().execute(async (trx) => {
         await dropHeld(trx, view.id, seq);
-        const endpoints = await enabledEndpoints(trx, view.partnerId, options);
-        const outgoing = [...messages, ...(endpoints.length > 0 ? options.webhooks!(endpoints) : [])].map((m) => ({ ...m, status: 'held' as const }));
+        // Held whatever their endpoint: whether a disabled one's are kept unsent is decided when the step is committed.
+        const outgoing = [...messages, ...(await webhookRows(trx, view.partnerId, options))].map((m) => ({ ...m, status: 'held' as const, lastAnswer: null }));
         if (outgoing.length > 0) await trx.insertInto('outbox').values(outgoing.map(outboxToRow)).onConflict((oc) => oc.column('key').doNothing()).execute();
         await trx
           .insertInto('held_steps')

@@ -42,7 +42,7 @@ export interface WebhookStore {
   recordFailure(id: string, at?: Date): Promise<string | null>;
   /** Disables it and gives up its waiting deliveries; true only for the call that disabled it. */
   disable(id: string, reason: string, at?: Date): Promise<boolean>;
-  listDeliveries(query: { endpointId: string; limit: number; cursor?: string }): Promise<{ items: OutboxRow[]; next?: string }>;
+  listDeliveries(query: { endpointId: string; status?: 'pending' | 'sending' | 'sent' | 'failed' | 'given_up'; limit: number; cursor?: string }): Promise<{ items: OutboxRow[]; next?: string }>;
   getDelivery(endpointId: string, deliveryId: string): Promise<OutboxRow | null>;
   /**
    * Sends a delivery again (same `webhook-id`): due now, its retries counted afresh. Refused while it
@@ -169,7 +169,7 @@ export function createWebhookStore(db: Kysely<Database>): WebhookStore {
       return Number(result.numUpdatedRows) > 0;
     },
 
-    async listDeliveries({ endpointId, limit, cursor }) {
+    async listDeliveries({ endpointId, status, limit, cursor }) {
       if (!Number.isInteger(limit) || limit < 1) throw new StoreInputError(`The limit must be a positive integer, not ${limit}.`);
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const rows = await db
@@ -178,6 +178,7 @@ export function createWebhookStore(db: Kysely<Database>): WebhookStore {
         .where('endpoint_id', '=', endpointId)
         // A held delivery belongs to a step not known to have happened: nobody sees it yet.
         .where('status', '!=', 'held')
+        .$if(status !== undefined, (qb) => qb.where('status', '=', status!))
         .$if(after !== undefined, (qb) =>
           qb.where((eb) => eb.or([eb('created_at', '<', after!.at), eb.and([eb('created_at', '=', after!.at), eb('key', '<', after!.id)])])),
         )

@@ -99,6 +99,15 @@ describe('managed API keys', () => {
     expect((await product.store.staff.getKey(mine.keyId))!.revokedAt).toBeNull();
     for (const who of ['li', 'zhao', 'mei'] as const) expect((await refusal(as(who).keys())).code).toBe('role_not_allowed');
 
+    // A customer's key names its partner, but it is the customer's own: the partner neither sees nor revokes it.
+    const customerKey = await as('ops').createKey({ id: `buyer-${acme}`, role: 'customer', partnerId: acme, customerId: `buyer-${acme}` });
+    expect((await as('acme').keys()).items.map((k) => k.keyId)).not.toContain(customerKey.keyId);
+    expect((await as('acme').keyEvents()).items.map((e) => e.keyId)).not.toContain(customerKey.keyId);
+    expect(await refusal(as('acme').key(customerKey.keyId))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await refusal(as('acme').revokeKey(customerKey.keyId))).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await withKey(customerKey.key).me()).role).toBe('customer');
+    expect((await as('ops').keys({ partnerId: acme })).items.map((k) => k.keyId)).toContain(customerKey.keyId);
+
     // Ops make a reviewer's key and revoke a partner's.
     const reviewer = await as('ops').createKey({ id: 'new.reviewer', role: 'reviewer', name: 'New Reviewer', email: 'new.reviewer@vendor.example' });
     expect((await withKey(reviewer.key).tasks()).items).toBeDefined();
@@ -119,6 +128,15 @@ describe('managed API keys', () => {
     expect(refused.body.error.code).toBe('key_expired');
     expect(refused.body.error.reason).toMatch(/expired at .*GMT\+08:00/);
     expect((await as('acme').keys()).items.find((k) => k.keyId === brief.keyId)!.status).toBe('expired');
+    // The audit list has the expiry, at its time, made by nobody but the clock.
+    const audit = (await as('acme').keyEvents({ keyId: brief.keyId })).items;
+    expect(audit.map((e) => e.event)).toEqual(['expired', 'created']);
+    expect(audit[0]).toMatchObject({ at: brief.expiresAt, actorId: 'system', actorRole: 'system', identityId: `brief@${acme}` });
+    // A key revoked before it would have expired never expires in the list.
+    const revokedFirst = await as('acme').createKey({ id: `brief@${acme}`, role: 'partner', expiresAt: new Date(Date.now() + 1000).toISOString() });
+    await as('acme').revokeKey(revokedFirst.keyId);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await as('acme').keyEvents({ keyId: revokedFirst.keyId })).items.map((e) => e.event)).toEqual(['revoked', 'created']);
 
     const forged = `pfk_${brief.keyId}_${'A'.repeat(43)}`;
     expect((await refusal(withKey(forged).tasks())).code).toBe('invalid_key');

@@ -127,6 +127,40 @@ describe.each(backends)('staff store on $name', ({ open }) => {
     expect((await store.staff.getKey(b.keyId))!.lastUsedAt).toBe('2026-12-01T00:01:01.000Z');
   });
 
+  it('R72 lists a key\'s expiry in its audit once it has passed (not when revoked first), and keeps to the roles asked for, page by page', async () => {
+    const partnerId = `expiring-${run}`;
+    const expired = key({ partnerId, createdAt: '2026-11-01T00:00:00.000Z', expiresAt: '2026-11-02T00:00:00.000Z' });
+    const revokedFirst = key({ partnerId, createdAt: '2026-11-01T01:00:00.000Z', expiresAt: '2026-11-03T00:00:00.000Z' });
+    const later = key({ partnerId, createdAt: '2026-11-01T02:00:00.000Z', expiresAt: '2999-01-01T00:00:00.000Z' });
+    const customer = key({ partnerId, role: 'customer', customerId: `c-${run}`, id: `c-${run}`, createdAt: '2026-11-01T03:00:00.000Z', expiresAt: '2026-11-04T00:00:00.000Z' });
+    for (const k of [expired, revokedFirst, later, customer]) await store.staff.createKey(k, { id: 'ops', role: 'ops' });
+    await store.staff.revokeKey(revokedFirst.keyId, { id: 'ops', role: 'ops' }, '2026-11-02T12:00:00.000Z');
+
+    const all = (await store.staff.listKeyEvents({ partnerId, limit: 20 })).items;
+    expect(all.map((e) => [e.event, e.keyId, e.at])).toEqual([
+      ['expired', customer.keyId, '2026-11-04T00:00:00.000Z'],
+      ['revoked', revokedFirst.keyId, '2026-11-02T12:00:00.000Z'],
+      ['expired', expired.keyId, '2026-11-02T00:00:00.000Z'],
+      ['created', customer.keyId, '2026-11-01T03:00:00.000Z'],
+      ['created', later.keyId, '2026-11-01T02:00:00.000Z'],
+      ['created', revokedFirst.keyId, '2026-11-01T01:00:00.000Z'],
+      ['created', expired.keyId, '2026-11-01T00:00:00.000Z'],
+    ]);
+    expect(all[0]).toMatchObject({ actorId: 'system', actorRole: 'system', identityId: customer.id, role: 'customer', partnerId });
+
+    // A partner's view: its people's and apps' keys only, a page at a time across recorded events and expiries.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.staff.listKeyEvents({ partnerId, roles: ['partner', 'manager'], limit: 2, cursor });
+      seen.push(...page.items.map((e) => `${e.event}:${e.keyId}`));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual([`revoked:${revokedFirst.keyId}`, `expired:${expired.keyId}`, `created:${later.keyId}`, `created:${revokedFirst.keyId}`, `created:${expired.keyId}`]);
+    expect((await store.staff.listKeyEvents({ keyId: expired.keyId, limit: 5 })).items.map((e) => e.event)).toEqual(['expired', 'created']);
+    expect((await store.staff.listKeys({ partnerId, roles: ['partner', 'manager'], limit: 10 })).items.map((k) => k.keyId)).toEqual([later.keyId, revokedFirst.keyId, expired.keyId]);
+  });
+
   it('R71 records who a delegate decided for, and lists reviewers’ decisions in a period with their processes', async () => {
     const id = `decided-${run}`;
     const row = {

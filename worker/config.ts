@@ -99,8 +99,12 @@ const envSchema = z.object({
   OUTBOX_BATCH: z.coerce.number().int().min(1).max(1_000).default(50),
   /** A step held for its Update's caller that nobody released within this long is checked with the engine (workflows/effects.ts). */
   OUTBOX_HELD_GRACE_MS: z.coerce.number().int().min(100).default(15_000),
-  /** Which addresses webhooks may go to: `public`, also `loopback` (this machine; the development default), also `private` networks. */
-  WEBHOOK_TARGETS: z.enum(webhookTargetPolicies).default('loopback'),
+  /**
+   * Which addresses webhooks may go to: `public` (the default: an install that forgets this setting never
+   * sends partners' requests to its own machine or network), also `loopback` (this machine; `npm start`
+   * sets it for development), also `private` networks.
+   */
+  WEBHOOK_TARGETS: z.enum(webhookTargetPolicies).default('public'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** A failing webhook delivery is retried with exponential backoff from INITIAL to MAX, and given up once it has failed for FOR (default 24 h). */
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(5_000),
@@ -109,6 +113,9 @@ const envSchema = z.object({
   /** An endpoint with no successful delivery for this long is disabled and its partner told (default 5 days). */
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(5 * 24 * 3_600_000),
 });
+
+/** What `npm start` (a development install) sets unless the environment says otherwise; `npm run api` and `npm run worker` do not. */
+export const developmentDefaults: NodeJS.ProcessEnv = { WEBHOOK_TARGETS: 'loopback' };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string; consumptionFile: string };
 

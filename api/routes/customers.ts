@@ -10,14 +10,13 @@ import type { ConsumptionSource } from '../consumption';
 import { ownCustomer, visibleCustomer } from '../customerAccess';
 import { HttpError } from '../errors';
 import type { Identity } from '../keys';
+import { consumptionQuerySchema, customerQuerySchema, managerRequestSchema, partnerFilterSchema, phoneVerificationSchema } from '../requests';
 import { answers, consumptionSchema, customerListSchema, customerSchema, managerAssignmentSchema, type CustomerView } from '../schemas';
 
 /** Customers (R65, R66): the list, one customer, its manager, its consumption, its phone verification. */
 
 const maxAttempts = 5;
 const params = z.object({ customerId: z.string().max(100) });
-/** Staff name the partner when two partners have a customer of the same id; others look among their partner's only. */
-const whose = { partnerId: z.string().min(1).max(100).optional() };
 const local = (at: string | null) => at && toBeijingTime(at);
 
 const periodView = (p: ManagerPeriod) => ({
@@ -57,7 +56,7 @@ export const customerRoutes =
 
     app.get(
       '/customers',
-      { schema: { querystring: z.strictObject({ partnerId: z.string().max(100).optional() }), response: answers({ 200: customerListSchema }), summary: "A partner's customers; a manager's managed customers (R65)" } },
+      { schema: { querystring: partnerFilterSchema, response: answers({ 200: customerListSchema }), summary: "A partner's customers; a manager's managed customers (R65)" } },
       async (request) => {
         const { actor } = request;
         if (actor.role === 'partner') return { items: (await store.customers.listCustomers({ partnerId: actor.partnerId })).map((c) => customerView(c, [])) };
@@ -71,7 +70,7 @@ export const customerRoutes =
       },
     );
 
-    app.get('/customers/:customerId', { schema: { params, querystring: z.strictObject(whose), response: answers({ 200: customerSchema }), summary: 'A customer, its cloud account and managers' } }, async (request) => {
+    app.get('/customers/:customerId', { schema: { params, querystring: customerQuerySchema, response: answers({ 200: customerSchema }), summary: 'A customer, its cloud account and managers' } }, async (request) => {
       const { customer, periods } = await visibleCustomer(store, request.actor, request.params.customerId, request.query.partnerId);
       return customerView(customer, periods);
     });
@@ -82,7 +81,7 @@ export const customerRoutes =
         bodyLimit: 2048,
         schema: {
           params,
-          body: z.strictObject({ managerId: z.string().trim().min(1).max(200), note: z.string().trim().min(1).max(500).optional() }),
+          body: managerRequestSchema,
           response: answers({ 200: managerAssignmentSchema }),
           summary: 'Assign the customer manager (R65); recorded with who assigned it and when',
         },
@@ -105,7 +104,7 @@ export const customerRoutes =
       {
         schema: {
           params,
-          querystring: z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), ...whose }),
+          querystring: consumptionQuerySchema,
           response: answers({ 200: consumptionSchema }),
           summary: "A customer's consumption records; a manager sees only its managed periods (R65)",
         },
@@ -137,7 +136,7 @@ export const customerRoutes =
         bodyLimit: 1024,
         schema: {
           params,
-          body: z.strictObject({ code: z.string().regex(/^\d{6}$/, 'The code is the six digits sent by SMS') }),
+          body: phoneVerificationSchema,
           response: answers({ 200: customerSchema }),
           summary: 'Verify the SMS code sent when the customer was created (R66)',
         },

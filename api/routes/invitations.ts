@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toBeijingTime } from '../../machines/time';
 import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
+import { invitationRequestSchema } from '../requests';
 import { answers, customerSchema, invitationSchema } from '../schemas';
 import { customerView } from './customers';
 
@@ -14,16 +15,12 @@ import { customerView } from './customers';
 
 const validForMs = 30 * 24 * 3600 * 1000;
 
-const body = z
-  .strictObject({ channel: z.enum(['email', 'link', 'qr']), email: z.email().max(254).optional() })
-  .refine((b) => (b.channel === 'email') === (b.email !== undefined), { message: 'An email invitation needs "email"; a link or QR code has none', path: ['email'] });
-
 export const invitationRoutes =
   (deps: { store: Store }): FastifyPluginAsyncZod =>
   async (app) => {
     const { store } = deps;
 
-    app.post('/invitations', { bodyLimit: 2048, schema: { body, response: answers({ 201: invitationSchema }), summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
+    app.post('/invitations', { bodyLimit: 2048, schema: { body: invitationRequestSchema, response: answers({ 201: invitationSchema }), summary: 'A customer manager invites a customer by email, link or QR code (R65)' } }, async (request, reply) => {
       const { actor } = request;
       if (actor.role !== 'manager' || !actor.partnerId)
         throw new HttpError(403, 'role_not_allowed', `Invitations are sent by customer managers; you act as ${actor.role}.`);

@@ -10,8 +10,10 @@ import { answers, createdKeySchema, keyEventPageSchema, managedKeyPageSchema, ma
 
 /**
  * Managed API keys (`/v1/keys`): ops manage every key; a partner manages the keys of its own people and
- * apps, never another partner's and never a staff role. A key is shown once, when it is made; lists show
- * its prefix. Revoking takes effect at the next request. Every creation and revocation is in the audit list.
+ * apps, never another partner's, never a staff role, and never its customers' (a customer key names its
+ * partner, but it is the customer's own: the partner neither lists nor revokes it). A key is shown once,
+ * when it is made; lists show its prefix. Revoking takes effect at the next request. Every creation,
+ * revocation and expiry is in the audit list.
  */
 
 /** Roles a partner may give its own people and apps. */
@@ -57,6 +59,9 @@ function scope(actor: Actor, named: string | undefined): string | undefined {
   if (named && named !== actor.partnerId) throw new HttpError(403, 'not_your_partner', 'A partner sees and manages only its own keys.');
   return actor.partnerId;
 }
+
+/** The roles of the keys a caller manages: a partner those it may grant (its people and apps); ops every one. */
+const rolesIn = (actor: Actor) => (actor.role === 'partner' ? partnerGrantable : undefined);
 
 export const keyRoutes =
   (deps: { store: Store; noteStaff?: (actor: Actor) => Promise<void> }): FastifyPluginAsyncZod =>
@@ -112,14 +117,14 @@ export const keyRoutes =
     app.get('/keys', { schema: { querystring: keyQuerySchema, response: answers({ 200: managedKeyPageSchema }), summary: 'Managed API keys (no secrets): prefix, owner, role, created, expires, last used' } }, async (request) => {
       mayManage(request.actor);
       const { partnerId, cursor, limit } = request.query;
-      const page = await store.staff.listKeys({ partnerId: scope(request.actor, partnerId), cursor, limit });
+      const page = await store.staff.listKeys({ partnerId: scope(request.actor, partnerId), roles: rolesIn(request.actor), cursor, limit });
       return { items: page.items.map(keyView), ...(page.next ? { next: page.next } : {}) };
     });
 
-    app.get('/keys/events', { schema: { querystring: keyEventQuerySchema, response: answers({ 200: keyEventPageSchema }), summary: 'The audit list of key events (created, revoked), newest first' } }, async (request) => {
+    app.get('/keys/events', { schema: { querystring: keyEventQuerySchema, response: answers({ 200: keyEventPageSchema }), summary: 'The audit list of key events (created, revoked, expired), newest first' } }, async (request) => {
       mayManage(request.actor);
       const { keyId, partnerId, cursor, limit } = request.query;
-      const page = await store.staff.listKeyEvents({ keyId, partnerId: scope(request.actor, partnerId), cursor, limit });
+      const page = await store.staff.listKeyEvents({ keyId, partnerId: scope(request.actor, partnerId), roles: rolesIn(request.actor), cursor, limit });
       return { items: page.items.map(eventView), ...(page.next ? { next: page.next } : {}) };
     });
 
@@ -129,7 +134,7 @@ export const keyRoutes =
     async function managedKey(actor: Actor, keyId: string): Promise<ManagedKey> {
       mayManage(actor);
       const key = await store.staff.getKey(keyId);
-      if (!key || (actor.role === 'partner' && key.partnerId !== actor.partnerId)) throw new HttpError(404, 'not_found', `No API key "${keyId.slice(0, 100)}" is yours to manage.`);
+      if (!key || (actor.role === 'partner' && (key.partnerId !== actor.partnerId || !partnerGrantable.includes(key.role)))) throw new HttpError(404, 'not_found', `No API key "${keyId.slice(0, 100)}" is yours to manage.`);
       return key;
     }
 

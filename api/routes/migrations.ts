@@ -7,7 +7,7 @@ import type { Store } from '../../store/db';
 import { HttpError } from '../errors';
 import { planMigration } from '../migrationPlan';
 import { migrationRequestSchema } from '../requests';
-import { answers, migrationPlanSchema, migrationSchema } from '../schemas';
+import { answers, migrationListSchema, migrationPlanSchema, migrationSchema } from '../schemas';
 
 /** Ops move a kind's open processes to another version of it: a dry run first, then the migration itself. */
 export const migrationRoutes =
@@ -75,7 +75,7 @@ export const migrationRoutes =
       },
     );
 
-    app.get('/migrations', { schema: { response: answers({ 200: z.object({ items: z.array(migrationSchema) }) }), summary: 'Recent migrations, newest first' } }, async () => ({
+    app.get('/migrations', { schema: { response: answers({ 200: migrationListSchema }), summary: 'Recent migrations, newest first' } }, async () => ({
       items: await Promise.all((await deps.store.kindMigrations.list(50)).map(async (m) => ({ ...m, ...(await deps.store.kindMigrations.counts(m.id)) }))),
     }));
 

@@ -4,31 +4,8 @@ import { newPartner, type Store } from '../../store/db';
 import type { Partner } from '../../store/model';
 import { mayRead } from '../auth';
 import { HttpError } from '../errors';
+import { partnerPatchSchema } from '../requests';
 import { answers, partnerSchema, type PartnerView } from '../schemas';
-
-const channels = z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() });
-
-/** What a partner may change about itself (R6). Certification status is not here: only certification processes set it. */
-const partnerPatch = z.strictObject({
-  companyName: z.string().trim().min(1).max(200).optional(),
-  company: z
-    .strictObject({
-      address: z.string().trim().max(500).optional(),
-      industry: z.string().trim().max(100).optional(),
-      website: z.url().max(500).optional(),
-      size: z.string().trim().max(50).optional(),
-      description: z.string().trim().max(2000).optional(),
-    })
-    .optional(),
-  contact: z
-    .strictObject({
-      name: z.string().trim().min(1).max(100).optional(),
-      email: z.email().max(254).optional(),
-      phone: z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'Invalid phone number').optional(),
-    })
-    .optional(),
-  messageSettings: z.strictObject({ actionNeeded: channels.optional(), reviewOutcome: channels.optional(), reminder: channels.optional() }).optional(),
-});
 
 const readOnly = ['facts', 'certifiedRoles', 'certification', 'id'];
 
@@ -64,7 +41,7 @@ export const partnerRoutes =
       '/partners/:id',
       {
         bodyLimit: 16 * 1024,
-        schema: { params, body: partnerPatch, response: answers({ 200: partnerSchema }), summary: 'Change company information, contact and message settings (R6)' },
+        schema: { params, body: partnerPatchSchema, response: answers({ 200: partnerSchema }), summary: 'Change company information, contact and message settings (R6)' },
         // Before the schema, so that a request to set certification status is told why, not just "unknown field".
         preValidation: async (request) => {
           const body = request.body as Record<string, unknown> | null;

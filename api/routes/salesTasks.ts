@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toBeijingTime } from '../../machines/time';
-import { handleSalesTask, newSalesTaskStatus, salesStrategies, salesTaskActions, salesTaskStatuses, type SalesStrategy, type SalesTaskStatus } from '../../machines/salesTask';
+import { handleSalesTask, newSalesTaskStatus, salesStrategies, salesTaskStatuses, type SalesStrategy, type SalesTaskStatus } from '../../machines/salesTask';
 import type { Actor } from '../../machines/types';
 import type { SalesTask, SalesTaskRecord, Store } from '../../store/db';
 import { seesAllPartners } from '../auth';
 import { HttpError } from '../errors';
+import { distributorRequestSchema, partnerFilterSchema, salesTaskRecordRequestSchema, salesTaskRequestSchema } from '../requests';
 import { answers, distributorSchema, salesTaskListSchema, salesTaskSchema, type SalesTaskView } from '../schemas';
 
 /**
@@ -66,7 +67,7 @@ export const salesTaskRoutes =
         bodyLimit: 1024,
         schema: {
           params: z.object({ id: z.string().max(100) }),
-          body: z.strictObject({ distributorId: z.string().trim().min(1).max(100) }),
+          body: distributorRequestSchema,
           response: answers({ 200: distributorSchema }),
           summary: "Set a reseller's master distributor (R67); ops only",
         },
@@ -93,13 +94,7 @@ export const salesTaskRoutes =
       {
         bodyLimit: 8192,
         schema: {
-          body: z.strictObject({
-            partnerId: z.string().trim().min(1).max(100),
-            customerId: z.string().trim().min(1).max(100).optional(),
-            strategy: z.enum(Object.keys(salesStrategies) as [SalesStrategy]),
-            title: z.string().trim().min(1).max(200),
-            description: z.string().trim().min(1).max(2000).optional(),
-          }),
+          body: salesTaskRequestSchema,
           response: answers({ 201: salesTaskSchema }),
           summary: 'Create a sales-expansion task (R67); the vendor (system, ops) creates them',
         },
@@ -126,7 +121,7 @@ export const salesTaskRoutes =
       },
     );
 
-    app.get('/sales-tasks', { schema: { querystring: z.strictObject({ partnerId: z.string().max(100).optional() }), response: answers({ 200: salesTaskListSchema }), summary: 'Sales-expansion tasks within your scope (R67)' } }, async (request) => {
+    app.get('/sales-tasks', { schema: { querystring: partnerFilterSchema, response: answers({ 200: salesTaskListSchema }), summary: 'Sales-expansion tasks within your scope (R67)' } }, async (request) => {
       const { actor } = request;
       if (actor.role === 'partner') return { items: (await store.customers.listTasks({ partnerId: actor.partnerId })).map((t) => taskView(t)) };
       if (actor.role === 'manager') {
@@ -148,7 +143,7 @@ export const salesTaskRoutes =
         bodyLimit: 4096,
         schema: {
           params: z.object({ id: z.string().max(100) }),
-          body: z.strictObject({ action: z.enum(salesTaskActions), note: z.string().trim().min(1).max(2000).optional() }),
+          body: salesTaskRecordRequestSchema,
           response: answers({ 200: salesTaskSchema }),
           summary: 'Handle a task: start, note, complete or close it; only its handler (R67)',
         },

@@ -207,7 +207,7 @@ export const webhookRoutes =
       },
       async (request) => {
         const endpoint = await ownEndpoint(request.actor, request.params.id);
-        const page = await store.webhooks.listDeliveries({ endpointId: endpoint.id, limit: request.query.limit, cursor: request.query.cursor });
+        const page = await store.webhooks.listDeliveries({ endpointId: endpoint.id, ...request.query });
         return { items: page.items.map(deliveryView), ...(page.next ? { next: page.next } : {}) };
       },
     );

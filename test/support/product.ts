@@ -81,7 +81,8 @@ export async function startProduct(
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-product-'));
   // The tests send codes to one made-up number from dozens of processes a day; test/security.e2e.test.ts checks the quotas.
-  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, PAYLOAD_KEY: inject('payloadKey'), SMS_CODES_PER_PHONE_PER_DAY: '1000', ...options.env });
+  // Receivers (partner apps) in the tests listen on this machine, as under `npm start`.
+  const config = readConfig({ DATA_DIR: dataDir, TASK_QUEUE: `test-${randomUUID()}`, PAYLOAD_KEY: inject('payloadKey'), SMS_CODES_PER_PHONE_PER_DAY: '1000', WEBHOOK_TARGETS: 'loopback', ...options.env });
   const log = pino({ level: 'warn' });
   const address = options.temporalAddress ?? inject('temporalAddress');
   const store: Store = await openStore({ dataDir, log });

@@ -17,7 +17,8 @@ import { processSettings, readConfig } from '../../worker/config';
 import { connectClient, createProcessWorker, createSealer, payloadKeys } from '../../worker';
 
 async function main() {
-  const config = readConfig(process.env);
+  // The crash test's partner app listens on this machine, as under `npm start`.
+  const config = readConfig({ WEBHOOK_TARGETS: 'loopback', ...process.env });
   const address = config.TEMPORAL_ADDRESS;
   if (!address || !config.PC_KEYS_FILE) throw new Error('TEMPORAL_ADDRESS and PC_KEYS_FILE are required');
   const log = pino({ level: config.LOG_LEVEL });

@@ -144,7 +144,7 @@ export function Keys({ me }: { me: Me }) {
               {value.events.map((e) => (
                 <tr data-event={e.event} data-key-id={e.keyId}>
                   <td>{localTime(e.atLocal)}</td>
-                  <td>{t(e.event as 'created' | 'revoked')}</td>
+                  <td>{t(e.event)}</td>
                   <td>
                     <code>{e.keyId}</code>
                   </td>
