@@ -82,5 +82,6 @@ describe('npm start', () => {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-  });
+    // Start-up, three walkthroughs and the CLI, each a process of its own.
+  }, 180_000);
 });
