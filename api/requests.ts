@@ -124,6 +124,11 @@ export const repairRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('release-review'), reason }),
   z.strictObject({ action: z.literal('resend-facts'), reason }),
 ]);
+/** `POST /v1/bills/runs` (ops): run a month's partner bills again (R60). */
+export const billRunRequestSchema = z.strictObject({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM, e.g. 2026-05'),
+  reason,
+});
 /** `GET /v1/repairs`. */
 export const repairQuerySchema = z.strictObject({ processId: z.string().max(300).optional(), cursor, limit: limit(20) });
 
@@ -151,6 +156,7 @@ export type DelegationRequest = z.input<typeof delegationRequestSchema>;
 export type KeyRequest = z.input<typeof keyRequestSchema>;
 export type MigrationRequest = z.input<typeof migrationRequestSchema>;
 export type RepairRequest = z.input<typeof repairRequestSchema>;
+export type BillRunRequest = z.input<typeof billRunRequestSchema>;
 export type WebhookRequest = z.input<typeof webhookRequestSchema>;
 export type WebhookPatch = z.input<typeof webhookPatchSchema>;
 /** Query strings as the client writes them: every field optional (the API fills its defaults). */

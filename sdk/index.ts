@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   ActionRequest,
+  BillRunRequest,
   DecisionItem,
   DelegationRequest,
   DeliveryQuery,
@@ -87,7 +88,7 @@ import { readEventStream } from './sse';
  * What the client takes and answers, all from the API's own schemas (api/requests.ts, api/schemas.ts):
  * nothing here is declared a second time.
  */
-export type { ActionRequest, DecisionItem, DelegationRequest, KeyRequest, RepairRequest, StartRequest, WebhookPatch, WebhookRequest };
+export type { ActionRequest, BillRunRequest, DecisionItem, DelegationRequest, KeyRequest, RepairRequest, StartRequest, WebhookPatch, WebhookRequest };
 export type { BulkResult, CreatedKey, DelegationView, KeyEventView, KindDescription, ManagedKeyView, Me, Migration, MigrationPlan, Notification, Page, PartnerView, ProcessEvent, ProcessView, Repair, RepairOutcome, ReviewReportView, TaskItem, WebhookDelivery, WebhookEndpointView };
 export { PartnerflowError };
 /** `POST /v1/keys`: the identity a new key acts as. */
@@ -188,6 +189,11 @@ export class PartnerflowClient {
   /** Ops: cancel, terminate or reset a process's run, release a review someone holds, resend facts; audited. */
   repair(processId: string, request: RepairRequest): Promise<RepairOutcome> {
     return this.request('POST', `/v1/processes/${encodeURIComponent(processId)}/repairs`, repairOutcomeSchema, { body: request }).then((r) => r.body);
+  }
+
+  /** Ops: run a month's partner bills again (R60), e.g. `{ month: '2026-05', reason }`; audited like a repair. */
+  rerunBills(request: BillRunRequest): Promise<RepairOutcome> {
+    return this.request('POST', '/v1/bills/runs', repairOutcomeSchema, { body: request }).then((r) => r.body);
   }
 
   /** Ops: the repairs made through the API, newest first. */
