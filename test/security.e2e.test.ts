@@ -387,18 +387,29 @@ describe('finding 4: limits on every caller', () => {
     expect((await as(newPerson('reviewer'), 'GET', '/v1/me')).status).toBe(200);
   });
 
-  it('R66 SMS codes per phone number and per partner a day: 429, no process, no message', async () => {
+  it('R66 SMS codes per phone number and per partner a day, however the number is spelt: 429, no process, no message', async () => {
     const partner = newPerson('partner');
-    const phone = `+86 137 ${String(randomBytes(2).readUInt16BE()).padStart(4, '0')} 0000`;
-    const create = (customerId: string, to = phone) => as(partner, 'POST', '/v1/processes', { kind: 'customer-creation', input: { customerId, name: 'Flood Co.', phone: to }, businessKey: customerId });
+    const middle = String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0');
+    const phone = `+86 137 ${middle} 0000`;
+    // A second key of the partner's takes some starts: each key may start only 5 a minute here.
+    const colleague = newPerson('partner', { partnerId: partner.partnerId });
+    const create = (customerId: string, to = phone, who = partner) => as(who, 'POST', '/v1/processes', { kind: 'customer-creation', input: { customerId, name: 'Flood Co.', phone: to }, businessKey: customerId });
     const sms = async (to: string) => (await product.store.listOutbox({ recipient: to })).filter((m) => m.channel === 'sms');
-    for (const c of ['flood-1', 'flood-2']) expect((await create(c)).status).toBe(201);
-    await eventually(() => sms(phone), (messages) => messages.length === 2);
-    const third = await create('flood-3');
-    expect(third.status).toBe(429);
-    expect(third.body.error.code).toBe('sms_quota_exceeded');
-    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await product.store.getProcess(`customer-creation:${partner.partnerId}:flood-3`)).toBeNull();
+    // The same phone written with the country code and no +: it is the second code to that number.
+    const noPlus = `86137${middle}0000`;
+    expect((await create('flood-1')).status).toBe(201);
+    expect((await create('flood-2', noPlus)).status).toBe(201);
+    await eventually(async () => [...(await sms(phone)), ...(await sms(noPlus))], (messages) => messages.length === 2);
+    // Every other spelling of it (E.164, national, the 00 prefix, with dashes) counts against the same two.
+    for (const [i, spelling] of [`+86137${middle}0000`, `137${middle}0000`, `0086137${middle}0000`, `+86-137-${middle}-0000`, phone].entries()) {
+      const refused = await create(`flood-${3 + i}`, spelling, colleague);
+      expect(refused.status, spelling).toBe(429);
+      expect(refused.body.error.code).toBe('sms_quota_exceeded');
+      expect(refused.body.error.reason).toContain('to this phone number');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await product.store.getProcess(`customer-creation:${partner.partnerId}:flood-${3 + i}`)).toBeNull();
+      expect(await sms(spelling)).toHaveLength(spelling === phone ? 1 : 0);
+    }
     // A new code to that phone is refused alike, and the process does not move.
     const first = `customer-creation:${partner.partnerId}:flood-1`;
     const before = await footprint(product, first);
