@@ -156,7 +156,7 @@ export async function buildServer(deps: ApiDeps) {
       v1.addHook('onRequest', authenticated);
       v1.addHook('onRequest', limited);
       await v1.register(processRoutes({ ...deps, limits }));
-      await v1.register(eventRoutes({ ...deps, streamsPerKey: limits.streamsPerKey, streamsMax: limits.streamsMax }));
+      await v1.register(eventRoutes({ ...deps, streamsPerKey: limits.streamsPerKey, streamsPerPartner: limits.streamsPerPartner, streamsMax: limits.streamsMax }));
       await v1.register(repairRoutes(deps));
       await v1.register(kindRoutes(deps));
       await v1.register(meRoutes);

@@ -32,7 +32,9 @@ beforeAll(async () => {
     env: {
       RATE_LIMIT_PER_MINUTE: '300',
       RATE_LIMIT_STARTS_PER_MINUTE: '5',
+      RATE_LIMIT_STARTS_PER_PARTNER_PER_MINUTE: '10',
       EVENT_STREAMS_PER_KEY: '2',
+      EVENT_STREAMS_PER_PARTNER: '3',
       EVENT_STREAMS_MAX: '4',
       SMS_CODES_PER_PHONE_PER_DAY: '2',
       SMS_CODES_PER_PARTNER_PER_DAY: '3',
@@ -376,6 +378,21 @@ describe('finding 4: limits on every caller', () => {
     expect((await as(newPerson('partner'), 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 's5' })).status).toBe(201);
   }, 60_000);
 
+  it('R73 process starts per partner per minute, all its keys together: keys it mints give it no more; other partners go on', async () => {
+    const partner = newPerson('partner');
+    const keys = [partner, newPerson('partner', { partnerId: partner.partnerId }), newPerson('manager', { partnerId: partner.partnerId })];
+    const start = (who: Identity, key: string) => as(who, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: key });
+    // Five each with the first two keys: under each key's own limit, and the partner's ten.
+    for (const [k, who] of keys.slice(0, 2).entries()) for (let i = 0; i < 5; i++) expect((await start(who, `p${k}-${i}`)).status).toBe(201);
+    const refused = await start(keys[2], 'p2-0');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect(refused.body.error.reason).toContain(`keys of partner ${partner.partnerId} together`);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await product.store.getProcess(`nre-milestones:${partner.partnerId}:p2-0`)).toBeNull();
+    expect((await start(newPerson('partner'), 'p2-0')).status).toBe(201);
+  }, 60_000);
+
   it('requests per key per minute: over the limit 429 with Retry-After; other keys go on', async () => {
     const busy = newPerson('reviewer');
     let status = 200;
@@ -423,51 +440,68 @@ describe('finding 4: limits on every caller', () => {
     expect(await sms('+86 136 0000 0002')).toEqual([]);
   }, 60_000);
 
-  it('R71 event streams: capped per key and overall; idle streams share one poller that reads no records', async () => {
+  it('R71 event streams: capped per key, per partner (all its keys) and overall; every stream is served by one query a tick that reads no records while idle', async () => {
     const partner = newPerson('partner');
-    const id = (await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 'streams' })).body.id;
+    const colleague = newPerson('partner', { partnerId: partner.partnerId });
+    const ids: string[] = [];
+    for (const key of ['streams-a', 'streams-b']) ids.push((await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: key })).body.id);
     const open: AbortController[] = [];
-    const stream = async (who: Identity) => {
+    const stream = async (who: Identity, id: string) => {
       const abort = new AbortController();
       const response = await fetch(`${product.url}${processPath(id)}/events`, { headers: { authorization: `Bearer ${who.key}` }, signal: abort.signal });
       if (response.ok) open.push(abort);
-      else await response.text();
-      return response;
+      const refusal = response.ok ? undefined : ((await response.json()) as { error: { code: string; reason: string } }).error;
+      return Object.assign(response, { refusal });
     };
-    const other = newPerson('reviewer');
+    const reviewer = newPerson('reviewer');
     const third = newPerson('reviewer');
 
-    const counts = { listRecords: 0, processVersions: 0 };
+    // What the poller asks the store: each call of processVersions with the ids it names.
+    const calls = { listRecords: 0, processVersions: [] as string[][] };
     const store = product.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const originals = { listRecords: store.listRecords, processVersions: store.processVersions };
-    for (const name of ['listRecords', 'processVersions'] as const)
-      store[name] = (...args) => {
-        counts[name]++;
-        return originals[name].apply(product.store, args);
-      };
+    store.listRecords = (...args) => {
+      calls.listRecords++;
+      return originals.listRecords.apply(product.store, args);
+    };
+    store.processVersions = (...args) => {
+      calls.processVersions.push([...(args[0] as string[])].sort());
+      return originals.processVersions.apply(product.store, args);
+    };
     try {
-      expect((await stream(partner)).status).toBe(200);
-      expect((await stream(partner)).status).toBe(200);
-      const perKey = await stream(partner);
+      expect((await stream(partner, ids[0])).status).toBe(200);
+      expect((await stream(partner, ids[1])).status).toBe(200);
+      const perKey = await stream(partner, ids[0]);
       expect(perKey.status).toBe(429);
       expect(perKey.headers.get('retry-after')).toBeTruthy();
-      expect((await stream(other)).status).toBe(200);
-      expect((await stream(other)).status).toBe(200);
-      const full = await stream(third);
+      // Another key of the same partner: the partner's third stream is its last.
+      expect((await stream(colleague, ids[1])).status).toBe(200);
+      const perPartner = await stream(colleague, ids[0]);
+      expect(perPartner.status).toBe(429);
+      expect(perPartner.refusal).toMatchObject({ code: 'too_many_streams', reason: expect.stringContaining(`keys of partner ${partner.partnerId}`) });
+      expect((await stream(reviewer, ids[0])).status).toBe(200);
+      const full = await stream(third, ids[1]);
       expect(full.status).toBe(503);
       expect(full.headers.get('retry-after')).toBeTruthy();
 
-      // Four idle streams: the poller asks where the process stands, and reads no records while nothing moves.
-      await eventually(async () => counts.processVersions, (n) => n >= 3);
-      const idle = { ...counts };
-      await eventually(async () => counts.processVersions, (n) => n >= idle.processVersions + 3);
-      expect(counts.listRecords).toBe(idle.listRecords);
+      // Four idle streams on two processes: each tick is one query naming both processes, not one per stream,
+      // and no records are read while nothing moves.
+      const opened = calls.processVersions.length;
+      const idleRecords = calls.listRecords;
+      const started = Date.now();
+      await eventually(async () => calls.processVersions.length, (n) => n >= opened + 4);
+      const elapsed = Date.now() - started;
+      const ticks = calls.processVersions.slice(opened);
+      for (const asked of ticks) expect(asked).toEqual([...ids].sort());
+      // One a tick (every 500 ms): four streams polling each on its own would ask four times as often.
+      expect(ticks.length).toBeLessThanOrEqual(Math.ceil(elapsed / 500) + 1);
+      expect(calls.listRecords).toBe(idleRecords);
     } finally {
       Object.assign(store, originals);
       for (const abort of open) abort.abort();
     }
     // Closed streams free their places.
-    await eventually(() => stream(third).then((r) => r.status), (status) => status === 200);
+    await eventually(() => stream(third, ids[1]).then((r) => r.status), (status) => status === 200);
     for (const abort of open) abort.abort();
   }, 60_000);
 });

@@ -66,7 +66,10 @@ const envSchema = z.object({
   /** Limits on every caller of the API (docs/SECURITY.md): requests and process starts per key per minute, open event streams, SMS codes. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** All the keys of one partner together (its people and apps): minting keys gives a partner no more starts or streams. */
+  RATE_LIMIT_STARTS_PER_PARTNER_PER_MINUTE: z.coerce.number().int().positive().default(300),
   EVENT_STREAMS_PER_KEY: z.coerce.number().int().positive().default(20),
+  EVENT_STREAMS_PER_PARTNER: z.coerce.number().int().positive().default(100),
   EVENT_STREAMS_MAX: z.coerce.number().int().positive().default(500),
   SMS_CODES_PER_PHONE_PER_DAY: z.coerce.number().int().positive().default(10),
   SMS_CODES_PER_PARTNER_PER_DAY: z.coerce.number().int().positive().default(500),
