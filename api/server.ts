@@ -83,6 +83,8 @@ export async function buildServer(deps: ApiDeps) {
     // connection may sit idle for idleTimeoutMs (event streams send a comment every 15 s).
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
+    // A kept-alive connection between requests is idle too: Node gives it keepAliveTimeout instead (Fastify: 72 s).
+    keepAliveTimeout: Math.min(72_000, limits.idleTimeoutMs),
     http: {
       requestTimeout: limits.requestTimeoutMs,
       headersTimeout: Math.min(60_000, limits.requestTimeoutMs),

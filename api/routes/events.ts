@@ -7,6 +7,7 @@ import type { OutboxEntry } from '../../store/store';
 import type { Logger } from 'pino';
 import { mayRead, mayReadProcess } from '../auth';
 import { callerKey, partnerOf } from '../rateLimit';
+import { apiPolicy, baseSecurityHeaders } from '../securityHeaders';
 import { RecordFeed, StreamRefused, type FeedStream } from '../recordFeed';
 import { HttpError } from '../errors';
 import { notificationQuerySchema } from '../requests';
@@ -141,7 +142,15 @@ export const eventRoutes =
         }
         open.add(stop);
         reply.hijack();
-        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        // Written past Fastify (its onSend hook never runs): the security headers every answer carries, by hand.
+        raw.writeHead(200, {
+          ...baseSecurityHeaders,
+          'content-security-policy': apiPolicy,
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         raw.write(`retry: ${Math.max(pollMs, 1000)}\n\n`);
         request.raw.on('close', stop);
         try {
