@@ -89,13 +89,16 @@ export function oidcTokens(settings: OidcSettings) {
       throw refused('token_wrong_issuer', `This token was issued by "${String(unverified.iss ?? 'nobody').slice(0, 200)}", not by the organisation's identity provider (${issuer}).`);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await keys(), { issuer: [issuer, `${issuer}/`], audience: settings.audience }));
+      // A token without `exp` would be good forever once leaked; a few seconds of tolerance for the provider's clock.
+      ({ payload } = await jwtVerify(token, await keys(), { issuer: [issuer, `${issuer}/`], audience: settings.audience, requiredClaims: ['exp'], clockTolerance: 5 }));
     } catch (err) {
       if (err instanceof HttpError) throw err;
       if (err instanceof errors.JWTExpired)
         throw refused('token_expired', `This token expired${typeof unverified.exp === 'number' ? ` at ${beijingClock(new Date(unverified.exp * 1000).toISOString())}` : ''}; sign in again.`);
       if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'aud')
         throw refused('token_wrong_audience', `This token is for ${JSON.stringify(unverified.aud ?? null).slice(0, 200)}, not for this API (${settings.audience}).`);
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'exp')
+        throw refused('invalid_token', 'This token has no expiry ("exp" claim): a token that never expires is not accepted; sign in again.');
       if (err instanceof errors.JWTClaimValidationFailed)
         throw refused('invalid_token', `This token's "${err.claim}" claim is not acceptable (${err.reason}); sign in again.`);
       throw refused('invalid_token', "This token's signature does not verify with the identity provider's keys; sign in again.");
