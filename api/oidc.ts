@@ -57,6 +57,31 @@ const claimAt = (payload: JWTPayload, path: string): unknown =>
 
 const refused = (code: string, reason: string) => new HttpError(401, code, reason);
 
+/** What the API and the console's CSP read of the provider's metadata. */
+export interface ProviderMetadata {
+  issuer?: string;
+  jwks_uri?: string;
+  token_endpoint?: string;
+}
+
+const discovered = new Map<string, Promise<ProviderMetadata>>();
+
+/** The provider's metadata (`/.well-known/openid-configuration`), fetched once per issuer and kept; a failure is forgotten, so the next call tries again. */
+export function providerMetadata(issuer: string): Promise<ProviderMetadata> {
+  const key = issuer.replace(/\/+$/, '');
+  let found = discovered.get(key);
+  if (!found) {
+    found = (async () => {
+      const response = await fetch(`${key}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) throw new Error(`the provider's metadata answered ${response.status}`);
+      return (await response.json()) as ProviderMetadata;
+    })();
+    found.catch(() => discovered.delete(key));
+    discovered.set(key, found);
+  }
+  return found;
+}
+
 /**
  * The authenticator for provider tokens: anything shaped like a JWT. The provider's metadata and keys
  * are fetched when first needed and kept (jose refetches the keys when a token names an unknown one).
@@ -66,9 +91,7 @@ export function oidcTokens(settings: OidcSettings) {
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keys = () =>
     (jwks ??= (async () => {
-      const response = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) throw new Error(`the provider's metadata answered ${response.status}`);
-      const metadata = (await response.json()) as { jwks_uri?: string; issuer?: string };
+      const metadata = await providerMetadata(issuer);
       if (!metadata.jwks_uri) throw new Error("the provider's metadata names no jwks_uri");
       return createRemoteJWKSet(new URL(metadata.jwks_uri));
     })().catch((err) => {

@@ -73,6 +73,33 @@ describe('how the console signs in', () => {
   });
 });
 
+describe('the console page with single sign-on', () => {
+  it("allows the page to reach the provider's token endpoint, also on another origin than the issuer, as its metadata names it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-console-csp-'));
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
+    const provider = Fastify();
+    provider.get('/.well-known/openid-configuration', async () => ({
+      issuer: 'http://127.0.0.1',
+      authorization_endpoint: 'http://127.0.0.1/auth',
+      token_endpoint: 'https://tokens.example:8443/oauth2/token',
+      jwks_uri: 'https://keys.example/jwks',
+    }));
+    const issuer = await provider.listen({ port: 0, host: '127.0.0.1' });
+    const app = Fastify();
+    const settings = { issuer, clientId: 'console', audience: 'https://partnerflow.example/api', roleClaim: 'roles', idClaim: 'sub', scope: 'openid', roleMap: {} };
+    await app.register(consoleRoutes(dir, { oidc: settings }));
+    try {
+      const csp = (await app.inject({ method: 'GET', url: '/' })).headers['content-security-policy'] as string;
+      const connect = csp.split(';').find((d) => d.trim().startsWith('connect-src'))!.trim();
+      expect(connect).toBe(`connect-src 'self' ${new URL(issuer).origin} https://tokens.example:8443`);
+    } finally {
+      await app.close();
+      await provider.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a sign-in that ends mid-session', () => {
   afterEach(() => vi.unstubAllGlobals());
 
