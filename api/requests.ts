@@ -62,8 +62,11 @@ export const decisionItemSchema = z.strictObject({
   /** Like If-Match: refuse this item unless the process is still at this version. */
   version: z.number().int().min(0).optional(),
 });
+/** Items a bulk decision takes at most. */
+export const maxBulkItems = 100;
 export const bulkDecisionRequestSchema = z.strictObject({
-  items: z.array(decisionItemSchema).min(1, 'send at least one item'),
+  // The cap is declared for clients (OpenAPI maxItems) but checked by the route, which answers it with its own code (too_many_items).
+  items: z.array(decisionItemSchema).min(1, 'send at least one item').meta({ maxItems: maxBulkItems }),
   /** One comment for every item (required for rejections). */
   comment: z.string().trim().min(1).max(2000).optional(),
 });
