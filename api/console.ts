@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors';
 import { consolePolicy } from './securityHeaders';
-import { publicOidc, type OidcSettings } from './oidc';
+import { providerMetadata, publicOidc, type OidcSettings } from './oidc';
 
 /**
  * Serves the built console (console/build.ts) at `/`: its page, script, styles and the Mermaid
@@ -22,7 +23,14 @@ const types: Record<string, string> = {
 
 export function consoleRoutes(dir: string, options: { oidc?: OidcSettings } = {}) {
   const root = path.resolve(dir);
-  const policy = consolePolicy(options.oidc?.issuer);
+  const oidc = options.oidc;
+  // The token endpoint, from the provider's metadata, once known: the page posts the code there (console/src/sso.ts).
+  let tokenEndpoint: string | undefined;
+  const learn = async () => {
+    if (!oidc || tokenEndpoint !== undefined) return;
+    tokenEndpoint = (await providerMetadata(oidc.issuer).catch(() => ({ token_endpoint: undefined }))).token_endpoint;
+  };
+  void learn();
   return async (app: FastifyInstance) => {
     const send = async (file: string, reply: import('fastify').FastifyReply) => {
       const type = types[path.extname(file)];
@@ -34,6 +42,9 @@ export function consoleRoutes(dir: string, options: { oidc?: OidcSettings } = {}
       } catch {
         throw new HttpError(404, 'no_such_file', `The console has no file "${file.slice(0, 200)}".`);
       }
+      // A provider slow to answer delays the page a second at most; its issuer's origin is allowed meanwhile.
+      if (oidc && tokenEndpoint === undefined) await Promise.race([learn(), sleep(1000, undefined, { ref: false })]);
+      const policy = consolePolicy(oidc?.issuer, tokenEndpoint);
       // The files change with every build; the browser asks again rather than keep a stale console.
       return reply.type(type).header('cache-control', 'no-cache').header('content-security-policy', policy).send(body);
     };

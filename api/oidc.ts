@@ -57,6 +57,31 @@ const claimAt = (payload: JWTPayload, path: string): unknown =>
 
 const refused = (code: string, reason: string) => new HttpError(401, code, reason);
 
+/** What the API and the console's CSP read of the provider's metadata. */
+export interface ProviderMetadata {
+  issuer?: string;
+  jwks_uri?: string;
+  token_endpoint?: string;
+}
+
+const discovered = new Map<string, Promise<ProviderMetadata>>();
+
+/** The provider's metadata (`/.well-known/openid-configuration`), fetched once per issuer and kept; a failure is forgotten, so the next call tries again. */
+export function providerMetadata(issuer: string): Promise<ProviderMetadata> {
+  const key = issuer.replace(/\/+$/, '');
+  let found = discovered.get(key);
+  if (!found) {
+    found = (async () => {
+      const response = await fetch(`${key}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) throw new Error(`the provider's metadata answered ${response.status}`);
+      return (await response.json()) as ProviderMetadata;
+    })();
+    found.catch(() => discovered.delete(key));
+    discovered.set(key, found);
+  }
+  return found;
+}
+
 /**
  * The authenticator for provider tokens: anything shaped like a JWT. The provider's metadata and keys
  * are fetched when first needed and kept (jose refetches the keys when a token names an unknown one).
@@ -66,9 +91,7 @@ export function oidcTokens(settings: OidcSettings) {
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keys = () =>
     (jwks ??= (async () => {
-      const response = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) throw new Error(`the provider's metadata answered ${response.status}`);
-      const metadata = (await response.json()) as { jwks_uri?: string; issuer?: string };
+      const metadata = await providerMetadata(issuer);
       if (!metadata.jwks_uri) throw new Error("the provider's metadata names no jwks_uri");
       return createRemoteJWKSet(new URL(metadata.jwks_uri));
     })().catch((err) => {
@@ -89,13 +112,16 @@ export function oidcTokens(settings: OidcSettings) {
       throw refused('token_wrong_issuer', `This token was issued by "${String(unverified.iss ?? 'nobody').slice(0, 200)}", not by the organisation's identity provider (${issuer}).`);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await keys(), { issuer: [issuer, `${issuer}/`], audience: settings.audience }));
+      // A token without `exp` would be good forever once leaked; a few seconds of tolerance for the provider's clock.
+      ({ payload } = await jwtVerify(token, await keys(), { issuer: [issuer, `${issuer}/`], audience: settings.audience, requiredClaims: ['exp'], clockTolerance: 5 }));
     } catch (err) {
       if (err instanceof HttpError) throw err;
       if (err instanceof errors.JWTExpired)
         throw refused('token_expired', `This token expired${typeof unverified.exp === 'number' ? ` at ${beijingClock(new Date(unverified.exp * 1000).toISOString())}` : ''}; sign in again.`);
       if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'aud')
         throw refused('token_wrong_audience', `This token is for ${JSON.stringify(unverified.aud ?? null).slice(0, 200)}, not for this API (${settings.audience}).`);
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'exp')
+        throw refused('invalid_token', 'This token has no expiry ("exp" claim): a token that never expires is not accepted; sign in again.');
       if (err instanceof errors.JWTClaimValidationFailed)
         throw refused('invalid_token', `This token's "${err.claim}" claim is not acceptable (${err.reason}); sign in again.`);
       throw refused('invalid_token', "This token's signature does not verify with the identity provider's keys; sign in again.");

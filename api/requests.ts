@@ -63,8 +63,11 @@ export const decisionItemSchema = z.strictObject({
   /** Like If-Match: refuse this item unless the process is still at this version. */
   version: z.number().int().min(0).optional(),
 });
+/** Items a bulk decision takes at most. */
+export const maxBulkItems = 100;
 export const bulkDecisionRequestSchema = z.strictObject({
-  items: z.array(decisionItemSchema).min(1, 'send at least one item'),
+  // The cap is declared for clients (OpenAPI maxItems) but checked by the route, which answers it with its own code (too_many_items).
+  items: z.array(decisionItemSchema).min(1, 'send at least one item').meta({ maxItems: maxBulkItems }),
   /** One comment for every item (required for rejections). */
   comment: z.string().trim().min(1).max(2000).optional(),
 });
@@ -125,6 +128,11 @@ export const repairRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('release-review'), reason }),
   z.strictObject({ action: z.literal('resend-facts'), reason }),
 ]);
+/** `POST /v1/bills/runs` (ops): run a month's partner bills again (R60). */
+export const billRunRequestSchema = z.strictObject({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM, e.g. 2026-05'),
+  reason,
+});
 /** `GET /v1/repairs`. */
 export const repairQuerySchema = z.strictObject({ processId: z.string().max(300).optional(), cursor, limit: limit(20) });
 
@@ -207,6 +215,7 @@ export type DelegationRequest = z.input<typeof delegationRequestSchema>;
 export type KeyRequest = z.input<typeof keyRequestSchema>;
 export type MigrationRequest = z.input<typeof migrationRequestSchema>;
 export type RepairRequest = z.input<typeof repairRequestSchema>;
+export type BillRunRequest = z.input<typeof billRunRequestSchema>;
 export type WebhookRequest = z.input<typeof webhookRequestSchema>;
 export type WebhookPatch = z.input<typeof webhookPatchSchema>;
 export type PartnerPatch = z.input<typeof partnerPatchSchema>;

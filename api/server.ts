@@ -83,6 +83,8 @@ export async function buildServer(deps: ApiDeps) {
     // connection may sit idle for idleTimeoutMs (event streams send a comment every 15 s).
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
+    // A kept-alive connection between requests is idle too: Node gives it keepAliveTimeout instead (Fastify: 72 s).
+    keepAliveTimeout: Math.min(72_000, limits.idleTimeoutMs),
     http: {
       requestTimeout: limits.requestTimeoutMs,
       headersTimeout: Math.min(60_000, limits.requestTimeoutMs),
@@ -156,7 +158,7 @@ export async function buildServer(deps: ApiDeps) {
       v1.addHook('onRequest', authenticated);
       v1.addHook('onRequest', limited);
       await v1.register(processRoutes({ ...deps, limits }));
-      await v1.register(eventRoutes({ ...deps, streamsPerKey: limits.streamsPerKey, streamsMax: limits.streamsMax }));
+      await v1.register(eventRoutes({ ...deps, streamsPerKey: limits.streamsPerKey, streamsPerPartner: limits.streamsPerPartner, streamsMax: limits.streamsMax }));
       await v1.register(repairRoutes(deps));
       await v1.register(kindRoutes(deps));
       await v1.register(meRoutes);

@@ -20,10 +20,25 @@ export interface SmsReservation {
   release(): Promise<void>;
 }
 
+/**
+ * One spelling per phone number for counting: E.164 with China (+86) as the default country. `+86 137 1234 0000`,
+ * `8613712340000`, `008613712340000` and `13712340000` are one phone, else each spelling would get its own quota.
+ */
+export function phoneKey(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (phone.trim().startsWith('+')) return `+${digits}`;
+  // 00 is the international prefix dialled from China.
+  if (digits.startsWith('00')) return `+${digits.slice(2)}`;
+  // A Chinese mobile number is 11 digits starting with 1: with the country code and no +, 13 digits starting with 861.
+  if (digits.length === 13 && digits.startsWith('861')) return `+${digits}`;
+  // A leading 0 is the domestic trunk prefix (010 …, 0755 …), not part of the number.
+  return `+86${digits.replace(/^0/, '')}`;
+}
+
 export async function reserveSmsCode(store: Store, quota: SmsQuota, partnerId: string, phone: string, now = Date.now()): Promise<SmsReservation> {
   const day = new Date(now + BEIJING_MS).toISOString().slice(0, 10);
   const scopes = [
-    { scope: `phone:${phone.replace(/[\s-]/g, '')}`, max: quota.smsCodesPerPhonePerDay, what: `${quota.smsCodesPerPhonePerDay} verification codes to this phone number` },
+    { scope: `phone:${phoneKey(phone)}`, max: quota.smsCodesPerPhonePerDay, what: `${quota.smsCodesPerPhonePerDay} verification codes to this phone number` },
     { scope: `partner:${partnerId}`, max: quota.smsCodesPerPartnerPerDay, what: `${quota.smsCodesPerPartnerPerDay} verification codes for this partner` },
   ];
   const full = await store.smsQuota.reserve(day, scopes);

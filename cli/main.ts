@@ -61,6 +61,7 @@ Repairs (ops, audited; docs/OPERATIONS.md):
                                     --to first-workflow-task, or --event-id N (a completed workflow task)
   resend-facts <id> --reason R      tell the process again the facts its partner has established
   release <id> [--reason R]         free a review someone holds (as ops: recorded as a repair)
+  bills-run <YYYY-MM> --reason R    run a month's partner bills again (issued bills stay as they are)
   repairs [<id>]                    the repairs made, newest first: who, why, when, how it went
 
 Options: --json (machine-readable output), --url URL (PARTNERFLOW_URL), --key KEY (PARTNERFLOW_KEY), -h, --help
@@ -350,6 +351,13 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
             ? { action: command, reason: values.reason, ...(to ? { to } : {}), ...(values['event-id'] !== undefined ? { eventId: integer(values['event-id'], 'event-id') } : {}) }
             : { action: command, reason: values.reason };
         const repair = await pf.repair(args[0], request);
+        print(repair, () => repairTable([repair]));
+        return 0;
+      }
+      case 'bills-run': {
+        needs(args, 1, 'the month, e.g. partnerflow bills-run 2026-05 --reason "why"');
+        if (!values.reason) throw new UsageError(`Say why with --reason: it is kept in the audit.`);
+        const repair = await pf.rerunBills({ month: args[0], reason: values.reason });
         print(repair, () => repairTable([repair]));
         return 0;
       }

@@ -295,6 +295,24 @@ export class ProcessClient {
     }
   }
 
+  /**
+   * Ops' rerun of the billing run (R60) for one month, as the schedule would have run it at `asOf`; a run
+   * of that month still going is answered instead of a second one. Bills are named by month, so a rerun
+   * issues only the missing ones. Through the product's client, sealed like every other start.
+   */
+  async startBillRun(month: string, asOf: string): Promise<{ workflowId: string; runId: string }> {
+    const workflowId = `partner-bills-rerun:${this.options.taskQueue}:${month}`;
+    const handle = await this.temporal.workflow.start('generatePartnerBills', {
+      workflowId,
+      taskQueue: this.options.taskQueue,
+      args: [{ asOf }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Rerun of the ${month} partner bills (ops, through the API)`,
+    });
+    return { workflowId, runId: handle.firstExecutionRunId };
+  }
+
   /** What a migration plan reads of a running process; undefined when it has ended (no run to ask). */
   async inspect(processId: string): Promise<Inspection | undefined> {
     try {

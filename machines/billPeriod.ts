@@ -31,3 +31,9 @@ export function billPeriodAt(runAt: string): BillPeriod {
     dueBy: iso(Date.UTC(year, thisMonth, 5, 12)),
   };
 }
+
+/** When the schedule runs a month's bills (R60): 02:00 GMT+08:00 on the 5th of the month after `month` (`2026-05`), ISO UTC. */
+export function billRunAt(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  return iso(Date.UTC(year, m, 5, 2));
+}

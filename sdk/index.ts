@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   ActionRequest,
+  BillRunRequest,
   ConsumptionQuery,
   CustomerQuery,
   DecisionItem,
@@ -114,7 +115,7 @@ import { readEventStream } from './sse';
  * nothing here is declared a second time.
  */
 export type {
-  ActionRequest, ConsumptionQuery, CustomerQuery, DecisionItem, DelegationRequest, DistributorRequest, InvitationRequest, KeyRequest, ManagerRequest, PartnerFilter, PartnerPatch,
+  ActionRequest, BillRunRequest, ConsumptionQuery, CustomerQuery, DecisionItem, DelegationRequest, DistributorRequest, InvitationRequest, KeyRequest, ManagerRequest, PartnerFilter, PartnerPatch,
   RepairRequest, SalesTaskRecordRequest, SalesTaskRequest, StartRequest, WebhookPatch, WebhookRequest,
 };
 export type {
@@ -220,6 +221,11 @@ export class PartnerflowClient {
   /** Ops: cancel, terminate or reset a process's run, release a review someone holds, resend facts; audited. */
   repair(processId: string, request: RepairRequest): Promise<RepairOutcome> {
     return this.request('POST', `/v1/processes/${encodeURIComponent(processId)}/repairs`, repairOutcomeSchema, { body: request }).then((r) => r.body);
+  }
+
+  /** Ops: run a month's partner bills again (R60), e.g. `{ month: '2026-05', reason }`; audited like a repair. */
+  rerunBills(request: BillRunRequest): Promise<RepairOutcome> {
+    return this.request('POST', '/v1/bills/runs', repairOutcomeSchema, { body: request }).then((r) => r.body);
   }
 
   /** Ops: the repairs made through the API, newest first. */
@@ -554,4 +560,5 @@ export const sdkOperations = {
   startMigration: 'POST /v1/migrations',
   migrations: 'GET /v1/migrations',
   migration: 'GET /v1/migrations/{id}',
+  rerunBills: 'POST /v1/bills/runs',
 } as const satisfies Record<keyof PartnerflowClient, `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /v1/${string}`>;

@@ -73,7 +73,7 @@ export interface DecisionRow {
 /** Why a delegation cannot be stored: it overlaps one of the reviewer's own, or the delegate is away then. */
 export class DelegationConflict extends Error {
   constructor(
-    readonly code: 'overlapping_delegation' | 'delegate_away',
+    readonly code: 'overlapping_delegation' | 'delegate_away' | 'reviewer_is_delegate',
     readonly other: Delegation,
   ) {
     super(code);
@@ -220,6 +220,10 @@ export function createStaffStore(db: Kysely<Database>, dialect: 'sqlite' | 'post
         if (own.length) throw new DelegationConflict('overlapping_delegation', own[0]);
         const away = (await overlapping(trx, 'reviewer_id', delegation.delegateId, from, until)).map(delegationFromRow);
         if (away.length) throw new DelegationConflict('delegate_away', away[0]);
+        // A reviewer standing in for someone cannot pass that on by going away: the chain would hand the other's reviews
+        // to a third person nobody chose.
+        const covering = (await overlapping(trx, 'delegate_id', delegation.reviewerId, from, until)).map(delegationFromRow);
+        if (covering.length) throw new DelegationConflict('reviewer_is_delegate', covering[0]);
         await trx
           .insertInto('delegations')
           .values({

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billScheduleIdFor, ensureBillSchedule } from '../billing/schedule';
 import type { PartnerAccount } from '../billing/source';
+import { main as cli } from '../cli/main';
 import { billPeriodAt } from '../machines/billPeriod';
 import { toBeijingTime } from '../machines/time';
 import { makeBillingDir, writeAccount } from './support/bills';
@@ -143,6 +144,44 @@ describe('partner bills on the real Temporal server', () => {
     const row = await eventually(() => product.store.getProcess(billOf(acme, month)), (r) => r !== null && r.version >= 0, 30_000);
     expect(row).toMatchObject({ kind: 'partner-bill', partnerId: acme, state: 'generated' });
     expect((await handle.describe()).info.recentActions.length).toBeGreaterThan(0);
+  });
+
+  it('R60 ops run a month\'s bills again through the API and the CLI, audited; bills already issued stay; a partner or a month not yet run is refused', async () => {
+    // Refusals change nothing: no run, no audit row.
+    const byPartner = await product.call('acme', 'POST', '/v1/bills/runs', { month: '2026-03', reason: 'rerun please' });
+    expect(byPartner.status).toBe(403);
+    expect(byPartner.body.error.code).toBe('role_not_allowed');
+    const future = billPeriodAt(new Date(Date.now() + 62 * 86_400_000).toISOString()).month;
+    const early = await product.call('ops', 'POST', '/v1/bills/runs', { month: future, reason: 'too early' });
+    expect(early.status).toBe(422);
+    expect(early.body.error).toMatchObject({ code: 'month_not_billed_yet' });
+    expect(early.body.error.reason).toContain(`${future} bills are first run on`);
+    const malformed = await product.call('ops', 'POST', '/v1/bills/runs', { month: '2026-13', reason: 'bad month' });
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.error.reason).toContain('month');
+    const noReason = await product.call('ops', 'POST', '/v1/bills/runs', { month: '2026-03' });
+    expect(noReason.status).toBe(422);
+    expect((await product.call('ops', 'GET', '/v1/repairs?processId=partner-bills:2026-03')).body.items).toEqual([]);
+    expect(await product.store.getProcess(billOf(acme, '2026-03'))).toBeNull();
+
+    const run = await product.call('ops', 'POST', '/v1/bills/runs', { month: '2026-03', reason: 'billing source fixed for March' });
+    expect(run.status).toBe(202);
+    expect(run.body).toMatchObject({ processId: 'partner-bills:2026-03', action: 'bill-run', outcome: 'done', actorId: 'ops', actorRole: 'ops', detail: { month: '2026-03' } });
+    expect(run.body.runId).toEqual(expect.any(String));
+    // The run the engine took bills March (asOf its own schedule time), sealed and on the product's task queue.
+    const row = await eventually(() => product.store.getProcess(billOf(acme, '2026-03')), (r) => r !== null && r.version >= 0, 30_000);
+    expect(row).toMatchObject({ kind: 'partner-bill', state: 'generated' });
+    expect((row!.context as { bill: { dataCutoff: string } }).bill.dataCutoff).toBe(billPeriodAt('2026-04-04T18:00:00.000Z').dataCutoff);
+    const before = await footprint(product, billOf(acme, '2026-03'));
+
+    // Again through the CLI: the bill already issued stays as it was, and the audit lists both runs, newest first.
+    const lines: string[] = [];
+    expect(await cli(['bills-run', '2026-03', '--reason', 'once more', '--json'], (text) => lines.push(text), { PARTNERFLOW_URL: product.url, PARTNERFLOW_KEY: product.people.ops.key })).toBe(0);
+    expect(JSON.parse(lines.join(''))).toMatchObject({ action: 'bill-run', reason: 'once more', outcome: 'done' });
+    await product.client.temporal.workflow.getHandle(`partner-bills-rerun:${product.config.TASK_QUEUE}:2026-03`).result();
+    expect(await footprint(product, billOf(acme, '2026-03'))).toEqual(before);
+    const audit = await product.call('ops', 'GET', '/v1/repairs?processId=partner-bills:2026-03');
+    expect(audit.body.items.map((r: { reason: string }) => r.reason)).toEqual(['once more', 'billing source fixed for March']);
   });
 
   it('R60 only the billing run issues bills: a partner cannot start one', async () => {

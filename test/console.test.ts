@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { consoleRoutes } from '../api/console';
 import type { OidcSettings } from '../api/oidc';
+import { api, onSignInLost, PartnerflowError, rememberKey, signedInKey } from '../console/src/api';
 import { diagramText, leafPaths, stateLabel, type KindDescription } from '../console/src/model';
 import { describeKind } from '../machines/describe';
 import { kindOf, registry } from '../machines/registry';
@@ -69,5 +70,73 @@ describe('how the console signs in', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the console page with single sign-on', () => {
+  it("allows the page to reach the provider's token endpoint, also on another origin than the issuer, as its metadata names it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerflow-console-csp-'));
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
+    const provider = Fastify();
+    provider.get('/.well-known/openid-configuration', async () => ({
+      issuer: 'http://127.0.0.1',
+      authorization_endpoint: 'http://127.0.0.1/auth',
+      token_endpoint: 'https://tokens.example:8443/oauth2/token',
+      jwks_uri: 'https://keys.example/jwks',
+    }));
+    const issuer = await provider.listen({ port: 0, host: '127.0.0.1' });
+    const app = Fastify();
+    const settings = { issuer, clientId: 'console', audience: 'https://partnerflow.example/api', roleClaim: 'roles', idClaim: 'sub', scope: 'openid', roleMap: {} };
+    await app.register(consoleRoutes(dir, { oidc: settings }));
+    try {
+      const csp = (await app.inject({ method: 'GET', url: '/' })).headers['content-security-policy'] as string;
+      const connect = csp.split(';').find((d) => d.trim().startsWith('connect-src'))!.trim();
+      expect(connect).toBe(`connect-src 'self' ${new URL(issuer).origin} https://tokens.example:8443`);
+    } finally {
+      await app.close();
+      await provider.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a sign-in that ends mid-session', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** The browser's sessionStorage, and an API that answers every request with `status` and `code`. */
+  const browser = (status: number, code: string) => {
+    const stored = new Map<string, string>();
+    vi.stubGlobal('sessionStorage', { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => stored.set(k, v), removeItem: (k: string) => stored.delete(k) });
+    const sent: (string | undefined)[] = [];
+    vi.stubGlobal('fetch', async (_path: string, init: RequestInit) => {
+      sent.push((init.headers as Record<string, string>).authorization);
+      return new Response(JSON.stringify({ error: { code, reason: `refused: ${code}` } }), { status });
+    });
+    return sent;
+  };
+
+  it.each(['token_expired', 'invalid_token', 'key_expired'])('a 401 %s on a request made with the signed-in token forgets it and asks to sign in again, with the reason', async (code) => {
+    const sent = browser(401, code);
+    rememberKey('eyJ.token.sig');
+    const lost: PartnerflowError[] = [];
+    onSignInLost((error) => lost.push(error));
+    await expect(api('GET', '/v1/tasks')).rejects.toMatchObject({ status: 401, code });
+    expect(sent).toEqual(['Bearer eyJ.token.sig']);
+    expect(signedInKey()).toBeNull();
+    expect(lost.map((e) => [e.code, e.reason])).toEqual([[code, `refused: ${code}`]]);
+  });
+
+  it('any other refusal keeps the sign-in; a key tried on the sign-in page that fails is not the stored one and forgets nothing', async () => {
+    browser(403, 'four_eyes');
+    rememberKey('eyJ.token.sig');
+    const lost: PartnerflowError[] = [];
+    onSignInLost((error) => lost.push(error));
+    await expect(api('POST', '/v1/processes/x/actions', { type: 'APPROVE' })).rejects.toMatchObject({ status: 403 });
+    expect(signedInKey()).toBe('eyJ.token.sig');
+    browser(401, 'invalid_key');
+    rememberKey('eyJ.token.sig');
+    await expect(api('GET', '/v1/me', undefined, { key: 'mistyped' })).rejects.toMatchObject({ status: 401 });
+    expect(signedInKey()).toBe('eyJ.token.sig');
+    expect(lost).toEqual([]);
   });
 });

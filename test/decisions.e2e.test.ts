@@ -94,6 +94,9 @@ describe('bulk decisions', () => {
       expect(reply.body.error.code).toBe(code);
     };
     await refused('li', { items: Array.from({ length: 101 }, (_, i) => ({ processId: `${p.id}-${i}`, type: 'APPROVE', subject: 'initiation' })) }, 422, 'too_many_items');
+    // The cap is declared to clients too.
+    const openapi = (await (await fetch(`${product.url}/openapi.json`)).json()) as any;
+    expect(openapi.paths['/v1/tasks/decisions'].post.requestBody.content['application/json'].schema.properties.items).toMatchObject({ minItems: 1, maxItems: 100 });
     await refused('li', { items: [item, { processId: 'other', type: 'APPROVE', subject: 'initiation' }, item] }, 422, 'duplicate_items');
     await refused('li', { items: [] }, 422, 'invalid_body');
     await refused('li', { items: [{ ...item, note: 'x' }] }, 422, 'invalid_body');

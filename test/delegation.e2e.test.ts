@@ -43,7 +43,7 @@ async function submittedCertification(partner: Person) {
 }
 
 describe('delegation while away', () => {
-  it('R72: a delegation to oneself, to a non-reviewer, in the past, overlapping another, or set by someone else is refused with a reason, and nothing is stored', async () => {
+  it('R72: a delegation to oneself, to a non-reviewer, in the past, overlapping another, to someone away, by someone standing in for another, or set by someone else is refused with a reason, and nothing is stored', async () => {
     const refused = async (who: Person, reviewer: string, body: Record<string, unknown>, status: number, code: string) => {
       const reply = await delegate(who, reviewer, body);
       expect(reply.status, JSON.stringify(reply.body)).toBe(status);
@@ -70,11 +70,18 @@ describe('delegation while away', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(set.body.id);
     await refused('wang', 'wang.reviewer', { to: 'li.reviewer', from: inHours(47), until: inHours(60) }, 422, 'overlapping_delegation');
-    // zhou cannot stand in for someone while zhou is away then (no chains).
-    const zhouAway = await delegate('zhou', 'zhou.prereviewer', { to: 'li.reviewer', from: inHours(30), until: inHours(31) });
+    // No chains. zhou cannot stand in for someone while zhou is away then.
+    const zhouAway = await delegate('zhou', 'zhou.prereviewer', { to: 'li.reviewer', from: inHours(50), until: inHours(51) });
     expect(zhouAway.status).toBe(201);
-    await refused('li', 'li.reviewer', { to: 'zhou.prereviewer', from: inHours(25), until: inHours(35) }, 422, 'delegate_away');
+    await refused('wang', 'wang.reviewer', { to: 'zhou.prereviewer', from: inHours(49), until: inHours(52) }, 422, 'delegate_away');
+    // Nor can a delegate go away while standing in: zhou covers wang 24–48 h from now, li covers zhou 50–51 h.
+    await refused('zhou', 'zhou.prereviewer', { to: 'li.reviewer', from: inHours(30), until: inHours(31) }, 422, 'reviewer_is_delegate');
+    const chain = await delegate('li', 'li.reviewer', { to: 'wang.reviewer', from: inHours(50.5), until: inHours(53) });
+    expect(chain.status).toBe(422);
+    expect(chain.body.error).toMatchObject({ code: 'reviewer_is_delegate', reason: expect.stringContaining('li.reviewer stands in for zhou.prereviewer') });
     expect((await product.call('wang', 'GET', '/v1/reviewers/wang.reviewer/delegations')).body.items.map((d: { id: string }) => d.id)).toEqual([set.body.id]);
+    expect((await product.call('zhou', 'GET', '/v1/reviewers/zhou.prereviewer/delegations')).body.items.map((d: { id: string }) => d.id)).toEqual([zhouAway.body.id]);
+    expect((await product.call('li', 'GET', '/v1/reviewers/li.reviewer/delegations')).body.items).toEqual([]);
 
     // Called off, it is gone.
     expect((await product.call('wang', 'DELETE', `/v1/reviewers/wang.reviewer/delegations/${set.body.id}`)).status).toBe(200);

@@ -11,9 +11,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteCloudAccounts } from '../activities/cloudAccounts';
 import type { Identity } from '../api/keys';
+import { apiLimits } from '../api/limits';
 import { buildServer } from '../api/server';
 import { main as cli } from '../cli/main';
 import { openStore } from '../store/db';
+import { readConfig } from '../worker/config';
 import { createSealer, payloadKeys } from '../worker';
 import { AesGcmCodec, payloadCodec, REFUSED_VALUE } from '../worker/codec';
 import { licence } from './support/fixtures';
@@ -32,7 +34,9 @@ beforeAll(async () => {
     env: {
       RATE_LIMIT_PER_MINUTE: '300',
       RATE_LIMIT_STARTS_PER_MINUTE: '5',
+      RATE_LIMIT_STARTS_PER_PARTNER_PER_MINUTE: '10',
       EVENT_STREAMS_PER_KEY: '2',
+      EVENT_STREAMS_PER_PARTNER: '3',
       EVENT_STREAMS_MAX: '4',
       SMS_CODES_PER_PHONE_PER_DAY: '2',
       SMS_CODES_PER_PARTNER_PER_DAY: '3',
@@ -318,6 +322,42 @@ describe('finding 2: authentication before parsing, timeouts, body limits', () =
     expect((await as(partner, 'GET', '/v1/processes')).body.items).toEqual([]);
   });
 
+  it('R73 a connection that sits idle, kept alive after an answer or with a body that stalls, is closed after HTTP_IDLE_TIMEOUT_MS', async () => {
+    // A server of its own with a short idle timeout and a long request timeout: only the idle timeout can close these.
+    const app = await buildServer({
+      client: product.client, store: product.store, keys: product.keys, log: pino({ level: 'silent' }),
+      webhooks: { sealer: createSealer(payloadKeys(product.config)), targets: product.config.WEBHOOK_TARGETS },
+      limits: { ...apiLimits(readConfig({ HTTP_IDLE_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '60000' })) },
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const closedAfter = (text: string) =>
+      new Promise<{ ms: number; answer: string }>((resolve) => {
+        const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+        const opened = Date.now();
+        let answer = '';
+        socket.on('connect', () => socket.write(text));
+        socket.on('data', (data) => (answer += data.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve({ ms: Date.now() - opened, answer }));
+      });
+    try {
+      const partner = newPerson('partner');
+      const keptAlive = await closedAfter(`GET /v1/me HTTP/1.1\r\nhost: x\r\nconnection: keep-alive\r\nauthorization: Bearer ${partner.key}\r\n\r\n`);
+      expect(keptAlive.answer).toMatch(/^HTTP\/1\.1 200/);
+      // Fastify keeps an idle connection 72 s by default; the request timeout here is 60 s.
+      expect(keptAlive.ms).toBeGreaterThanOrEqual(900);
+      expect(keptAlive.ms).toBeLessThan(10_000);
+      const stalled = await closedAfter(
+        `POST /v1/processes HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 500\r\nauthorization: Bearer ${partner.key}\r\n\r\n{"kind":`,
+      );
+      expect(stalled.ms).toBeGreaterThanOrEqual(900);
+      expect(stalled.ms).toBeLessThan(10_000);
+      expect((await as(partner, 'GET', '/v1/processes')).body.items).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('R73 each route takes the body it needs: a claim 1 KiB, an action 64 KiB (413, nothing changed)', async () => {
     const claim = await as(product.people.li as Identity, 'POST', '/v1/tasks/x/claim', { pad: 'x'.repeat(2048) });
     expect(claim.status).toBe(413);
@@ -376,6 +416,21 @@ describe('finding 4: limits on every caller', () => {
     expect((await as(newPerson('partner'), 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 's5' })).status).toBe(201);
   }, 60_000);
 
+  it('R73 process starts per partner per minute, all its keys together: keys it mints give it no more; other partners go on', async () => {
+    const partner = newPerson('partner');
+    const keys = [partner, newPerson('partner', { partnerId: partner.partnerId }), newPerson('manager', { partnerId: partner.partnerId })];
+    const start = (who: Identity, key: string) => as(who, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: key });
+    // Five each with the first two keys: under each key's own limit, and the partner's ten.
+    for (const [k, who] of keys.slice(0, 2).entries()) for (let i = 0; i < 5; i++) expect((await start(who, `p${k}-${i}`)).status).toBe(201);
+    const refused = await start(keys[2], 'p2-0');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect(refused.body.error.reason).toContain(`keys of partner ${partner.partnerId} together`);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await product.store.getProcess(`nre-milestones:${partner.partnerId}:p2-0`)).toBeNull();
+    expect((await start(newPerson('partner'), 'p2-0')).status).toBe(201);
+  }, 60_000);
+
   it('requests per key per minute: over the limit 429 with Retry-After; other keys go on', async () => {
     const busy = newPerson('reviewer');
     let status = 200;
@@ -387,18 +442,29 @@ describe('finding 4: limits on every caller', () => {
     expect((await as(newPerson('reviewer'), 'GET', '/v1/me')).status).toBe(200);
   });
 
-  it('R66 SMS codes per phone number and per partner a day: 429, no process, no message', async () => {
+  it('R66 SMS codes per phone number and per partner a day, however the number is spelt: 429, no process, no message', async () => {
     const partner = newPerson('partner');
-    const phone = `+86 137 ${String(randomBytes(2).readUInt16BE()).padStart(4, '0')} 0000`;
-    const create = (customerId: string, to = phone) => as(partner, 'POST', '/v1/processes', { kind: 'customer-creation', input: { customerId, name: 'Flood Co.', phone: to }, businessKey: customerId });
+    const middle = String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0');
+    const phone = `+86 137 ${middle} 0000`;
+    // A second key of the partner's takes some starts: each key may start only 5 a minute here.
+    const colleague = newPerson('partner', { partnerId: partner.partnerId });
+    const create = (customerId: string, to = phone, who = partner) => as(who, 'POST', '/v1/processes', { kind: 'customer-creation', input: { customerId, name: 'Flood Co.', phone: to }, businessKey: customerId });
     const sms = async (to: string) => (await product.store.listOutbox({ recipient: to })).filter((m) => m.channel === 'sms');
-    for (const c of ['flood-1', 'flood-2']) expect((await create(c)).status).toBe(201);
-    await eventually(() => sms(phone), (messages) => messages.length === 2);
-    const third = await create('flood-3');
-    expect(third.status).toBe(429);
-    expect(third.body.error.code).toBe('sms_quota_exceeded');
-    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await product.store.getProcess(`customer-creation:${partner.partnerId}:flood-3`)).toBeNull();
+    // The same phone written with the country code and no +: it is the second code to that number.
+    const noPlus = `86137${middle}0000`;
+    expect((await create('flood-1')).status).toBe(201);
+    expect((await create('flood-2', noPlus)).status).toBe(201);
+    await eventually(async () => [...(await sms(phone)), ...(await sms(noPlus))], (messages) => messages.length === 2);
+    // Every other spelling of it (E.164, national, the 00 prefix, with dashes) counts against the same two.
+    for (const [i, spelling] of [`+86137${middle}0000`, `137${middle}0000`, `0086137${middle}0000`, `+86-137-${middle}-0000`, phone].entries()) {
+      const refused = await create(`flood-${3 + i}`, spelling, colleague);
+      expect(refused.status, spelling).toBe(429);
+      expect(refused.body.error.code).toBe('sms_quota_exceeded');
+      expect(refused.body.error.reason).toContain('to this phone number');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await product.store.getProcess(`customer-creation:${partner.partnerId}:flood-${3 + i}`)).toBeNull();
+      expect(await sms(spelling)).toHaveLength(spelling === phone ? 1 : 0);
+    }
     // A new code to that phone is refused alike, and the process does not move.
     const first = `customer-creation:${partner.partnerId}:flood-1`;
     const before = await footprint(product, first);
@@ -412,51 +478,68 @@ describe('finding 4: limits on every caller', () => {
     expect(await sms('+86 136 0000 0002')).toEqual([]);
   }, 60_000);
 
-  it('R71 event streams: capped per key and overall; idle streams share one poller that reads no records', async () => {
+  it('R71 event streams: capped per key, per partner (all its keys) and overall; every stream is served by one query a tick that reads no records while idle', async () => {
     const partner = newPerson('partner');
-    const id = (await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 'streams' })).body.id;
+    const colleague = newPerson('partner', { partnerId: partner.partnerId });
+    const ids: string[] = [];
+    for (const key of ['streams-a', 'streams-b']) ids.push((await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: key })).body.id);
     const open: AbortController[] = [];
-    const stream = async (who: Identity) => {
+    const stream = async (who: Identity, id: string) => {
       const abort = new AbortController();
       const response = await fetch(`${product.url}${processPath(id)}/events`, { headers: { authorization: `Bearer ${who.key}` }, signal: abort.signal });
       if (response.ok) open.push(abort);
-      else await response.text();
-      return response;
+      const refusal = response.ok ? undefined : ((await response.json()) as { error: { code: string; reason: string } }).error;
+      return Object.assign(response, { refusal });
     };
-    const other = newPerson('reviewer');
+    const reviewer = newPerson('reviewer');
     const third = newPerson('reviewer');
 
-    const counts = { listRecords: 0, processVersions: 0 };
+    // What the poller asks the store: each call of processVersions with the ids it names.
+    const calls = { listRecords: 0, processVersions: [] as string[][] };
     const store = product.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const originals = { listRecords: store.listRecords, processVersions: store.processVersions };
-    for (const name of ['listRecords', 'processVersions'] as const)
-      store[name] = (...args) => {
-        counts[name]++;
-        return originals[name].apply(product.store, args);
-      };
+    store.listRecords = (...args) => {
+      calls.listRecords++;
+      return originals.listRecords.apply(product.store, args);
+    };
+    store.processVersions = (...args) => {
+      calls.processVersions.push([...(args[0] as string[])].sort());
+      return originals.processVersions.apply(product.store, args);
+    };
     try {
-      expect((await stream(partner)).status).toBe(200);
-      expect((await stream(partner)).status).toBe(200);
-      const perKey = await stream(partner);
+      expect((await stream(partner, ids[0])).status).toBe(200);
+      expect((await stream(partner, ids[1])).status).toBe(200);
+      const perKey = await stream(partner, ids[0]);
       expect(perKey.status).toBe(429);
       expect(perKey.headers.get('retry-after')).toBeTruthy();
-      expect((await stream(other)).status).toBe(200);
-      expect((await stream(other)).status).toBe(200);
-      const full = await stream(third);
+      // Another key of the same partner: the partner's third stream is its last.
+      expect((await stream(colleague, ids[1])).status).toBe(200);
+      const perPartner = await stream(colleague, ids[0]);
+      expect(perPartner.status).toBe(429);
+      expect(perPartner.refusal).toMatchObject({ code: 'too_many_streams', reason: expect.stringContaining(`keys of partner ${partner.partnerId}`) });
+      expect((await stream(reviewer, ids[0])).status).toBe(200);
+      const full = await stream(third, ids[1]);
       expect(full.status).toBe(503);
       expect(full.headers.get('retry-after')).toBeTruthy();
 
-      // Four idle streams: the poller asks where the process stands, and reads no records while nothing moves.
-      await eventually(async () => counts.processVersions, (n) => n >= 3);
-      const idle = { ...counts };
-      await eventually(async () => counts.processVersions, (n) => n >= idle.processVersions + 3);
-      expect(counts.listRecords).toBe(idle.listRecords);
+      // Four idle streams on two processes: each tick is one query naming both processes, not one per stream,
+      // and no records are read while nothing moves.
+      const opened = calls.processVersions.length;
+      const idleRecords = calls.listRecords;
+      const started = Date.now();
+      await eventually(async () => calls.processVersions.length, (n) => n >= opened + 4);
+      const elapsed = Date.now() - started;
+      const ticks = calls.processVersions.slice(opened);
+      for (const asked of ticks) expect(asked).toEqual([...ids].sort());
+      // One a tick (every 500 ms): four streams polling each on its own would ask four times as often.
+      expect(ticks.length).toBeLessThanOrEqual(Math.ceil(elapsed / 500) + 1);
+      expect(calls.listRecords).toBe(idleRecords);
     } finally {
       Object.assign(store, originals);
       for (const abort of open) abort.abort();
     }
     // Closed streams free their places.
-    await eventually(() => stream(third).then((r) => r.status), (status) => status === 200);
+    await eventually(() => stream(third, ids[1]).then((r) => r.status), (status) => status === 200);
     for (const abort of open) abort.abort();
   }, 60_000);
 });
@@ -543,6 +626,27 @@ describe('finding 7: security headers', () => {
     const api = await fetch(`${product.url}/v1/me`, { headers: { authorization: `Bearer ${product.people.acme.key}` } });
     expect(api.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
+
+  it('an event stream, written past the framework, carries the same headers', async () => {
+    const partner = newPerson('partner');
+    const id = (await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 'headers' })).body.id;
+    const abort = new AbortController();
+    // (Streams of an earlier test may still be closing: this server allows four at once.)
+    const stream = await eventually(
+      () => fetch(`${product.url}${processPath(id)}/events`, { headers: { authorization: `Bearer ${partner.key}` }, signal: abort.signal }),
+      (r) => r.status !== 503 || (void r.body?.cancel(), false),
+    );
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toContain('text/event-stream');
+      expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(stream.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(stream.headers.get('x-frame-options')).toBe('DENY');
+      expect(stream.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    } finally {
+      abort.abort();
+    }
+  });
 });
 
 describe('finding 8: links, business keys, long ids', () => {
@@ -577,10 +681,22 @@ describe('finding 8: links, business keys, long ids', () => {
   }, 60_000);
 
   it('ids as long as the schema allows are routable', async () => {
-    const partner = newPerson('partner', { partnerId: `partner-${'x'.repeat(80)}` });
+    // The longest id a start makes: the longest partner id a key may carry (100), and the longest business key kept as written (64).
+    const partner = newPerson('partner', { partnerId: `partner-${'x'.repeat(92)}` });
     const started = await as(partner, 'POST', '/v1/processes', { kind: 'nre-milestones', input: {}, businessKey: 'k'.repeat(64) });
     expect(started.status).toBe(201);
-    expect(started.body.id.length).toBeGreaterThan(150);
+    expect(started.body.id).toBe(`nre-milestones:${partner.partnerId}:${'k'.repeat(64)}`);
+    // The longest id the path schema takes (300), in characters that percent-encode to 9 bytes each: routed and
+    // answered (404 for nobody's process), not lost to the router; one more is refused by the schema, naming it.
+    const longest = '流'.repeat(300);
+    for (const route of [processPath(longest), `${processPath(longest)}/events`]) {
+      const answer = await as(partner, 'GET', route);
+      expect([route.length, answer.status, answer.body.error.code]).toEqual([route.length, 404, 'not_found']);
+    }
+    const tooLong = await as(partner, 'GET', processPath(`${longest}流`));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ code: 'invalid_params', reason: expect.stringContaining('id') });
+    expect(tooLong.body.error.reason).toContain('300');
     expect((await as(partner, 'GET', processPath(started.body.id))).status).toBe(200);
     expect((await as(partner, 'GET', `/v1/partners/${encodeURIComponent(partner.partnerId!)}`)).status).toBe(200);
     // (The streams of the test before may still be closing: this server allows four at once.)

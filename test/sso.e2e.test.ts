@@ -70,7 +70,7 @@ describe('single sign-on for staff', () => {
     expect(approved.body.records.at(-1)).toMatchObject({ event: 'APPROVE', actor: 'li.reviewer', role: 'reviewer' });
   });
 
-  it('R73: a token of another issuer, for another audience, expired, forged or without a staff role is refused with a reason, and changes nothing', async () => {
+  it('R73: a token of another issuer, for another audience, expired, without an expiry, forged or without a staff role is refused with a reason, and changes nothing', async () => {
     const started = await product.start('acme', 'business-certification');
     const id = started.body.id as string;
     await product.act('acme', id, { type: 'SUBMIT', ...licence });
@@ -92,6 +92,14 @@ describe('single sign-on for staff', () => {
     const forged = await approve(`${head}.${payload}.${Buffer.from('not the provider').toString('base64url')}`);
     expect(forged.status).toBe(401);
     expect(forged.body.error.code).toBe('invalid_token');
+
+    // Signed with the provider's own key, for this API, but with no expiry: refused, however well signed.
+    const claims = { iss: provider.issuer, aud: audience, sub: 'li.reviewer', roles: ['reviewer'], iat: Math.floor(Date.now() / 1000) };
+    const forever = await approve(await provider.signToken(claims));
+    expect(forever.status).toBe(401);
+    expect(forever.body.error).toMatchObject({ code: 'invalid_token', reason: expect.stringContaining('no expiry') });
+    // The same token with an expiry is taken: the missing `exp` alone was refused.
+    expect((await as(await provider.signToken({ ...claims, exp: claims.iat + 300 }), 'GET', '/v1/me')).body).toMatchObject({ id: 'li.reviewer', role: 'reviewer' });
 
     const noRole = await approve(await provider.accessToken('sam'));
     expect(noRole.status).toBe(403);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DispatchSettings } from '../activities/dispatcher';
@@ -14,6 +15,13 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  /** mTLS to the Temporal frontend (docs/OPERATIONS.md, "Locking a cluster"): PEM files of this part's client certificate and its key. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  /** A PEM file of the CA that signed the frontend's certificate, when the system does not trust it. */
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  /** The name the frontend's certificate carries, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TASK_QUEUE: z.string().default('partnerflow'),
@@ -58,7 +66,10 @@ const envSchema = z.object({
   /** Limits on every caller of the API (docs/SECURITY.md): requests and process starts per key per minute, open event streams, SMS codes. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** All the keys of one partner together (its people and apps): minting keys gives a partner no more starts or streams. */
+  RATE_LIMIT_STARTS_PER_PARTNER_PER_MINUTE: z.coerce.number().int().positive().default(300),
   EVENT_STREAMS_PER_KEY: z.coerce.number().int().positive().default(20),
+  EVENT_STREAMS_PER_PARTNER: z.coerce.number().int().positive().default(100),
   EVENT_STREAMS_MAX: z.coerce.number().int().positive().default(500),
   SMS_CODES_PER_PHONE_PER_DAY: z.coerce.number().int().positive().default(10),
   SMS_CODES_PER_PARTNER_PER_DAY: z.coerce.number().int().positive().default(500),
@@ -112,6 +123,25 @@ const envSchema = z.object({
   WEBHOOK_RETRY_FOR_MS: z.coerce.number().int().positive().default(24 * 3_600_000),
   /** An endpoint with no successful delivery for this long is disabled and its partner told (default 5 days). */
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(5 * 24 * 3_600_000),
+}).superRefine((env, ctx) => {
+  // Found at start, not at the first connection: a half-configured mTLS would otherwise fail as "no Temporal answers".
+  if (env.TEMPORAL_TLS_CERT && !env.TEMPORAL_TLS_KEY)
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'TEMPORAL_TLS_CERT is set but TEMPORAL_TLS_KEY is not: mTLS needs the certificate and its private key' });
+  if (env.TEMPORAL_TLS_KEY && !env.TEMPORAL_TLS_CERT)
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CERT'], message: 'TEMPORAL_TLS_KEY is set but TEMPORAL_TLS_CERT is not: mTLS needs the certificate and its private key' });
+  const files = ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA'] as const;
+  for (const name of files) {
+    const file = env[name];
+    if (file === undefined) continue;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      if (!fs.statSync(file).isFile()) throw new Error('not a file');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+    }
+  }
+  if (env.TEMPORAL_TLS === 'false' && (env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_SERVER_NAME))
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS'], message: 'TEMPORAL_TLS=false, yet TLS files or a server name are set: unset one or the other' });
 });
 
 /** What `npm start` (a development install) sets unless the environment says otherwise; `npm run api` and `npm run worker` do not. */
@@ -133,6 +163,25 @@ export const processSettings =
     review: { due: config.REVIEW_DUE[kind] ?? config.REVIEW_DUE['*'] ?? { workingDays: 3 }, remindBeforeMs: config.REVIEW_REMIND_BEFORE_MS },
     payment: { reminderMs: config.PAYMENT_REMINDER_MS },
   });
+
+/** Whether this part speaks TLS to Temporal: asked for, implied by an API key (Temporal Cloud) or by any TLS setting. */
+const wantsTls = (config: Config) =>
+  config.TEMPORAL_TLS === 'true' || Boolean(config.TEMPORAL_API_KEY || config.TEMPORAL_TLS_CERT || config.TEMPORAL_TLS_CA || config.TEMPORAL_TLS_SERVER_NAME);
+
+/**
+ * The SDK's `tls` option: `true` for plain TLS, the client certificate pair (mTLS), the CA and the server name when
+ * given; undefined without TLS. The files are read at each connection, so a part restarted after a rotation takes the new ones.
+ */
+export function temporalTls(config: Config): true | { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string } | undefined {
+  if (!wantsTls(config)) return undefined;
+  const { TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_SERVER_NAME: serverName } = config;
+  if (!cert && !ca && !serverName) return true;
+  return {
+    ...(cert && key ? { clientCertPair: { crt: fs.readFileSync(cert), key: fs.readFileSync(key) } } : {}),
+    ...(ca ? { serverRootCACertificate: fs.readFileSync(ca) } : {}),
+    ...(serverName ? { serverNameOverride: serverName } : {}),
+  };
+}
 
 /** The worker options the environment tunes; the SDK's defaults for what it leaves unset. */
 export const workerTuning = (config: Config) => ({

@@ -19,7 +19,7 @@ import { fact } from '../workflows/contract';
 import { proofFor } from '../engineClient/proof';
 import { dataConverter, payloadKeys } from './codec';
 import { workflowBundleOptions } from './bundle';
-import { dispatchSettings, processSettings, workerTuning, type Config } from './config';
+import { dispatchSettings, processSettings, temporalTls, workerTuning, type Config } from './config';
 import { ensureOutboxDispatcher } from './dispatcher';
 import { createSealer } from './sealer';
 
@@ -27,12 +27,18 @@ export { dataConverter, payloadCodec, payloadKeys } from './codec';
 export { createSealer } from './sealer';
 export { ensureOutboxDispatcher } from './dispatcher';
 
-/** Connection options for any Temporal: the dev server, a cluster, or Temporal Cloud (API key + TLS). */
-export const connectionOptions = (config: Config, address: string) => ({
-  address,
-  ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
-  ...(config.TEMPORAL_TLS === 'true' ? { tls: true } : {}),
-});
+/**
+ * Connection options for any Temporal: the dev server, a cluster with mTLS (TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME),
+ * or Temporal Cloud (API key + TLS). Every part that connects (worker, API, start-up checks) takes them from here.
+ */
+export const connectionOptions = (config: Config, address: string) => {
+  const tls = temporalTls(config);
+  return {
+    address,
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+    ...(tls ? { tls } : {}),
+  };
+};
 
 export async function connectClient(config: Config, address: string): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config, address));

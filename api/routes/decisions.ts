@@ -7,7 +7,7 @@ import type { Actor } from '../../machines/types';
 import type { Store } from '../../store/db';
 import { applyAction } from '../actions';
 import { HttpError } from '../errors';
-import { bulkDecisionRequestSchema, idempotencyKeySchema, type DecisionItem } from '../requests';
+import { bulkDecisionRequestSchema, idempotencyKeySchema, maxBulkItems, type DecisionItem } from '../requests';
 import { answers, bulkDecisionSchema, type BulkResult } from '../schemas';
 
 /**
@@ -18,7 +18,7 @@ import { answers, bulkDecisionSchema, type BulkResult } from '../schemas';
  * whole batch can be sent again safely.
  */
 
-export const maxBulkItems = 100;
+export { maxBulkItems };
 /** Items in flight at once; items of one process go one after another. */
 const parallel = 4;
 

@@ -85,6 +85,12 @@ export const delegationRoutes =
           const period = `${beijingClock(other.from)} – ${beijingClock(other.until)}`;
           if (err.code === 'overlapping_delegation')
             throw new HttpError(422, 'overlapping_delegation', `${reviewerId} already has ${other.delegateId} standing in from ${period}, which overlaps this period; cancel it first or choose another period.`);
+          if (err.code === 'reviewer_is_delegate')
+            throw new HttpError(
+              422,
+              'reviewer_is_delegate',
+              `${reviewerId} stands in for ${other.reviewerId} from ${period}, which overlaps this period; a delegate cannot pass that on. Ask ${other.reviewerId} (or ops) to change their delegation first, or choose another period.`,
+            );
           throw new HttpError(422, 'delegate_away', `${to} is away themselves from ${period} (${other.delegateId} stands in for them); choose a delegate who is here.`);
         }
       },

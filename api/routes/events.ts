@@ -6,7 +6,8 @@ import type { Store } from '../../store/db';
 import type { OutboxEntry } from '../../store/store';
 import type { Logger } from 'pino';
 import { mayRead, mayReadProcess } from '../auth';
-import { callerKey } from '../rateLimit';
+import { callerKey, partnerOf } from '../rateLimit';
+import { apiPolicy, baseSecurityHeaders } from '../securityHeaders';
 import { RecordFeed, StreamRefused, type FeedStream } from '../recordFeed';
 import { HttpError } from '../errors';
 import { notificationQuerySchema } from '../requests';
@@ -31,6 +32,8 @@ export interface EventDeps {
   /** Event streams one caller may keep open at once (default 20), and the server as a whole (default 500). */
   streamsPerKey?: number;
   streamsMax?: number;
+  /** Streams all the keys of one partner may keep open together (default 100). */
+  streamsPerPartner?: number;
 }
 
 const eventsQuery = z.strictObject({
@@ -67,6 +70,7 @@ export const eventRoutes =
       pollMs,
       heartbeatMs: deps.heartbeatMs ?? 15_000,
       perKey: deps.streamsPerKey ?? 20,
+      perPartner: deps.streamsPerPartner ?? 100,
       max: deps.streamsMax ?? 500,
       log: app.log as unknown as Logger,
     });
@@ -103,6 +107,7 @@ export const eventRoutes =
         const stream: FeedStream = {
           processId: row.id,
           caller: callerKey(actor),
+          partner: partnerOf(actor),
           sent: header !== undefined ? Number(header) : (request.query.after ?? -1),
           quietSince: Date.now(),
           deliver(records, ended) {
@@ -137,7 +142,15 @@ export const eventRoutes =
         }
         open.add(stop);
         reply.hijack();
-        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        // Written past Fastify (its onSend hook never runs): the security headers every answer carries, by hand.
+        raw.writeHead(200, {
+          ...baseSecurityHeaders,
+          'content-security-policy': apiPolicy,
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         raw.write(`retry: ${Math.max(pollMs, 1000)}\n\n`);
         request.raw.on('close', stop);
         try {

@@ -3,12 +3,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ProcessClient } from '../../engineClient';
 import { cancelRun, RepairRefused, resendFacts, resetRun, runStatus, terminateRun } from '../../engineClient/repairs';
+import { billRunAt } from '../../machines/billPeriod';
 import { toBeijingTime } from '../../machines/time';
 import type { Actor, Announcement, FactName } from '../../machines/types';
 import type { Store } from '../../store/db';
 import type { Repair } from '../../store/repairs';
 import { HttpError } from '../errors';
-import { repairQuerySchema, repairRequestSchema, type RepairRequest } from '../requests';
+import { billRunRequestSchema, repairQuerySchema, repairRequestSchema, type RepairRequest } from '../requests';
 import { answers, repairOutcomeSchema, repairPageSchema, type RepairOutcome } from '../schemas';
 
 /**
@@ -122,6 +123,33 @@ export const repairRoutes =
           }
         }
         return reply.status(201).send(result);
+      },
+    );
+
+    // The billing run again for a month (a source fixed, a run that failed): through the API, audited like a repair,
+    // instead of a start typed at the engine.
+    app.post(
+      '/bills/runs',
+      {
+        bodyLimit: 4096,
+        onRequest: opsOnly,
+        schema: {
+          body: billRunRequestSchema,
+          response: answers({ 202: repairOutcomeSchema }),
+          summary: "Ops: run a month's partner bills again (R60); bills already issued stay as they are; audited",
+        },
+      },
+      async (request, reply) => {
+        const { actor, body } = request;
+        const asOf = billRunAt(body.month);
+        // Before its own run a month is not closed: a bill made early would stand in for the right one (bills are named by month).
+        if (Date.parse(asOf) > Date.now())
+          throw new HttpError(422, 'month_not_billed_yet', `The ${body.month} bills are first run on ${toBeijingTime(asOf)} (GMT+08:00); a month can be run again only after that.`);
+        // Listed in the audit under `partner-bills:<month>` (GET /v1/repairs?processId=partner-bills:2026-05).
+        const result = await auditedRepair(store, actor, `partner-bills:${body.month}`, 'bill-run', body.reason, { month: body.month, asOf }, async () => ({
+          runId: (await client.startBillRun(body.month, asOf)).runId,
+        }));
+        return reply.status(202).send(result);
       },
     );
 

@@ -7,15 +7,27 @@ import { PartnerflowError } from '../../sdk/errors';
 
 const keyName = 'pf.key';
 
-export const signedInKey = () => sessionStorage.getItem(keyName);
-export const rememberKey = (key: string) => sessionStorage.setItem(keyName, key);
-export const forgetKey = () => sessionStorage.removeItem(keyName);
+/** The tab's sessionStorage, reached through globalThis so that this module also type-checks (and is tested) outside a browser. */
+const tab = () => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void } }).sessionStorage;
+export const signedInKey = () => tab().getItem(keyName);
+export const rememberKey = (key: string) => tab().setItem(keyName, key);
+export const forgetKey = () => tab().removeItem(keyName);
 
 /** A refusal is the typed client's own error (sdk/errors.ts, which has no dependencies): status, code, reason. */
 export { PartnerflowError };
 
+/**
+ * The API no longer takes the key or token this tab signed in with (a sign-in token expired, a managed key
+ * expired or was revoked): 401 on a request made with it. The console then forgets it and asks to sign in again.
+ */
+let signInLost: (error: PartnerflowError) => void = () => undefined;
+export const onSignInLost = (listener: (error: PartnerflowError) => void) => {
+  signInLost = listener;
+};
+
 export async function api<T = any>(method: string, path: string, body?: unknown, options: { key?: string | null; headers?: Record<string, string> } = {}): Promise<T> {
-  const key = options.key === undefined ? signedInKey() : options.key;
+  const stored = options.key === undefined;
+  const key = stored ? signedInKey() : options.key;
   const response = await fetch(path, {
     method,
     headers: {
@@ -29,7 +41,13 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   const json = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
     const error = json?.error ?? {};
-    throw new PartnerflowError(response.status, error.code ?? `http_${response.status}`, error.reason ?? response.statusText);
+    const refusal = new PartnerflowError(response.status, error.code ?? `http_${response.status}`, error.reason ?? response.statusText);
+    // Only the stored sign-in: a key being tried on the sign-in page is not one to forget.
+    if (response.status === 401 && stored && key) {
+      forgetKey();
+      signInLost(refusal);
+    }
+    throw refusal;
   }
   return json as T;
 }

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, codecSession, forgetKey, rememberKey, signedInKey, type Me } from './api';
+import { api, codecSession, forgetKey, onSignInLost, rememberKey, signedInKey, type Me } from './api';
 import { Loading } from './common';
 import { i18n, LangContext, storedLang, type Lang } from './i18n';
 import { Away } from './pages/Away';
@@ -51,6 +51,16 @@ function App() {
     document.documentElement.lang = lang;
     localStorage.setItem('pf.lang', lang);
   }, [lang]);
+  // A sign-in that expires mid-session: back to the sign-in page, which says why (README, "Staff sign-in").
+  useEffect(
+    () =>
+      onSignInLost((error) => {
+        setSignInError(error);
+        setMe(null);
+        void codecSession(null);
+      }),
+    [],
+  );
   useEffect(() => {
     if (me !== undefined) return;
     (async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 import { freePort } from '../../scripts/devServer';
 
@@ -167,9 +167,13 @@ export async function startOidcProvider(options: OidcProviderOptions) {
     throw new Error(`The sign-in of ${login} did not come back to ${redirectUri} (last answer ${response.status}: ${(await response.text()).slice(0, 300)})`);
   }
 
+  /** A token signed with the provider's own key but with claims the test chooses (e.g. none of `exp`), as a misconfigured provider might issue. */
+  const signToken = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: `key-${port}`, typ: 'at+jwt' }).sign(privateKey);
+
   return {
     issuer,
     accessToken,
+    signToken,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
