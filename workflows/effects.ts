@@ -29,7 +29,7 @@ const openProcessByActivity: Activities['openProcess'] = (arg) => run('openProce
  * (a local activity: opening is idempotent, so an attempt the engine never committed is simply done again).
  */
 export const openProcess = (driver: number, arg: Parameters<Activities['openProcess']>[0]) =>
-  driver >= 4 ? inTask.openProcess(arg) : openProcessByActivity(arg);
+  driver >= 4 ? (inTask.openProcess as any).executeWithOptions({ ...heldRecordOptions, summary: 'Open the process in the records store' }, [arg]) : openProcessByActivity(arg);
 const recordStep: Activities['recordStep'] = (step) => run('recordStep', recordOptions, undefined, step);
 const announce: Activities['announce'] = (arg) => run('announce', recordOptions, `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
 const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', sendOptions, undefined, arg);
