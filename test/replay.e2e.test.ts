@@ -98,8 +98,11 @@ describe('determinism of the driver', () => {
 
     const histories = [];
     for (const id of ids) {
-      for await (const execution of product.client.temporal.workflow.list({ query: `WorkflowId = '${id}'` }))
-        histories.push({ workflowId: id, history: await product.client.temporal.workflow.getHandle(id, execution.runId).fetchHistory() });
+      for await (const execution of product.client.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) {
+        const history = await product.client.temporal.workflow.getHandle(id, execution.runId).fetchHistory();
+        // A run caught as it continued-as-new, before its first workflow task, has nothing to replay (the replayer would wait for one).
+        if ((history.events?.length ?? 0) > 3) histories.push({ workflowId: id, history });
+      }
     }
     // The milestones process continued-as-new at least once, and each run of each kind is replayed.
     expect(histories.filter((h) => h.workflowId === milestones).length).toBeGreaterThan(1);

@@ -44,9 +44,7 @@ async function opened(value: unknown, codec: PayloadCodec): Promise<unknown> {
 
 /** Writes the histories of each kind whose current version has no folder yet; returns the folders written. */
 export async function saveNewHistories(recorded: RecordedHistory[], codec: PayloadCodec, dir = historiesDir): Promise<string[]> {
-  // A run caught before its first workflow task (just continued-as-new) has nothing to replay.
-  const complete = recorded.filter((h) => (h.history.events?.length ?? 0) > 3);
-  const histories = await Promise.all(complete.map(async (h) => ({ ...h, json: toJson((await opened(h.history, codec)) as temporal.api.history.v1.IHistory) })));
+  const histories = await Promise.all(recorded.map(async (h) => ({ ...h, json: toJson((await opened(h.history, codec)) as temporal.api.history.v1.IHistory) })));
   const written: string[] = [];
   const byFolder = new Map<string, typeof histories>();
   for (const h of histories) {
