@@ -3,7 +3,6 @@ import type { Activities } from '../activities';
 import type { OperationOutcome, Operation } from '../machines/operations';
 import { heldRecordOptions, operationOptions, recordOptions, sendOptions } from './activityOptions';
 import type { StepResult } from './step';
-export { startHold } from './contract';
 
 const activities = proxyActivities<Activities>(recordOptions);
 const inTask = proxyLocalActivities<Activities>(heldRecordOptions);
@@ -22,14 +21,15 @@ function run<K extends keyof Activities>(
 ): Promise<Awaited<ReturnType<Activities[K]>>> {
   return (activities[name] as any).executeWithOptions(summary ? { ...options, summary } : options, args);
 }
-const openProcessByActivity: Activities['openProcess'] = (arg) => run('openProcess', recordOptions, 'Open the process in the records store', arg);
+const opening = 'Open the process in the records store';
+const openProcessByActivity: Activities['openProcess'] = (arg) => run('openProcess', recordOptions, opening, arg);
 
 /**
  * Opens the process's row and reads its partner's facts. From generation 4 inside the first workflow task
  * (a local activity: opening is idempotent, so an attempt the engine never committed is simply done again).
  */
 export const openProcess = (driver: number, arg: Parameters<Activities['openProcess']>[0]) =>
-  driver >= 4 ? (inTask.openProcess as any).executeWithOptions({ ...heldRecordOptions, summary: 'Open the process in the records store' }, [arg]) : openProcessByActivity(arg);
+  driver >= 4 ? (inTask.openProcess as any).executeWithOptions({ ...heldRecordOptions, summary: opening }, [arg]) : openProcessByActivity(arg);
 const recordStep: Activities['recordStep'] = (step) => run('recordStep', recordOptions, undefined, step);
 const announce: Activities['announce'] = (arg) => run('announce', recordOptions, `Announce ${arg.announcement.fact} to the partner's other processes`, arg);
 const sendNotifications: Activities['sendNotifications'] = (arg) => run('sendNotifications', sendOptions, undefined, arg);

@@ -10,8 +10,8 @@ import {
 import type { AnyMachineSnapshot } from 'xstate';
 import type { StampedEvent } from '../machines/policy';
 import type { Actor, Announcement, Refusal } from '../machines/types';
-import { act, driverVersion, fact, inspect, liveState, migrate, refusalType, settled, type ActResult, type Carried, type ProcessArgs, type Proof } from './contract';
-import { createEffects, openProcess, startHold } from './effects';
+import { act, driverVersion, fact, inspect, liveState, migrate, refusalType, settled, startHold, type ActResult, type Carried, type ProcessArgs, type Proof } from './contract';
+import { createEffects, openProcess } from './effects';
 import { unproven } from './proof';
 import { policy } from './sharedPolicy';
 import type { ProcessIdentity, StepCause, StepResult } from './step';

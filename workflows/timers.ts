@@ -23,15 +23,6 @@ export function createTimers(fire: (event: { type: string }) => void, { oneDurab
   /** Batches under way: the engine's timer is set once they end. */
   let holding = 0;
 
-  const sleepIn = (scope: CancellationScope, dueAt: number, summary: string) =>
-    scope.run(() => sleep(Math.max(0, dueAt - Date.now()), { summary })).then(
-      () => true,
-      (err) => {
-        if (!isCancellation(err)) throw err;
-        return false;
-      },
-    );
-
   /** Sets the one engine timer for the earliest pending delay, unless it already is. */
   function arm() {
     if (holding > 0) return;
@@ -42,7 +33,15 @@ export function createTimers(fire: (event: { type: string }) => void, { oneDurab
     if (!next) return;
     const mine = { dueAt: next.dueAt, scope: new CancellationScope() };
     armed = mine;
-    void sleepIn(mine.scope, next.dueAt, `${next.id}: sends ${next.event.type} at ${new Date(next.dueAt).toISOString()}`).then((fired) => {
+    const summary = `${next.id}: sends ${next.event.type} at ${new Date(next.dueAt).toISOString()}`;
+    const fired = mine.scope.run(() => sleep(Math.max(0, next.dueAt - Date.now()), { summary })).then(
+      () => true,
+      (err) => {
+        if (!isCancellation(err)) throw err;
+        return false;
+      },
+    );
+    void fired.then((fired) => {
       if (!fired || armed !== mine) return;
       armed = undefined;
       const now = Math.max(Date.now(), mine.dueAt);
