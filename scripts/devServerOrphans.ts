@@ -88,6 +88,8 @@ export async function clearTheWay(opts: { dataDir: string; dbFile?: string; port
     [opts.port, 'gRPC port (TEMPORAL_DEV_PORT)'],
     [opts.uiPort, 'Web UI port (TEMPORAL_UI_PORT)'],
   ] as const) {
+    // A server just stopped can hold its port a moment longer while it closes: a few seconds' grace before refusing.
+    for (let waited = 0; waited < 5000 && (await isListening(port)); waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
     if (await isListening(port)) {
       const holder = holderOf(port);
       const pid = /^pid (\d+)/.exec(holder)?.[1];
