@@ -2,20 +2,13 @@ import type { Logger } from 'pino';
 import { billFigures } from '../billing/compute';
 import type { BillingSource } from '../billing/source';
 import type { BillPeriod } from '../machines/billPeriod';
-import type { ProcessKind } from '../machines/kind';
 import { registry } from '../machines/registry';
 import type { Actor } from '../machines/types';
+import type { StartRequest } from '../engineClient';
 import type { Store } from '../store/db';
 
 /** Starts a process the way the API does (same id policy, search attributes, settings); the worker passes the ProcessClient's. */
-export type StartProcess = (request: {
-  kind: ProcessKind;
-  processId: string;
-  partnerId: string;
-  businessKey: string | null;
-  input: unknown;
-  startedBy: Actor;
-}) => Promise<{ created: boolean }>;
+export type StartProcess = (request: StartRequest) => Promise<{ created: boolean }>;
 
 export interface BillActivityDeps {
   billing: BillingSource;

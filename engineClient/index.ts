@@ -80,6 +80,14 @@ export function customerProcessIdFor(kind: ProcessKind, partnerId: string, custo
   return `${kind.name}:${partnerId}:${part}`;
 }
 
+/** The refusal an Update's failure stands for (the driver's own, or a process that ended), else the error itself. */
+function refusalOf(err: unknown, endedReason: string): unknown {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type === refusalType) return new ProcessRefusal(cause.details?.[0] as Refusal);
+  if (err instanceof WorkflowNotFoundError) return new ProcessRefusal({ status: 409, code: 'process_ended', reason: endedReason });
+  return err;
+}
+
 export interface StartRequest {
   kind: ProcessKind;
   processId: string;
@@ -229,11 +237,7 @@ export class ProcessClient {
         }),
       ));
     } catch (err) {
-      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
-      if (err instanceof WorkflowNotFoundError)
-        throw new ProcessRefusal({ status: 409, code: 'process_ended', reason: 'This process has ended; nothing more can be done on it.' });
-      throw err;
+      throw refusalOf(err, 'This process has ended; nothing more can be done on it.');
     }
   }
 
@@ -248,11 +252,7 @@ export class ProcessClient {
         this.temporal.workflow.getHandle(processId).executeUpdate(migrate, { args: [{ ...request, proof: proofFor(processId, updateId) }], updateId }),
       ));
     } catch (err) {
-      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type === refusalType) throw new ProcessRefusal(cause.details?.[0] as Refusal);
-      if (err instanceof WorkflowNotFoundError)
-        throw new ProcessRefusal({ status: 409, code: 'process_ended', reason: 'The process has ended: there is nothing left to move.' });
-      throw err;
+      throw refusalOf(err, 'The process has ended: there is nothing left to move.');
     }
   }
 
