@@ -75,7 +75,8 @@ function pids(): number[] {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    // A process that exited but nobody reaped (its parent was killed, and PID 1 of a container may not reap) is a zombie: gone.
+    return !zombie(pid);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
@@ -106,6 +107,16 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
 function isZombie(pid: number): boolean {
   try {
     return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function zombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (command) state …"; the command may hold spaces and parentheses.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
   } catch {
     return false;
   }
