@@ -65,8 +65,8 @@ export async function expectEachOnce(fleet: Fleet, ids: string[]) {
 }
 
 /**
- * Nothing lost, nothing twice (R74): every outbox message of `ids` ends `sent`, and each email among them
- * arrived at the test's SMTP server exactly once (by its Message-ID). Returns the rows as first read,
+ * Nothing lost, nothing twice but in R74's window: every outbox message of `ids` ends `sent`, and each email
+ * among them arrived at the test's SMTP server once (by its Message-ID), or twice if the killed worker was sending it. Returns the rows as first read,
  * before they were all sent (messages held by a killed worker show there as `sending`).
  */
 export async function expectDeliveredOnce(fleet: Fleet, ids: string[], timeoutMs = 90_000): Promise<{ first: OutboxRow[]; sent: OutboxRow[] }> {
@@ -78,7 +78,12 @@ export async function expectDeliveredOnce(fleet: Fleet, ids: string[], timeoutMs
   expect(emails.length, 'the milestone processes send email').toBeGreaterThan(0);
   const arrived = new Map<string, number>();
   for (const m of fleet.mailbox.inbox) arrived.set(m.messageId, (arrived.get(m.messageId) ?? 0) + 1);
-  const notOnce = emails.map((m) => ({ key: m.key, arrived: arrived.get(messageIdFor(m.key)) ?? 0 })).filter((m) => m.arrived !== 1);
-  expect(notOnce, 'emails not arrived exactly once').toEqual([]);
+  // R74's one window: a message the killed worker was sending (accepted by the SMTP server, not yet marked) may
+  // arrive twice, under the same Message-ID so the receiver can tell; any other may not, and none may be lost.
+  const inWindow = new Set(first.filter((m) => m.status === 'sending').map((m) => m.key));
+  const wrong = emails
+    .map((m) => ({ key: m.key, arrived: arrived.get(messageIdFor(m.key)) ?? 0 }))
+    .filter((m) => m.arrived === 0 || (m.arrived > 1 && !inWindow.has(m.key)));
+  expect(wrong, 'emails lost, or sent twice outside the window').toEqual([]);
   return { first, sent };
 }
